@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs the test binaries built by `make test-build`: unit tests (plain and
+# ASan+UBSan), then integration tests against bin/redraft-server and against
+# bin/redraft-server-asan. Prints one line per binary and a closing summary
+# "N passed, N failed". Usage: scripts/run-tests.sh [unit|integration|all]
+set -u
+cd "$(dirname "$0")/.."
+what=${1:-all}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+logdir=build/test-logs
+mkdir -p "$logdir"
+passed=0; failed=0; failures=()
+
+run() {  # run LABEL BINARY [ENV...]
+  local label=$1 bin=$2; shift 2
+  local log="$logdir/$label.log" start=$SECONDS
+  if env "$@" "$bin" >"$log" 2>&1; then
+    passed=$((passed + 1)); printf 'PASS %-50s %3ds\n' "$label" $((SECONDS - start))
+  else
+    failed=$((failed + 1)); failures+=("$label"); printf 'FAIL %-50s %3ds (log: %s)\n' "$label" $((SECONDS - start)) "$log"
+    tail -n 30 "$log" | sed 's/^/    /'
+  fi
+}
+
+if [ "$what" = all ] || [ "$what" = unit ]; then
+  for src in tests/unit/test_*.c; do
+    [ -e "$src" ] || continue
+    t=$(basename "$src" .c)
+    run "unit/$t" "build/release/tests/$t"
+    [ "$what" = all ] && run "unit-asan/$t" "build/asan/tests/$t"
+  done
+fi
+if [ "$what" = all ] || [ "$what" = integration ]; then
+  for src in tests/integration/test_*.c; do
+    [ -e "$src" ] || continue
+    t=$(basename "$src" .c)
+    run "integration/$t" "build/release/tests/$t" REDRAFT_BIN=bin/redraft-server
+    [ "$what" = all ] && run "integration-asan/$t" "build/asan/tests/$t" REDRAFT_BIN=bin/redraft-server-asan
+  done
+fi
+
+echo
+if [ $failed -gt 0 ]; then
+  echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

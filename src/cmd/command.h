@@ -1,0 +1,101 @@
+/* The command table and the context every command runs in.
+ *
+ * A command is one function of its context. The same function serves both
+ * paths a command can take:
+ *  - a read runs at once against the live database (txn is a read txn, now_ms
+ *    is the wall clock, index is 0);
+ *  - a write runs when its log entry is applied (txn is the apply batch, now_ms
+ *    is the entry's time_ms, index the entry's index), on every replica. It
+ *    must be a deterministic function of (state, argv, now_ms, index): no
+ *    clock, no randomness, no local state.
+ * The reply goes to ctx->reply; on a replica nobody waits for it. */
+#ifndef REDRAFT_CMD_COMMAND_H
+#define REDRAFT_CMD_COMMAND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resp/reply.h"
+#include "storage/store.h"
+
+struct session;
+struct db;
+
+/* flags */
+#define CMD_WRITE (1u << 0)     /* changes the state machine: goes through the log */
+#define CMD_READONLY (1u << 1)  /* reads the state machine */
+#define CMD_ADMIN (1u << 2)
+#define CMD_NOAUTH (1u << 3)    /* allowed before AUTH */
+#define CMD_FAST (1u << 4)
+#define CMD_NOMULTI (1u << 5)   /* refused inside MULTI */
+#define CMD_CONN (1u << 6)      /* connection/server command: touches no data */
+#define CMD_STALE (1u << 7)     /* allowed without a leader */
+#define CMD_DENYOOM (1u << 8)
+#define CMD_LOADING (1u << 9)
+#define CMD_PUBSUB (1u << 10)
+#define CMD_MAYREPLICATE (1u << 11)
+
+typedef struct cmd_ctx {
+    int argc;
+    const char *const *argv;
+    const size_t *argvlen;
+    store_txn_t *txn;
+    reply_t *reply;
+    int64_t now_ms;   /* entry time (writes) or wall clock (reads) */
+    uint64_t index;   /* entry index when applying, else 0 */
+    uint32_t seq;     /* position of this command inside its entry (MULTI) */
+    struct db *db;
+    struct session *sess; /* the client's session; NULL when nobody waits */
+    void *server;         /* opaque: node-level commands reach the node here */
+} cmd_ctx_t;
+
+typedef void cmd_proc_t(cmd_ctx_t *c);
+
+typedef struct command {
+    const char *name; /* lower case */
+    cmd_proc_t *proc;
+    int arity;        /* Redis convention: N exact, -N at least N */
+    uint32_t flags;
+    int first_key, last_key, key_step; /* COMMAND INFO key positions */
+    const char *group;   /* "string", "generic", "connection", "server", "transactions" */
+    const char *summary;
+    const char *since;
+    const char *complexity;
+    const char *acl;     /* space-separated ACL categories without '@' */
+    /* subcommands (CLIENT, CONFIG, COMMAND): NULL-terminated */
+    const struct command *subcommands;
+} command_t;
+
+/* Registers n commands (copied by pointer: the array must outlive the table). */
+void cmd_table_add(const command_t *cmds, size_t n);
+/* Case-insensitive lookup; NULL when unknown. */
+const command_t *cmd_lookup(const char *name, size_t len);
+/* Every registered command in registration order. */
+size_t cmd_table_count(void);
+const command_t *cmd_table_at(size_t i);
+
+/* Registers the data commands of src/cmd/ (strings, keys, ...). */
+void cmd_register_data_commands(void);
+
+/* ---- helpers shared by the t_*.c files (cmd/util.c) ------------------- */
+
+/* Parses a whole argument as a base-10 long long, as Redis string2ll
+ * (no spaces, no '+', no leading zeros except "0"). Returns 0 or -1. */
+int cmd_parse_ll(const char *s, size_t len, long long *out);
+/* Parses a float as Redis strtold-based parsing (no spaces, rejects nan);
+ * "inf", "+inf", "-inf" accepted. Returns 0 or -1. */
+int cmd_parse_ld(const char *s, size_t len, long double *out);
+int cmd_parse_double(const char *s, size_t len, double *out);
+/* Case-insensitive comparison of an argument with a literal. */
+bool cmd_arg_is(const cmd_ctx_t *c, int i, const char *lit);
+
+/* Redis's standard error replies. */
+extern const char *const ERR_SYNTAX;     /* "ERR syntax error" */
+extern const char *const ERR_WRONGTYPE;  /* "WRONGTYPE Operation against a key holding the wrong kind of value" */
+extern const char *const ERR_NOTINT;     /* "ERR value is not an integer or out of range" */
+extern const char *const ERR_NOTFLOAT;   /* "ERR value is not a valid float" */
+extern const char *const ERR_OVERFLOW;   /* "ERR increment or decrement would overflow" */
+void reply_wrong_arity(reply_t *r, const char *cmdname); /* "ERR wrong number of arguments for 'x' command" */
+
+#endif

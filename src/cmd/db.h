@@ -1,0 +1,57 @@
+/* The keyspace as commands see it: metadata lookup with expiry applied,
+ * writes that keep the key and expiry counters and the expiry index right.
+ *
+ * Expired keys are invisible to every read at once. Inside apply (a write
+ * txn) an expired key that a command touches is deleted in the same batch, a
+ * decision every replica makes alike because "now" is the entry's time. */
+#ifndef REDRAFT_CMD_DB_H
+#define REDRAFT_CMD_DB_H
+
+#include "cmd/command.h"
+#include "storage/encoding.h"
+
+typedef struct db {
+    store_t *store;
+    int64_t nkeys;     /* keys in the data CF, expired-but-present included (DBSIZE) */
+    int64_t nexpires;  /* keys with a TTL */
+    uint64_t applied;  /* last applied log index */
+} db_t;
+
+/* Loads counters and applied index from the meta CF. */
+void db_load(db_t *db, store_t *s);
+/* Adds the counters and applied index to a write txn (called once per batch). */
+void db_save(db_t *db, store_txn_t *t);
+
+/* A looked-up key: meta decoded from raw (owned; release with db_release). */
+typedef struct dbkey {
+    meta_t meta;
+    char *raw;
+    size_t rawlen;
+} dbkey_t;
+
+/* Looks key up. Returns 1 (found, live), 0 (absent or expired), -1 (I/O or
+ * corrupt record: an "ERR" reply has been written). */
+int db_lookup(cmd_ctx_t *c, const char *key, size_t klen, dbkey_t *out);
+void db_release(dbkey_t *k);
+
+/* Writes a string value, replacing whatever the key held; expire_ms 0 = no TTL.
+ * `existed` tells whether the key was live before (for the counters). */
+void db_set_string(cmd_ctx_t *c, const char *key, size_t klen, const char *val, size_t vlen,
+                   int64_t expire_ms, const dbkey_t *old);
+/* Deletes a key found by db_lookup (any type). */
+void db_delete(cmd_ctx_t *c, const char *key, size_t klen, const dbkey_t *old);
+/* Changes a live key's expiry (0 removes it), rewriting its metadata. */
+void db_set_expire(cmd_ctx_t *c, const char *key, size_t klen, dbkey_t *k, int64_t expire_ms);
+/* Removes every key (FLUSHALL/FLUSHDB). */
+void db_flush(cmd_ctx_t *c);
+
+/* Iterates live keys from `start` (inclusive) in key order; calls fn for
+ * each until it returns false. Returns the number visited. */
+typedef bool db_scan_fn(void *ud, const char *key, size_t klen, const meta_t *m);
+size_t db_scan(cmd_ctx_t *c, const char *start, size_t slen, db_scan_fn *fn, void *ud);
+
+/* Collects up to max keys whose expiry is <= now (the active expiry cycle). */
+typedef void db_expired_fn(void *ud, const char *key, size_t klen);
+size_t db_collect_expired(db_t *db, int64_t now_ms, size_t max, db_expired_fn *fn, void *ud);
+
+#endif

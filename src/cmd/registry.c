@@ -1,0 +1,14 @@
+/* One place that knows every data command family, so the server (and the
+ * tests) register the whole keyspace API with a single call. */
+#include "cmd/command.h"
+#include "cmd/families.h"
+
+/* Registration is idempotent: tests open many databases in one process. */
+void cmd_register_data_commands(void)
+{
+    static bool done;
+    if (done) return;
+    done = true;
+    t_string_register();
+    t_keys_register();
+}

@@ -1,0 +1,43 @@
+/* What the server knows of one client connection that commands may read or
+ * change: identity, protocol, auth, the MULTI queue. Lives in the connection;
+ * commands see it through cmd_ctx_t.sess. */
+#ifndef REDRAFT_CMD_SESSION_H
+#define REDRAFT_CMD_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct queued_cmd {
+    int argc;
+    char **argv;
+    size_t *argvlen;
+} queued_cmd_t;
+
+typedef struct session {
+    uint64_t id;
+    int proto;          /* 2 or 3 */
+    bool authed;
+    char name[128];
+    char lib_name[64];
+    char lib_ver[64];
+    char addr[64];      /* peer ip:port */
+    char laddr[64];     /* local ip:port */
+    int fd;
+    int64_t created_ms;
+    int64_t last_cmd_ms;
+    char last_cmd[32];
+    bool close_asap;    /* QUIT: close once the reply is out */
+    bool in_multi;
+    bool multi_dirty;   /* an error while queueing: EXEC aborts */
+    queued_cmd_t *queue;
+    int nqueued, capqueued;
+    size_t qbuf_len, obuf_len; /* for CLIENT LIST */
+} session_t;
+
+void session_init(session_t *s, uint64_t id);
+void session_queue(session_t *s, int argc, const char *const *argv, const size_t *argvlen);
+void session_discard(session_t *s); /* drops the MULTI queue and state */
+void session_free(session_t *s);
+
+#endif

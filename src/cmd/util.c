@@ -1,0 +1,96 @@
+/* Argument parsing and error texts shared by the command families. */
+#include "cmd/command.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <limits.h>
+
+const char *const ERR_SYNTAX = "ERR syntax error";
+const char *const ERR_WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
+const char *const ERR_NOTINT = "ERR value is not an integer or out of range";
+const char *const ERR_NOTFLOAT = "ERR value is not a valid float";
+const char *const ERR_OVERFLOW = "ERR increment or decrement would overflow";
+
+void reply_wrong_arity(reply_t *r, const char *cmdname)
+{
+    reply_errorf(r, "ERR wrong number of arguments for '%s' command", cmdname);
+}
+
+/* Strict as Redis's string2ll: what it accepts is exactly what it would print
+ * back, so "01", " 1", "+1" and "" are not integers. */
+int cmd_parse_ll(const char *s, size_t len, long long *out)
+{
+    if (len == 0 || len > 20) return -1;
+    size_t i = 0;
+    bool neg = false;
+    if (len == 1 && s[0] == '0') {
+        *out = 0;
+        return 0;
+    }
+    if (s[0] == '-') {
+        neg = true;
+        i = 1;
+        if (len == 1) return -1;
+    }
+    if (s[i] < '1' || s[i] > '9') return -1;
+    unsigned long long v = 0;
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (ULLONG_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    if (neg) {
+        if (v > (unsigned long long)LLONG_MAX + 1) return -1;
+        *out = (long long)(0 - v);
+    } else {
+        if (v > (unsigned long long)LLONG_MAX) return -1;
+        *out = (long long)v;
+    }
+    return 0;
+}
+
+/* As Redis string2ld: strtold over the whole argument, no leading space, no
+ * NaN. The copy bounds the length the way Redis's MAX_LONG_DOUBLE_CHARS does. */
+int cmd_parse_ld(const char *s, size_t len, long double *out)
+{
+    char buf[5 * 1024 + 1];
+    if (len == 0 || len >= sizeof(buf)) return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    if (isspace((unsigned char)buf[0])) return -1;
+    char *end;
+    errno = 0;
+    long double v = strtold(buf, &end);
+    if ((size_t)(end - buf) != len || isnan(v) || (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* As Redis getDoubleFromObject: strtod over the whole argument, no NaN. */
+int cmd_parse_double(const char *s, size_t len, double *out)
+{
+    char buf[5 * 1024 + 1];
+    if (len == 0 || len >= sizeof(buf)) return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    if (isspace((unsigned char)buf[0])) return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if ((size_t)(end - buf) != len || isnan(v) || (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || v == 0)))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+bool cmd_arg_is(const cmd_ctx_t *c, int i, const char *lit)
+{
+    size_t n = strlen(lit);
+    return i < c->argc && c->argvlen[i] == n && strncasecmp(c->argv[i], lit, n) == 0;
+}

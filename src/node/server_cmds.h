@@ -1,0 +1,16 @@
+/* Commands about the connection, the server and transactions: they touch the
+ * node's or the client's state rather than the data. */
+#ifndef REDRAFT_NODE_SERVER_CMDS_H
+#define REDRAFT_NODE_SERVER_CMDS_H
+
+#include "cmd/command.h"
+
+/* EXEC, DISCARD, MULTI, QUIT, RESET, WATCH run directly inside MULTI. */
+bool server_cmd_runs_in_multi(const command_t *cmd);
+bool server_cmd_is_exec(const command_t *cmd);
+
+/* Tables of the other node command files, registered by node_register_commands. */
+extern const command_t introspect_commands[]; /* info.c: INFO CONFIG CLIENT COMMAND */
+extern const size_t introspect_ncommands;
+
+#endif

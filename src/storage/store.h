@@ -1,0 +1,98 @@
+/* The node's one RocksDB: the raft log, the node's metadata and the user data,
+ * each in its own column family (design.md, "State on disk").
+ *
+ *   log  : big-endian u64 index -> [crc32c u32][term u64][entry bytes]
+ *   meta : small named records (applied index, term/vote, key counters, ...)
+ *   data : the state machine, encoded as docs/encoding.md says
+ *
+ * Log appends are synced and may run on a libuv thread-pool thread while the
+ * loop thread reads and applies: RocksDB is thread-safe, and the loop thread
+ * never writes the log CF while an append is in flight.
+ *
+ * State-machine changes go through a txn: a write txn collects puts and
+ * deletes in a WriteBatchWithIndex (so later commands of the same batch read
+ * their predecessors' writes) and commits them atomically together with the
+ * new applied index. A read txn reads the database directly. */
+#ifndef REDRAFT_STORAGE_STORE_H
+#define REDRAFT_STORAGE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { CF_LOG = 0, CF_META, CF_DATA, CF_COUNT } store_cf_t;
+
+typedef struct store store_t;
+typedef struct store_txn store_txn_t;
+typedef struct store_iter store_iter_t;
+
+/* One raft log entry as stored: index, term and opaque bytes. */
+typedef struct store_entry {
+    uint64_t index;
+    uint64_t term;
+    const char *data;
+    size_t len;
+} store_entry_t;
+
+/* Opens (creating if needed) the database in dir. Returns NULL and a message
+ * in err on failure. */
+store_t *store_open(const char *dir, char *err, size_t errlen);
+void store_close(store_t *s);
+
+/* ---- the log ---------------------------------------------------------- */
+
+/* Appends n consecutive entries in one write; synced when sync is true.
+ * Safe to call from a thread-pool thread. Returns 0, or -1 with err. */
+int store_log_append(store_t *s, const store_entry_t *e, int n, bool sync, char *err, size_t errlen);
+
+/* Reads entry `index`; data is malloc'ed (free with free()). Returns 0,
+ * 1 if absent, -1 on a checksum or I/O error (message in err). */
+int store_log_get(store_t *s, uint64_t index, store_entry_t *out, char *err, size_t errlen);
+
+/* First and last index present in the log (0, 0 when empty). */
+void store_log_bounds(store_t *s, uint64_t *first, uint64_t *last);
+
+/* Deletes entries with index >= from (a follower's conflicting suffix). */
+int store_log_truncate_suffix(store_t *s, uint64_t from, char *err, size_t errlen);
+
+/* ---- meta -------------------------------------------------------------- */
+
+/* Reads a u64 meta record; returns def when absent. */
+uint64_t store_meta_get_u64(store_t *s, const char *name, uint64_t def);
+int store_meta_put_u64(store_t *s, const char *name, uint64_t v, bool sync);
+
+/* ---- state-machine transactions --------------------------------------- */
+
+/* A read txn (write=false) reads the live database; a write txn buffers. */
+store_txn_t *store_txn_begin(store_t *s, bool write);
+
+/* Gets key from cf, seeing this txn's own writes. Returns 1 and a malloc'ed
+ * copy in *val (free with store_free) when found, 0 when absent, -1 on error. */
+int store_get(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, char **val, size_t *vlen);
+void store_put(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, const char *val, size_t vlen);
+void store_del(store_txn_t *t, store_cf_t cf, const char *key, size_t klen);
+/* Deletes [start, end) in cf. */
+void store_del_range(store_txn_t *t, store_cf_t cf, const char *start, size_t slen, const char *end, size_t elen);
+
+/* Writes the txn's changes atomically (not synced: the log is what is
+ * durable) and frees it. Returns 0 or -1 with err. A read txn just frees. */
+int store_txn_commit(store_txn_t *t, char *err, size_t errlen);
+void store_txn_abort(store_txn_t *t);
+bool store_txn_is_write(const store_txn_t *t);
+void store_free(void *p);
+
+/* Iterators see the txn's own writes over the database. */
+store_iter_t *store_iter_new(store_txn_t *t, store_cf_t cf);
+void store_iter_seek(store_iter_t *it, const char *key, size_t klen);
+void store_iter_seek_for_prev(store_iter_t *it, const char *key, size_t klen);
+bool store_iter_valid(store_iter_t *it);
+void store_iter_next(store_iter_t *it);
+void store_iter_prev(store_iter_t *it);
+const char *store_iter_key(store_iter_t *it, size_t *klen);
+const char *store_iter_value(store_iter_t *it, size_t *vlen);
+void store_iter_free(store_iter_t *it);
+
+/* Approximate sizes, for INFO. */
+uint64_t store_approx_size(store_t *s, store_cf_t cf);
+
+#endif

@@ -1,0 +1,287 @@
+#include "support/proc.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Every pid we started, so the guard can kill exactly those on exit. */
+#define MAX_PROCS 64
+static pid_t started[MAX_PROCS];
+static int nstarted;
+static bool guard_installed;
+
+static void kill_started(void)
+{
+    for (int i = 0; i < nstarted; i++)
+        if (started[i] > 0) kill(started[i], SIGKILL);
+}
+
+static void on_fatal_signal(int sig)
+{
+    kill_started();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_guard(void)
+{
+    if (guard_installed) return;
+    guard_installed = true;
+    atexit(kill_started);
+    signal(SIGINT, on_fatal_signal);
+    signal(SIGTERM, on_fatal_signal);
+    signal(SIGABRT, on_fatal_signal);
+    signal(SIGSEGV, on_fatal_signal);
+}
+
+static void remember(pid_t pid)
+{
+    for (int i = 0; i < nstarted; i++)
+        if (started[i] <= 0) {
+            started[i] = pid;
+            return;
+        }
+    if (nstarted < MAX_PROCS) started[nstarted++] = pid;
+}
+
+static void forget(pid_t pid)
+{
+    for (int i = 0; i < nstarted; i++)
+        if (started[i] == pid) started[i] = 0;
+}
+
+int proc_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+        close(fd);
+        return -1;
+    }
+    int port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+const char *proc_server_bin(void)
+{
+    const char *b = getenv("REDRAFT_BIN");
+    return b && *b ? b : "bin/redraft-server";
+}
+
+static bool ping_ok(int port)
+{
+    struct timeval tv = {1, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    bool ok = false;
+    if (c && !c->err) {
+        redisReply *r = redisCommand(c, "PING");
+        ok = r && r->type == REDIS_REPLY_STATUS;
+        if (r) freeReplyObject(r);
+    }
+    if (c) redisFree(c);
+    return ok;
+}
+
+static int spawn(testproc_t *p, char *const argv[])
+{
+    install_guard();
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        int fd = open(p->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    p->pid = pid;
+    remember(pid);
+    for (int i = 0; i < 1000; i++) { /* up to 10 s */
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            forget(pid);
+            p->pid = 0;
+            fprintf(stderr, "server exited during start-up; log %s\n", p->log);
+            return -1;
+        }
+        if (ping_ok(p->port)) return 0;
+        usleep(10000);
+    }
+    fprintf(stderr, "server did not answer PING; log %s\n", p->log);
+    return -1;
+}
+
+static int launch(testproc_t *p)
+{
+    char port[16];
+    snprintf(port, sizeof(port), "%d", p->port);
+    char *argv[64];
+    int n = 0;
+    argv[n++] = p->bin;
+    argv[n++] = "--port";
+    argv[n++] = port;
+    argv[n++] = "--data_dir";
+    argv[n++] = p->dir;
+    argv[n++] = "--binding";
+    argv[n++] = "127.0.0.1";
+    for (int i = 0; i < p->nextra; i++) argv[n++] = p->extra[i];
+    argv[n] = NULL;
+    return spawn(p, argv);
+}
+
+int proc_start(testproc_t *p, const char *const *extra_args)
+{
+    memset(p, 0, sizeof(*p));
+    snprintf(p->bin, sizeof(p->bin), "%s", proc_server_bin());
+    snprintf(p->dir, sizeof(p->dir), "/tmp/redraft-test-XXXXXX");
+    if (!mkdtemp(p->dir)) return -1;
+    snprintf(p->log, sizeof(p->log), "%s.log", p->dir);
+    for (int i = 0; extra_args && extra_args[i] && p->nextra < 8; i++)
+        snprintf(p->extra[p->nextra++], sizeof(p->extra[0]), "%s", extra_args[i]);
+    for (int attempt = 0; attempt < 5; attempt++) { /* the free port may be taken meanwhile */
+        p->port = proc_free_port();
+        if (launch(p) == 0) return 0;
+    }
+    return -1;
+}
+
+int proc_restart(testproc_t *p)
+{
+    return launch(p);
+}
+
+bool proc_alive(testproc_t *p)
+{
+    if (p->pid <= 0) return false;
+    int st;
+    if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+        forget(p->pid);
+        p->pid = 0;
+        return false;
+    }
+    return true;
+}
+
+int proc_stop(testproc_t *p)
+{
+    if (p->pid <= 0) return -1;
+    kill(p->pid, SIGTERM);
+    int st = 0;
+    for (int i = 0; i < 1000; i++) { /* 10 s, then SIGKILL */
+        if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+            forget(p->pid);
+            p->pid = 0;
+            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        }
+        usleep(10000);
+    }
+    proc_kill9(p);
+    return -1;
+}
+
+void proc_kill9(testproc_t *p)
+{
+    if (p->pid <= 0) return;
+    kill(p->pid, SIGKILL);
+    waitpid(p->pid, NULL, 0);
+    forget(p->pid);
+    p->pid = 0;
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[600];
+    if (strncmp(dir, "/tmp/redraft-", 13) != 0) return; /* never anything else */
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s.log'", dir, dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
+
+void proc_cleanup(testproc_t *p)
+{
+    if (p->pid > 0) proc_stop(p);
+    if (p->dir[0]) rm_rf(p->dir);
+    p->dir[0] = '\0';
+}
+
+int proc_start_redis(testproc_t *p)
+{
+    memset(p, 0, sizeof(*p));
+    if (access("/usr/bin/redis-server", X_OK) != 0) return -1;
+    snprintf(p->bin, sizeof(p->bin), "/usr/bin/redis-server");
+    snprintf(p->dir, sizeof(p->dir), "/tmp/redraft-ref-XXXXXX");
+    if (!mkdtemp(p->dir)) return -1;
+    snprintf(p->log, sizeof(p->log), "%s.log", p->dir);
+    for (int attempt = 0; attempt < 5; attempt++) {
+        p->port = proc_free_port();
+        char port[16];
+        snprintf(port, sizeof(port), "%d", p->port);
+        char *argv[] = {p->bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                        "--dir", p->dir, NULL};
+        if (spawn(p, argv) == 0) return 0;
+    }
+    return -1;
+}
+
+redisContext *proc_connect(const testproc_t *p)
+{
+    struct timeval tv = {10, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", p->port, tv);
+    if (!c || c->err) {
+        if (c) redisFree(c);
+        return NULL;
+    }
+    redisSetTimeout(c, tv);
+    return c;
+}
+
+char *proc_raw_exchange(int port, const char *data, size_t len, int ms, size_t *outlen)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    size_t cap = 4096, n = 0;
+    char *out = malloc(cap);
+    out[0] = '\0';
+    *outlen = 0;
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        close(fd);
+        return out;
+    }
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = send(fd, data + off, len - off, MSG_NOSIGNAL);
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    while (poll(&pfd, 1, ms) > 0) {
+        if (n + 4096 > cap) {
+            cap *= 2;
+            out = realloc(out, cap);
+        }
+        ssize_t r = recv(fd, out + n, cap - n - 1, 0);
+        if (r <= 0) break;
+        n += (size_t)r;
+    }
+    out[n] = '\0';
+    *outlen = n;
+    close(fd);
+    return out;
+}

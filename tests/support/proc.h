@@ -1,0 +1,53 @@
+/* Test harness for real server processes: free ports on 127.0.0.1, a
+ * private data directory, start/stop/kill by pid, and an atexit/signal
+ * guard so a failing test never leaves a server behind. */
+#ifndef REDRAFT_TESTS_PROC_H
+#define REDRAFT_TESTS_PROC_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <hiredis.h>
+
+typedef struct testproc {
+    pid_t pid;
+    int port;
+    char dir[256];     /* data dir (removed by proc_cleanup) */
+    char log[300];     /* stdout+stderr of the server */
+    char bin[256];
+    char extra[8][128];
+    int nextra;
+} testproc_t;
+
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+int proc_free_port(void);
+
+/* Path of the server binary under test: $REDRAFT_BIN or bin/redraft-server. */
+const char *proc_server_bin(void);
+
+/* Prepares (port, fresh temp dir) and starts redraft-server with the given
+ * extra "--key value" arguments (NULL-terminated list). Waits until it
+ * answers PING (up to 10 s). Returns 0 or -1. */
+int proc_start(testproc_t *p, const char *const *extra_args);
+/* Starts again on the same port and data dir (after a stop or kill). */
+int proc_restart(testproc_t *p);
+/* SIGTERM and wait; returns the exit status (or -1). */
+int proc_stop(testproc_t *p);
+/* SIGKILL and wait. */
+void proc_kill9(testproc_t *p);
+/* Stops if running and removes the data dir. */
+void proc_cleanup(testproc_t *p);
+bool proc_alive(testproc_t *p);
+
+/* Starts a scratch redis-server (reference implementation) on a free port:
+ * no persistence. Returns 0 or -1 (skip the test if redis-server is absent). */
+int proc_start_redis(testproc_t *p);
+
+/* A hiredis connection with a 10 s timeout, or NULL. */
+redisContext *proc_connect(const testproc_t *p);
+
+/* Sends raw bytes on a new socket and reads whatever comes back until the
+ * peer closes or `ms` milliseconds pass without data. Returns a malloc'ed
+ * buffer (NUL-terminated) and its length in *outlen. */
+char *proc_raw_exchange(int port, const char *data, size_t len, int ms, size_t *outlen);
+
+#endif
