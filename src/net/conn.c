@@ -11,6 +11,11 @@
 static void process_input(conn_t *c);
 static void start_write(conn_t *c);
 
+void conn_flush(conn_t *c)
+{
+    start_write(c);
+}
+
 /* The read buffer is the query buffer itself, so parsed arguments point into
  * the bytes the kernel wrote: no copy between socket and command. Before
  * growing, the already consumed prefix is dropped. */
@@ -238,17 +243,6 @@ static void start_write(conn_t *c)
     }
 }
 
-void server_flush_pending(server_t *s)
-{
-    while (s->dirty) {
-        conn_t *c = s->dirty;
-        s->dirty = c->next_dirty;
-        c->dirty = false;
-        c->next_dirty = NULL;
-        start_write(c);
-    }
-}
-
 static void format_addr(const struct sockaddr_storage *ss, char *out, size_t outlen)
 {
     char ip[INET6_ADDRSTRLEN] = "?";
@@ -265,10 +259,10 @@ static void format_addr(const struct sockaddr_storage *ss, char *out, size_t out
     snprintf(out, outlen, "%s:%d", ip, port);
 }
 
-static void on_connection(uv_stream_t *listener, int status)
+/* Accepts one client from the listener and starts reading from it. */
+void conn_accept(server_t *s)
 {
-    server_t *s = listener->data;
-    if (status < 0) return;
+    uv_stream_t *listener = (uv_stream_t *)&s->listener;
     conn_t *c = calloc(1, sizeof(*c));
     c->srv = s;
     c->id = ++s->next_id;
@@ -308,43 +302,4 @@ static void on_connection(uv_stream_t *listener, int status)
         return;
     }
     start_reading(c);
-}
-
-static void on_check(uv_check_t *h)
-{
-    server_flush_pending(h->data);
-}
-
-int server_start(server_t *s, uv_loop_t *loop, const char *host, int port, const conn_handler_t *h,
-                 const resp_limits_t *lim, long long qbuf_limit, int maxclients)
-{
-    memset(s, 0, sizeof(*s));
-    s->loop = loop;
-    s->handler = *h;
-    s->limits = *lim;
-    s->query_buffer_limit = qbuf_limit;
-    s->maxclients = maxclients;
-    snprintf(s->bind_addr, sizeof(s->bind_addr), "%s", host);
-    s->port = port;
-
-    struct sockaddr_storage addr;
-    int rc = strchr(host, ':') ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr)
-                               : uv_ip4_addr(host, port, (struct sockaddr_in *)&addr);
-    if (rc) return rc;
-    uv_tcp_init(loop, &s->listener);
-    s->listener.data = s;
-    if ((rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&addr, 0)) != 0) return rc;
-    if ((rc = uv_listen((uv_stream_t *)&s->listener, 511, on_connection)) != 0) return rc;
-    uv_check_init(loop, &s->check);
-    s->check.data = s;
-    uv_check_start(&s->check, on_check);
-    return 0;
-}
-
-void server_stop(server_t *s)
-{
-    if (!uv_is_closing((uv_handle_t *)&s->listener)) uv_close((uv_handle_t *)&s->listener, NULL);
-    uv_check_stop(&s->check);
-    if (!uv_is_closing((uv_handle_t *)&s->check)) uv_close((uv_handle_t *)&s->check, NULL);
-    while (s->clients) conn_close(s->clients);
 }

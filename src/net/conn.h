@@ -68,6 +68,10 @@ struct conn {
     conn_t *prev, *next; /* the server's list of clients */
 };
 
+/* Accepts a pending connection on the server's listener. */
+void conn_accept(server_t *s);
+/* Hands buffered replies to the kernel now. */
+void conn_flush(conn_t *c);
 /* The request was answered later (a write applied): queue a flush. */
 void conn_mark_dirty(conn_t *c);
 /* Offers the held request again and goes on reading. */

@@ -74,27 +74,21 @@ static void grow_args(resp_parser_t *p, long long need, long long limit)
     long long cap = p->argcap ? p->argcap : 8;
     while (cap < need)
         cap *= 2;
-    if (cap > limit)
-        cap = limit;
-    if (cap < need)
-        cap = need;
-    if (cap > INT_MAX)
-        abort(); /* unreachable: argc is bounded by max_multibulk <= INT_MAX */
+    if (cap > limit) cap = limit;
+    if (cap < need) cap = need;
+    if (cap > INT_MAX) abort(); /* unreachable: argc is bounded by max_multibulk <= INT_MAX */
     size_t *off = realloc(p->argoff, (size_t)cap * sizeof(size_t));
-    if (!off)
-        abort();
+    if (!off) abort();
     p->argoff = off;
     size_t *len = realloc(p->arglen, (size_t)cap * sizeof(size_t));
-    if (!len)
-        abort();
+    if (!len) abort();
     p->arglen = len;
     p->argcap = (int)cap;
 }
 
 static inline void push_arg(resp_parser_t *p, size_t off, size_t len)
 {
-    if (p->argc == p->argcap)
-        grow_args(p, (long long)p->argc + 1, INT_MAX);
+    if (p->argc == p->argcap) grow_args(p, (long long)p->argc + 1, INT_MAX);
     p->argoff[p->argc] = off;
     p->arglen[p->argc] = len;
     p->argc++;
@@ -104,8 +98,7 @@ static inline void push_arg(resp_parser_t *p, size_t off, size_t len)
  * Header numbers are short, so a plain loop is as fast as anything. */
 static int parse_ll(const char *s, size_t n, long long *v)
 {
-    if (n == 0 || n >= 21)
-        return 0;
+    if (n == 0 || n >= 21) return 0;
     if (n == 1 && s[0] == '0') {
         *v = 0;
         return 1;
@@ -115,30 +108,23 @@ static int parse_ll(const char *s, size_t n, long long *v)
         neg = 1;
         s++;
         n--;
-        if (n == 0)
-            return 0;
+        if (n == 0) return 0;
     }
-    if (s[0] < '1' || s[0] > '9')
-        return 0;
+    if (s[0] < '1' || s[0] > '9') return 0;
     unsigned long long u = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned d = (unsigned char)s[i] - '0';
-        if (d > 9)
-            return 0;
-        if (u > ULLONG_MAX / 10)
-            return 0;
+        if (d > 9) return 0;
+        if (u > ULLONG_MAX / 10) return 0;
         u *= 10;
-        if (u > ULLONG_MAX - d)
-            return 0;
+        if (u > ULLONG_MAX - d) return 0;
         u += d;
     }
     if (neg) {
-        if (u > (unsigned long long)LLONG_MAX + 1)
-            return 0;
+        if (u > (unsigned long long)LLONG_MAX + 1) return 0;
         *v = u == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)u;
     } else {
-        if (u > (unsigned long long)LLONG_MAX)
-            return 0;
+        if (u > (unsigned long long)LLONG_MAX) return 0;
         *v = (long long)u;
     }
     return 1;
@@ -201,12 +187,9 @@ static inline int is_space(unsigned char c)
 
 static inline int hex_val(unsigned char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
@@ -222,21 +205,18 @@ static int split_inline(resp_parser_t *p, char *buf, size_t end)
     for (;;) {
         while (i < end && is_space((unsigned char)buf[i]))
             i++;
-        if (i == end)
-            return 1;
+        if (i == end) return 1;
 
         /* Fast path: an unquoted token is just a slice of the line. */
         size_t start = i;
         while (i < end) {
             unsigned char c = (unsigned char)buf[i];
-            if (c == ' ' || c == '\t' || c == '\r' || c == '"' || c == '\'')
-                break;
+            if (c == ' ' || c == '\t' || c == '\r' || c == '"' || c == '\'') break;
             i++;
         }
         if (i == end || buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r') {
             push_arg(p, start, i - start);
-            if (i < end)
-                i++; /* the delimiter, as sdssplitargs' trailing p++ */
+            if (i < end) i++; /* the delimiter, as sdssplitargs' trailing p++ */
             continue;
         }
 
@@ -254,17 +234,28 @@ static int split_inline(resp_parser_t *p, char *buf, size_t end)
                 } else if (c == '\\' && AT(i + 1)) {
                     i++;
                     switch (buf[i]) {
-                    case 'n': buf[w++] = '\n'; break;
-                    case 'r': buf[w++] = '\r'; break;
-                    case 't': buf[w++] = '\t'; break;
-                    case 'b': buf[w++] = '\b'; break;
-                    case 'a': buf[w++] = '\a'; break;
-                    default: buf[w++] = buf[i]; break;
+                    case 'n':
+                        buf[w++] = '\n';
+                        break;
+                    case 'r':
+                        buf[w++] = '\r';
+                        break;
+                    case 't':
+                        buf[w++] = '\t';
+                        break;
+                    case 'b':
+                        buf[w++] = '\b';
+                        break;
+                    case 'a':
+                        buf[w++] = '\a';
+                        break;
+                    default:
+                        buf[w++] = buf[i];
+                        break;
                     }
                 } else if (c == '"') {
                     /* the closing quote must be followed by a space or nothing */
-                    if (AT(i + 1) && !is_space(AT(i + 1)))
-                        return 0;
+                    if (AT(i + 1) && !is_space(AT(i + 1))) return 0;
                     done = 1;
                 } else if (!c) {
                     return 0;
@@ -276,8 +267,7 @@ static int split_inline(resp_parser_t *p, char *buf, size_t end)
                     i++;
                     buf[w++] = '\'';
                 } else if (c == '\'') {
-                    if (AT(i + 1) && !is_space(AT(i + 1)))
-                        return 0;
+                    if (AT(i + 1) && !is_space(AT(i + 1))) return 0;
                     done = 1;
                 } else if (!c) {
                     return 0;
@@ -290,14 +280,21 @@ static int split_inline(resp_parser_t *p, char *buf, size_t end)
                 case '\n':
                 case '\r':
                 case '\t':
-                case '\0': done = 1; break;
-                case '"': inq = 1; break;
-                case '\'': insq = 1; break;
-                default: buf[w++] = (char)c; break;
+                case '\0':
+                    done = 1;
+                    break;
+                case '"':
+                    inq = 1;
+                    break;
+                case '\'':
+                    insq = 1;
+                    break;
+                default:
+                    buf[w++] = (char)c;
+                    break;
                 }
             }
-            if (AT(i))
-                i++;
+            if (AT(i)) i++;
         }
         push_arg(p, start, w - start);
     }
@@ -309,16 +306,12 @@ static resp_status_t parse_inline(resp_parser_t *p, char *buf, size_t len)
 {
     size_t nl;
     int r = find_eol(p, buf, len, 0, '\n', 0, &nl);
-    if (r == EOL_MORE)
-        return RESP_NEED_MORE;
-    if (r == EOL_TOOBIG)
-        return fail(p, "too big inline request");
+    if (r == EOL_MORE) return RESP_NEED_MORE;
+    if (r == EOL_TOOBIG) return fail(p, "too big inline request");
 
     size_t end = nl;
-    if (end > 0 && buf[end - 1] == '\r')
-        end--;
-    if (!split_inline(p, buf, end))
-        return fail(p, "unbalanced quotes in request");
+    if (end > 0 && buf[end - 1] == '\r') end--;
+    if (!split_inline(p, buf, end)) return fail(p, "unbalanced quotes in request");
     return finish(p, nl + 1);
 }
 
@@ -344,15 +337,12 @@ static resp_status_t parse_multibulk(resp_parser_t *p, char *buf, size_t len)
 
     if (p->pos == 0) {
         int r = find_eol(p, buf, len, 0, '\r', 1, &eol);
-        if (r == EOL_MORE)
-            return RESP_NEED_MORE;
-        if (r == EOL_TOOBIG)
-            return fail(p, "too big mbulk count string");
+        if (r == EOL_MORE) return RESP_NEED_MORE;
+        if (r == EOL_TOOBIG) return fail(p, "too big mbulk count string");
         if (!parse_ll(buf + 1, eol - 1, &ll) || ll > p->lim.max_multibulk || ll > INT_MAX)
             return fail(p, "invalid multibulk length");
         p->pos = eol + 2;
-        if (ll <= 0)
-            return finish(p, p->pos);
+        if (ll <= 0) return finish(p, p->pos);
         p->mbulk = ll;
         p->bulklen = -1;
         if (p->argcap < ll && p->argcap < RESP_PREALLOC_ARGS)
@@ -362,20 +352,16 @@ static resp_status_t parse_multibulk(resp_parser_t *p, char *buf, size_t len)
     while (p->mbulk) {
         if (p->bulklen == -1) {
             int r = find_eol(p, buf, len, p->pos, '\r', 1, &eol);
-            if (r == EOL_MORE)
-                return RESP_NEED_MORE;
-            if (r == EOL_TOOBIG)
-                return fail(p, "too big bulk count string");
-            if (buf[p->pos] != '$')
-                return fail_expected(p, buf[p->pos]);
+            if (r == EOL_MORE) return RESP_NEED_MORE;
+            if (r == EOL_TOOBIG) return fail(p, "too big bulk count string");
+            if (buf[p->pos] != '$') return fail_expected(p, buf[p->pos]);
             if (!parse_ll(buf + p->pos + 1, eol - p->pos - 1, &ll) || ll < 0 ||
                 ll > p->lim.max_bulk_len)
                 return fail(p, "invalid bulk length");
             p->pos = eol + 2;
             p->bulklen = ll;
         }
-        if (len - p->pos < (unsigned long long)p->bulklen + 2)
-            return RESP_NEED_MORE;
+        if (len - p->pos < (unsigned long long)p->bulklen + 2) return RESP_NEED_MORE;
         if (p->argc == p->argcap)
             grow_args(p, (long long)p->argc + 1, (long long)p->argc + p->mbulk);
         p->argoff[p->argc] = p->pos;
@@ -393,12 +379,12 @@ resp_status_t resp_parse(resp_parser_t *p, char *buf, size_t len)
     if (p->reqtype == REQ_UNKNOWN) {
         p->argc = 0;
         p->consumed = 0;
-        if (len == 0)
-            return RESP_NEED_MORE;
+        if (len == 0) return RESP_NEED_MORE;
         resp_parser_reset(p);
         p->reqtype = buf[0] == '*' ? REQ_MULTIBULK : REQ_INLINE;
+    } else if (len < p->pos) {
+        return RESP_NEED_MORE; /* the caller lost bytes it had given us */
     }
-    if (p->reqtype == REQ_MULTIBULK)
-        return parse_multibulk(p, buf, len);
+    if (p->reqtype == REQ_MULTIBULK) return parse_multibulk(p, buf, len);
     return parse_inline(p, buf, len);
 }

@@ -36,9 +36,9 @@ typedef enum {
 } resp_status_t;
 
 typedef struct resp_limits {
-    long long max_bulk_len;   /* proto_max_bulk_len, default 512 MB */
-    long long max_multibulk;  /* max args; Redis 7.0 accepts up to INT_MAX (the default) */
-    size_t max_inline;        /* max inline request / header line, default 64 KB */
+    long long max_bulk_len;  /* proto_max_bulk_len, default 512 MB */
+    long long max_multibulk; /* max args; Redis 7.0 accepts up to INT_MAX (the default) */
+    size_t max_inline;       /* max inline request / header line, default 64 KB */
 } resp_limits_t;
 
 typedef struct resp_parser {

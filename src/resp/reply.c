@@ -33,14 +33,12 @@ void reply_clear(reply_t *r)
 /* Makes room for n more bytes; doubling keeps appends amortised O(1). */
 static void reserve(reply_t *r, size_t n)
 {
-    if (r->cap - r->len >= n)
-        return;
+    if (r->cap - r->len >= n) return;
     size_t cap = r->cap ? r->cap : REPLY_MIN_CAP;
     while (cap - r->len < n)
         cap *= 2;
     char *b = realloc(r->buf, cap);
-    if (!b)
-        abort();
+    if (!b) abort();
     r->buf = b;
     r->cap = cap;
 }
@@ -132,11 +130,10 @@ void reply_ok(reply_t *r)
  * list rather than "any upper-case word" because Redis has plain messages
  * that start with a command name: "-ERR EXEC without MULTI". */
 static const char *const error_codes[] = {
-    "ERR",      "WRONGTYPE",   "EXECABORT", "NOAUTH",     "WRONGPASS",  "NOPROTO",
-    "MOVED",    "ASK",         "TRYAGAIN",  "CLUSTERDOWN", "CROSSSLOT", "BUSY",
-    "BUSYKEY",  "BUSYGROUP",   "NOGROUP",   "NOSCRIPT",   "LOADING",    "READONLY",
-    "NOTBUSY",  "OOM",         "NOPERM",    "UNBLOCKED",  "MASTERDOWN", "MISCONF",
-    "NOREPLICAS", "UNKILLABLE", "NOTREADY", NULL,
+    "ERR",       "WRONGTYPE",  "EXECABORT",   "NOAUTH",     "WRONGPASS",  "NOPROTO",  "MOVED",
+    "ASK",       "TRYAGAIN",   "CLUSTERDOWN", "CROSSSLOT",  "BUSY",       "BUSYKEY",  "BUSYGROUP",
+    "NOGROUP",   "NOSCRIPT",   "LOADING",     "READONLY",   "NOTBUSY",    "OOM",      "NOPERM",
+    "UNBLOCKED", "MASTERDOWN", "MISCONF",     "NOREPLICAS", "UNKILLABLE", "NOTREADY", NULL,
 };
 
 static int has_error_code(const char *msg, size_t n)
@@ -145,8 +142,7 @@ static int has_error_code(const char *msg, size_t n)
     while (w < n && msg[w] != ' ')
         w++;
     for (int i = 0; error_codes[i]; i++)
-        if (strlen(error_codes[i]) == w && memcmp(msg, error_codes[i], w) == 0)
-            return 1;
+        if (strlen(error_codes[i]) == w && memcmp(msg, error_codes[i], w) == 0) return 1;
     return 0;
 }
 
@@ -168,8 +164,7 @@ static void put_error(reply_t *r, const char *msg, size_t n)
     char *dst = r->buf + r->len;
     put(r, msg, n);
     for (size_t i = 0; i < n; i++)
-        if (dst[i] == '\r' || dst[i] == '\n')
-            dst[i] = ' ';
+        if (dst[i] == '\r' || dst[i] == '\n') dst[i] = ' ';
     put(r, "\r\n", 2);
 }
 
@@ -187,12 +182,10 @@ void reply_errorf(reply_t *r, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(small, sizeof(small), fmt, ap);
     va_end(ap);
-    if (n < 0)
-        n = 0;
+    if (n < 0) n = 0;
     if ((size_t)n >= sizeof(small)) {
         s = malloc((size_t)n + 1);
-        if (!s)
-            abort();
+        if (!s) abort();
         va_start(ap, fmt);
         vsnprintf(s, (size_t)n + 1, fmt, ap);
         va_end(ap);
@@ -203,8 +196,7 @@ void reply_errorf(reply_t *r, const char *fmt, ...)
     while (e > b && (s[e - 1] == '\r' || s[e - 1] == '\n'))
         e--;
     put_error(r, s + b, e - b);
-    if (s != small)
-        free(s);
+    if (s != small) free(s);
 }
 
 void reply_int(reply_t *r, long long v)
@@ -317,22 +309,19 @@ int reply_format_long_double(char *buf, size_t buflen, long double v)
 {
     size_t l;
     if (isinf(v)) {
-        if (buflen < 5)
-            return 0;
+        if (buflen < 5) return 0;
         l = v > 0 ? 3 : 4;
         memcpy(buf, v > 0 ? "inf" : "-inf", l);
         buf[l] = '\0';
         return (int)l;
     }
     int n = snprintf(buf, buflen, "%.17Lf", v);
-    if (n < 0 || (size_t)n + 1 > buflen)
-        return 0;
+    if (n < 0 || (size_t)n + 1 > buflen) return 0;
     l = (size_t)n;
     if (memchr(buf, '.', l)) {
         while (buf[l - 1] == '0')
             l--;
-        if (buf[l - 1] == '.')
-            l--;
+        if (buf[l - 1] == '.') l--;
     }
     if (l == 2 && buf[0] == '-' && buf[1] == '0') {
         buf[0] = '0';

@@ -20,8 +20,8 @@ void reply_free(reply_t *r);
 void reply_clear(reply_t *r); /* len = 0, keeps the memory */
 
 void reply_raw(reply_t *r, const void *p, size_t n);
-void reply_simple(reply_t *r, const char *s);         /* +s\r\n */
-void reply_ok(reply_t *r);                            /* +OK\r\n */
+void reply_simple(reply_t *r, const char *s); /* +s\r\n */
+void reply_ok(reply_t *r);                    /* +OK\r\n */
 /* -msg\r\n; msg starts with the code ("ERR ...", "WRONGTYPE ..."). If its
  * first word is not one of Redis's error codes (ERR WRONGTYPE EXECABORT
  * NOAUTH WRONGPASS NOPROTO MOVED ASK TRYAGAIN CLUSTERDOWN CROSSSLOT BUSY
@@ -38,8 +38,8 @@ void reply_int(reply_t *r, long long v);              /* :v\r\n */
 void reply_bulk(reply_t *r, const void *p, size_t n); /* $n\r\n...\r\n */
 void reply_bulk_cstr(reply_t *r, const char *s);      /* NULL: reply_null */
 void reply_bulk_ll(reply_t *r, long long v);          /* integer as a bulk string */
-void reply_null(reply_t *r);       /* RESP2 $-1, RESP3 _ */
-void reply_null_array(reply_t *r); /* RESP2 *-1, RESP3 _ */
+void reply_null(reply_t *r);                          /* RESP2 $-1, RESP3 _ */
+void reply_null_array(reply_t *r);                    /* RESP2 *-1, RESP3 _ */
 void reply_array(reply_t *r, long long n);            /* *n */
 void reply_map(reply_t *r, long long n);              /* RESP2 *2n, RESP3 %n */
 void reply_set(reply_t *r, long long n);              /* RESP2 *n, RESP3 ~n */
@@ -52,7 +52,7 @@ void reply_double(reply_t *r, double d);
  * into buf, NUL-terminated; returns the length, 0 if buflen is too small
  * (Redis uses 5 KB: 1e308 takes 309 bytes). */
 int reply_format_long_double(char *buf, size_t buflen, long double v);
-void reply_bool(reply_t *r, int b);                   /* RESP3 #t/#f, RESP2 :1/:0 */
+void reply_bool(reply_t *r, int b); /* RESP3 #t/#f, RESP2 :1/:0 */
 /* RESP3 "=len\r\ntxt:...", RESP2 a plain bulk string. ext is 3 chars ("txt");
  * a shorter one is padded with spaces as Redis does. */
 void reply_verbatim(reply_t *r, const char *p, size_t n, const char *ext);

@@ -77,16 +77,16 @@ static const cfgkey_t keys[] = {
      LLONG_MAX, NULL, "1073741824", 0, "largest unparsed input buffered per client, in bytes"},
     {SEC_SERVER, "max_inline_len", T_INT, FIELD(max_inline_len), 1, INT_MAX, NULL, "65536", 0,
      "longest inline (non-RESP) command line, in bytes"},
-    {SEC_SERVER, "max_multibulk_len", T_INT, FIELD(max_multibulk_len), 1, INT_MAX, NULL,
-     "1048576", 0, "most arguments in one command"},
+    {SEC_SERVER, "max_multibulk_len", T_INT, FIELD(max_multibulk_len), 1, INT_MAX, NULL, "1048576",
+     0, "most arguments in one command"},
     {SEC_SERVER, "log_level", T_ENUM_STR, FIELD(log_level), 0, 0, log_levels, "info", 0,
      "least severe level logged"},
     {SEC_SERVER, "log_file", T_STR, FIELD(log_file), 0, 0, NULL, "", 0,
      "file the log is appended to; empty means stderr"},
-    {SEC_SERVER, "active_expire_interval_ms", T_INT, FIELD(active_expire_interval_ms), 1,
-     3600000, NULL, "100", 0, "how often the leader looks for expired keys"},
-    {SEC_SERVER, "active_expire_keys", T_INT, FIELD(active_expire_keys), 0, 1000000, NULL,
-     "200", 0, "expired keys deleted per cycle at most; 0 disables active expiry"},
+    {SEC_SERVER, "active_expire_interval_ms", T_INT, FIELD(active_expire_interval_ms), 1, 3600000,
+     NULL, "100", 0, "how often the leader looks for expired keys"},
+    {SEC_SERVER, "active_expire_keys", T_INT, FIELD(active_expire_keys), 0, 1000000, NULL, "200", 0,
+     "expired keys deleted per cycle at most; 0 disables active expiry"},
 
     /* [cluster] */
     {SEC_CLUSTER, "enabled", T_BOOL, FIELD(enabled), 0, 0, NULL, "false", 0,
@@ -99,14 +99,14 @@ static const cfgkey_t keys[] = {
      "where data lives; a cluster node uses <data_dir>/node<id>"},
     {SEC_CLUSTER, "heartbeat_interval_ms", T_INT, FIELD(heartbeat_interval_ms), 1, 60000, NULL,
      "100", 0, "leader heartbeat period"},
-    {SEC_CLUSTER, "election_timeout_min_ms", T_INT, FIELD(election_timeout_min_ms), 1, 600000,
-     NULL, "1000", 0, "lower bound of the randomized election timeout"},
-    {SEC_CLUSTER, "election_timeout_max_ms", T_INT, FIELD(election_timeout_max_ms), 1, 600000,
-     NULL, "2000", 0, "upper bound of the randomized election timeout"},
-    {SEC_CLUSTER, "request_timeout_ms", T_INT, FIELD(request_timeout_ms), 1, 3600000, NULL,
-     "5000", 0, "how long a client waits for a commit before getting an error"},
-    {SEC_CLUSTER, "follower_mode", T_ENUM_INT, FIELD(follower_mode), 0, 0, follower_modes,
-     "proxy", 0, "what a follower does with writes: proxy them or redirect the client"},
+    {SEC_CLUSTER, "election_timeout_min_ms", T_INT, FIELD(election_timeout_min_ms), 1, 600000, NULL,
+     "1000", 0, "lower bound of the randomized election timeout"},
+    {SEC_CLUSTER, "election_timeout_max_ms", T_INT, FIELD(election_timeout_max_ms), 1, 600000, NULL,
+     "2000", 0, "upper bound of the randomized election timeout"},
+    {SEC_CLUSTER, "request_timeout_ms", T_INT, FIELD(request_timeout_ms), 1, 3600000, NULL, "5000",
+     0, "how long a client waits for a commit before getting an error"},
+    {SEC_CLUSTER, "follower_mode", T_ENUM_INT, FIELD(follower_mode), 0, 0, follower_modes, "proxy",
+     0, "what a follower does with writes: proxy them or redirect the client"},
     {SEC_CLUSTER, "read_mode", T_ENUM_INT, FIELD(read_mode), 0, 0, read_modes, "readindex", 0,
      "how the leader confirms leadership for reads"},
     {SEC_CLUSTER, "cluster_secret", T_STR, FIELD(cluster_secret), 0, 0, NULL, "", F_SECRET,
@@ -175,7 +175,8 @@ static int is_bare(int ch)
 
 static char *skip_ws(char *p)
 {
-    while (*p == ' ' || *p == '\t') p++;
+    while (*p == ' ' || *p == '\t')
+        p++;
     return p;
 }
 
@@ -325,8 +326,8 @@ static int parse_member(const char *s, size_t len, config_member_t *m, char *msg
         return -1;
     }
     if (parse_plain_uint(s, (size_t)(first - s), INT_MAX, &id) < 0) {
-        seterr(msg, msglen, "bad member \"%.*s\": id must be an integer between 1 and %d",
-               (int)len, s, INT_MAX);
+        seterr(msg, msglen, "bad member \"%.*s\": id must be an integer between 1 and %d", (int)len,
+               s, INT_MAX);
         return -1;
     }
     if (parse_plain_uint(last + 1, (size_t)(s + len - last - 1), 65535, &port) < 0) {
@@ -438,8 +439,7 @@ static int set_key(config_t *c, const cfgkey_t *k, const value_t *v, bool store,
             return -1;
         }
         if (v->len >= k->size) {
-            seterr(msg, msglen, "value for '%s' is too long (max %zu bytes)", k->name,
-                   k->size - 1);
+            seterr(msg, msglen, "value for '%s' is too long (max %zu bytes)", k->name, k->size - 1);
             return -1;
         }
         if (v->len == 0 && (k->flags & F_NONEMPTY)) {
@@ -524,14 +524,17 @@ static int value_from_text(const cfgkey_t *k, const char *text, value_t *v)
     case T_MEMBERS: {
         const char *p = text;
         v->kind = V_ARRAY;
-        while (*p == ' ' || *p == '\t') p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
         if (*p == '\0') break; /* "" is the empty list */
         for (;;) {
             const char *end = strchr(p, ',');
             const char *e = end ? end : p + strlen(p);
             const char *b = p;
-            while (*b == ' ' || *b == '\t') b++;
-            while (e > b && (e[-1] == ' ' || e[-1] == '\t')) e--;
+            while (*b == ' ' || *b == '\t')
+                b++;
+            while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+                e--;
             if (value_push(v, b, (size_t)(e - b)) < 0) return -1;
             if (!end) break;
             p = end + 1;
@@ -597,23 +600,37 @@ static int parse_string(char **pp, value_t *v, char *msg, size_t msglen)
             char e = p[1];
             p += 2;
             switch (e) {
-            case '"': *w++ = '"'; break;
-            case '\\': *w++ = '\\'; break;
-            case 'n': *w++ = '\n'; break;
-            case 't': *w++ = '\t'; break;
-            case 'r': *w++ = '\r'; break;
-            case 'b': *w++ = '\b'; break;
-            case 'f': *w++ = '\f'; break;
+            case '"':
+                *w++ = '"';
+                break;
+            case '\\':
+                *w++ = '\\';
+                break;
+            case 'n':
+                *w++ = '\n';
+                break;
+            case 't':
+                *w++ = '\t';
+                break;
+            case 'r':
+                *w++ = '\r';
+                break;
+            case 'b':
+                *w++ = '\b';
+                break;
+            case 'f':
+                *w++ = '\f';
+                break;
             case 'u':
             case 'U': {
                 int ndig = e == 'u' ? 4 : 8;
                 unsigned long cp = 0;
                 for (int i = 0; i < ndig; i++) {
                     char h = p[i];
-                    int d = is_digit((unsigned char)h)  ? h - '0'
-                            : (h >= 'a' && h <= 'f') ? h - 'a' + 10
-                            : (h >= 'A' && h <= 'F') ? h - 'A' + 10
-                                                     : -1;
+                    int d = is_digit((unsigned char)h) ? h - '0'
+                            : (h >= 'a' && h <= 'f')   ? h - 'a' + 10
+                            : (h >= 'A' && h <= 'F')   ? h - 'A' + 10
+                                                       : -1;
                     if (d < 0) {
                         seterr(msg, msglen, "invalid \\%c escape in string: expected %d hex digits",
                                e, ndig);
@@ -722,7 +739,8 @@ static int parse_value(char **pp, value_t *v, char *msg, size_t msglen)
         return -1;
     }
     char *start = p;
-    while (*p && !strchr(" \t#,[]{}\"'=", *p)) p++;
+    while (*p && !strchr(" \t#,[]{}\"'=", *p))
+        p++;
     if (p == start) {
         seterr(msg, msglen, "unexpected '%c' where a value was expected", *p);
         return -1;
@@ -744,7 +762,7 @@ static int parse_value(char **pp, value_t *v, char *msg, size_t msglen)
 
 typedef struct parse_state {
     config_t *c;
-    int section;              /* -1 before the first header */
+    int section; /* -1 before the first header */
     int section_line[SEC_COUNT];
     int key_line[64];
 } parse_state_t;
@@ -759,7 +777,8 @@ static int parse_section(parse_state_t *ps, char *p, int lineno, char *msg, size
     }
     p = skip_ws(p);
     char *name = p;
-    while (is_bare((unsigned char)*p) || *p == '.') p++;
+    while (is_bare((unsigned char)*p) || *p == '.')
+        p++;
     size_t len = (size_t)(p - name);
     p = skip_ws(p);
     if (len == 0) {
@@ -796,7 +815,8 @@ static int parse_section(parse_state_t *ps, char *p, int lineno, char *msg, size
 static int parse_keyval(parse_state_t *ps, char *p, int lineno, char *msg, size_t msglen)
 {
     char *name = p;
-    while (is_bare((unsigned char)*p)) p++;
+    while (is_bare((unsigned char)*p))
+        p++;
     size_t len = (size_t)(p - name);
 
     if (len == 0) {
@@ -817,18 +837,18 @@ static int parse_keyval(parse_state_t *ps, char *p, int lineno, char *msg, size_
     }
     p = skip_ws(p + 1);
 
-    const cfgkey_t *k = find_key(ps->section, name, len);
+    /* find_key(-1, ...) searches every section: only for the hint. */
+    const cfgkey_t *k = ps->section < 0 ? NULL : find_key(ps->section, name, len);
     if (!k) {
         const cfgkey_t *elsewhere = find_key(-1, name, len);
         if (ps->section < 0 && elsewhere)
-            seterr(msg, msglen, "key '%.*s' is outside any section (it belongs in [%s])",
-                   (int)len, name, section_names[elsewhere->section]);
+            seterr(msg, msglen, "key '%.*s' is outside any section (it belongs in [%s])", (int)len,
+                   name, section_names[elsewhere->section]);
         else if (ps->section < 0)
             seterr(msg, msglen, "key '%.*s' is outside any section", (int)len, name);
         else if (elsewhere)
-            seterr(msg, msglen, "unknown key '%.*s' in section [%s] (it belongs in [%s])",
-                   (int)len, name, section_names[ps->section],
-                   section_names[elsewhere->section]);
+            seterr(msg, msglen, "unknown key '%.*s' in section [%s] (it belongs in [%s])", (int)len,
+                   name, section_names[ps->section], section_names[elsewhere->section]);
         else
             seterr(msg, msglen, "unknown key '%.*s' in section [%s]", (int)len, name,
                    section_names[ps->section]);
@@ -960,7 +980,8 @@ int config_set(config_t *c, const char *name, const char *value, char *err, size
     size_t len;
     int section = -1;
 
-    while (*name == '-') name++;
+    while (*name == '-')
+        name++;
     len = strlen(name);
     if (len == 0 || len >= sizeof(norm)) {
         seterr(err, errlen, "unknown option '--%s'", name);
@@ -1033,7 +1054,8 @@ int config_finalize(config_t *c, char *err, size_t errlen)
 
     /* data_dir without trailing slashes ("/" stays usable as a prefix). */
     int dlen = (int)strlen(c->data_dir);
-    while (dlen > 1 && c->data_dir[dlen - 1] == '/') dlen--;
+    while (dlen > 1 && c->data_dir[dlen - 1] == '/')
+        dlen--;
 
     if (c->enabled) {
         if (c->nmembers == 0) {
@@ -1050,8 +1072,7 @@ int config_finalize(config_t *c, char *err, size_t errlen)
         if (!cli_given(c, "binding")) memcpy(c->binding, m->host, strlen(m->host) + 1);
         if (!cli_given(c, "port")) c->port = m->port;
         if (dlen == 1 && c->data_dir[0] == '/') dlen = 0;
-        snprintf(c->node_dir, sizeof(c->node_dir), "%.*s/node%d", dlen, c->data_dir,
-                 c->node_id);
+        snprintf(c->node_dir, sizeof(c->node_dir), "%.*s/node%d", dlen, c->data_dir, c->node_id);
     } else {
         snprintf(c->node_dir, sizeof(c->node_dir), "%.*s", dlen, c->data_dir);
     }
@@ -1103,7 +1124,8 @@ static void format_value(const config_t *c, const cfgkey_t *k, char *buf, size_t
         break;
     case T_ENUM_INT: {
         int idx = *(const int *)cfield(c, k), n = 0;
-        while (k->choices[n]) n++;
+        while (k->choices[n])
+            n++;
         snprintf(buf, buflen, "%s", idx >= 0 && idx < n ? k->choices[idx] : "");
         break;
     }
@@ -1113,8 +1135,7 @@ static void format_value(const config_t *c, const cfgkey_t *k, char *buf, size_t
         for (int i = 0; i < c->nmembers && n < buflen; i++) {
             const config_member_t *m = &c->members[i];
             const char *fmt = strchr(m->host, ':') ? "%s%d:[%s]:%d" : "%s%d:%s:%d";
-            n += (size_t)snprintf(buf + n, buflen - n, fmt, i ? "," : "", m->id, m->host,
-                                  m->port);
+            n += (size_t)snprintf(buf + n, buflen - n, fmt, i ? "," : "", m->id, m->host, m->port);
         }
         break;
     }

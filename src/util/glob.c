@@ -112,7 +112,8 @@ int glob_match(const char *pattern, size_t plen, const char *string, size_t slen
 
     while (si < slen) {
         if (pi < plen && p[pi] == '*') {
-            while (pi < plen && p[pi] == '*') pi++;
+            while (pi < plen && p[pi] == '*')
+                pi++;
             if (pi == plen) return 1; /* a trailing '*' eats the rest */
             star_pi = pi;
             star_si = si;
@@ -131,7 +132,8 @@ int glob_match(const char *pattern, size_t plen, const char *string, size_t slen
         pi = star_pi;
         si = ++star_si;
     }
-    while (pi < plen && p[pi] == '*') pi++;
+    while (pi < plen && p[pi] == '*')
+        pi++;
     return pi == plen;
 }
 

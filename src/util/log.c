@@ -87,12 +87,13 @@ void log_event(log_level_t lvl, const char *event, const char *fields_fmt, ...)
 
     if (!log_enabled(lvl)) return;
 
-    n = format_ts(line, cap);
+    memcpy(line, "ts=", 3);
+    n = 3 + format_ts(line + 3, cap - 3);
     r = snprintf(line + n, cap - n, " level=%s node=%d event=%s", log_level_name(lvl),
                  atomic_load(&log_node), event);
     if (r < 0) r = 0;
     if ((size_t)r >= cap - n) {
-        n = cap - 1; /* snprintf wrote cap-n-1 chars + NUL */
+        n = cap; /* full; the NUL at cap-1 is covered by "..." below */
         truncated = true;
     } else {
         n += (size_t)r;
@@ -105,7 +106,7 @@ void log_event(log_level_t lvl, const char *event, const char *fields_fmt, ...)
         va_end(ap);
         if (r < 0) r = 0;
         if ((size_t)r >= cap - n) {
-            n = cap - 1;
+            n = cap;
             truncated = true;
         } else {
             n += (size_t)r;
@@ -134,12 +135,29 @@ static bool is_plain_token(const char *s, size_t len)
     return true;
 }
 
+/* How a byte is written inside quotes: into esc, returning its length. */
+static size_t quote_byte(unsigned char c, char esc[5])
+{
+    if (c == '"' || c == '\\') {
+        esc[0] = '\\';
+        esc[1] = (char)c;
+        return 2;
+    }
+    if (c < ' ' || c >= 0x7f) {
+        snprintf(esc, 5, "\\x%02x", c);
+        return 4;
+    }
+    esc[0] = (char)c;
+    return 1;
+}
+
 /* Quotes a field value when needed so that the line stays one parsable
- * logfmt record. Output that does not fit ends in "..." (inside the quotes
+ * logfmt record. A value that does not fit ends in "..." (inside the quotes
  * for a quoted value). */
 const char *log_quote(char *buf, size_t buflen, const char *s, size_t len)
 {
-    size_t n = 0;
+    char esc[5];
+    size_t n = 0, full = 2;
 
     if (buflen == 0) return buf;
     if (is_plain_token(s, len)) {
@@ -155,40 +173,27 @@ const char *log_quote(char *buf, size_t buflen, const char *s, size_t len)
         return buf;
     }
 
-    /* Quoted: reserve the closing quote, the "..." marker and the NUL. */
-    if (buflen < 3) {
+    if (buflen < 3) { /* not even room for "" */
         buf[0] = '\0';
         return buf;
     }
-    size_t limit = buflen - 2; /* last index usable for content + 1 */
+    for (size_t i = 0; i < len; i++)
+        full += quote_byte((unsigned char)s[i], esc);
+
+    /* When it all fits, room for the closing quote is the only limit;
+     * otherwise keep room for "..." too. */
+    size_t limit = buflen - 2; /* content ends before this index */
+    if (full >= buflen) limit = limit >= 4 ? limit - 3 : 1;
     buf[n++] = '"';
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[5];
-        size_t elen;
-
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            elen = 2;
-        } else if (c < ' ' || c >= 0x7f) {
-            snprintf(esc, sizeof(esc), "\\x%02x", c);
-            elen = 4;
-        } else {
-            esc[0] = (char)c;
-            elen = 1;
-        }
-        /* Keep room for "..." unless this is the last byte and it fits. */
-        size_t need = n + elen + (i + 1 < len ? 3 : 0);
-        if (need > limit) {
-            if (n + 3 <= limit) {
-                memcpy(buf + n, "...", 3);
-                n += 3;
-            }
-            break;
-        }
+        size_t elen = quote_byte((unsigned char)s[i], esc);
+        if (n + elen > limit) break;
         memcpy(buf + n, esc, elen);
         n += elen;
+    }
+    if (full >= buflen && n + 3 <= buflen - 2) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
     }
     buf[n++] = '"';
     buf[n] = '\0';

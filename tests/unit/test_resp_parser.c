@@ -33,8 +33,7 @@ static void result_take(result_t *r, resp_status_t st, const resp_parser_t *p, c
         snprintf(r->err, sizeof(r->err), "%s", p->err);
         return;
     }
-    if (st == RESP_NEED_MORE)
-        return;
+    if (st == RESP_NEED_MORE) return;
     r->consumed = p->consumed;
     r->argc = p->argc;
     for (int i = 0; i < p->argc && i < 64; i++) {
@@ -97,8 +96,7 @@ static void expect_args(const char *data, size_t len, int argc, const char *cons
     result_free(&r);
 }
 
-static void expect_error(const resp_limits_t *lim, const char *data, size_t len,
-                         const char *msg)
+static void expect_error(const resp_limits_t *lim, const char *data, size_t len, const char *msg)
 {
     result_t r;
     parse_once(lim, data, len, &r);
@@ -247,15 +245,14 @@ static void test_pipeline(void **state)
     resp_parser_t p;
     resp_parser_init(&p, NULL);
 
-    static const resp_status_t want[] = {RESP_DONE, RESP_DONE, RESP_EMPTY, RESP_EMPTY,
-                                         RESP_DONE, RESP_NEED_MORE};
+    static const resp_status_t want[] = {RESP_DONE,  RESP_DONE, RESP_EMPTY,
+                                         RESP_EMPTY, RESP_DONE, RESP_NEED_MORE};
     static const int wargc[] = {1, 1, 0, 0, 2, 0};
     static const size_t wcons[] = {6, 14, 2, 4, 7, 0};
     for (size_t i = 0; i < 6; i++) {
         resp_status_t st = resp_parse(&p, buf + off, len - off);
         assert_int_equal(st, want[i]);
-        if (st == RESP_NEED_MORE)
-            break;
+        if (st == RESP_NEED_MORE) break;
         assert_int_equal(p.argc, wargc[i]);
         assert_int_equal(p.consumed, wcons[i]);
         if (st == RESP_DONE)
