@@ -322,6 +322,7 @@ int node_start(node_t *n, config_t *cfg, uv_loop_t *loop)
         log_error("store_open_failed", " dir=%s error=\"%s\"", cfg->node_dir, err);
         return -1;
     }
+    store_enable_cache(n->store, (size_t)cfg->cache_size_mb << 20);
     db_load(&n->db, n->store);
     n->term = store_meta_get_u64(n->store, "term", 0);
     if (n->term == 0) {

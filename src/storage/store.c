@@ -1,5 +1,6 @@
 /* RocksDB behind the small interface of store.h. */
 #include "storage/store.h"
+#include "storage/cache.h"
 #include "storage/encoding.h"
 #include "util/crc32c.h"
 
@@ -8,27 +9,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *cf_names[CF_COUNT + 1] = {"log", "meta", "data", "default"};
-
+/* Two RocksDB instances under the node's directory:
+ *   log/ : the raft log and the raft hard state; every append is synced.
+ *   sm/  : the state machine (data, meta); its WAL is written but not synced,
+ *          because whatever it loses in a crash is replayed from the log.
+ * Separate instances mean separate WALs: applying entries never queues behind
+ * the fsync of the next log append, which runs at the same time on a
+ * thread-pool thread. */
 struct store {
-    rocksdb_t *db;
+    rocksdb_t *logdb, *smdb;
     rocksdb_options_t *opts;
-    rocksdb_options_t *cf_opts[CF_COUNT + 1];
-    rocksdb_column_family_handle_t *cf[CF_COUNT + 1];
+    rocksdb_options_t *data_opts;
+    rocksdb_column_family_handle_t *cf[CF_COUNT];
+    rocksdb_column_family_handle_t *raft_cf;
+    rocksdb_column_family_handle_t *default_cf[2];
+    rocksdb_t *db_of[CF_COUNT];
     rocksdb_block_based_table_options_t *table_opts;
-    rocksdb_cache_t *cache;
+    rocksdb_cache_t *block_cache;
     rocksdb_writeoptions_t *wsync, *wnosync;
     rocksdb_readoptions_t *ropts;
-};
-
-struct store_txn {
-    store_t *s;
-    rocksdb_writebatch_wi_t *wb; /* NULL for a read txn */
+    cache_t *cache;
+    struct store_txn *reader_ptr;
 };
 
 struct store_iter {
     rocksdb_iterator_t *it;
 };
+
+static struct store_txn *reader_new(store_t *s);
 
 static void set_err(char *err, size_t errlen, const char *what, char *rerr)
 {
@@ -36,13 +44,13 @@ static void set_err(char *err, size_t errlen, const char *what, char *rerr)
     free(rerr);
 }
 
-/* The data CF gets a bloom filter and a shared block cache: point lookups of
- * metadata records are the hot read path. The log CF is written and read
- * sequentially and needs neither. */
+/* The data CF gets bloom filters (memtable and SST) and a block cache: point
+ * lookups of metadata records are the hot read path. The log is written and
+ * read sequentially and needs neither. */
 store_t *store_open(const char *dir, char *err, size_t errlen)
 {
     store_t *s = calloc(1, sizeof(*s));
-    char *rerr = NULL;
+    char *rerr = NULL, path[1100];
 
     s->opts = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(s->opts, 1);
@@ -52,50 +60,75 @@ store_t *store_open(const char *dir, char *err, size_t errlen)
     rocksdb_options_set_info_log_level(s->opts, 2 /* WARN */);
     rocksdb_options_set_keep_log_file_num(s->opts, 3);
 
-    s->cache = rocksdb_cache_create_lru(128u << 20);
+    s->block_cache = rocksdb_cache_create_lru(128u << 20);
     s->table_opts = rocksdb_block_based_options_create();
-    rocksdb_block_based_options_set_block_cache(s->table_opts, s->cache);
+    rocksdb_block_based_options_set_block_cache(s->table_opts, s->block_cache);
     rocksdb_block_based_options_set_filter_policy(s->table_opts, rocksdb_filterpolicy_create_bloom_full(10));
     rocksdb_block_based_options_set_cache_index_and_filter_blocks(s->table_opts, 1);
+    s->data_opts = rocksdb_options_create_copy(s->opts);
+    rocksdb_options_set_block_based_table_factory(s->data_opts, s->table_opts);
+    rocksdb_options_set_write_buffer_size(s->data_opts, 8u << 20);
+    rocksdb_options_set_max_write_buffer_number(s->data_opts, 4);
+    rocksdb_options_set_memtable_prefix_bloom_size_ratio(s->data_opts, 0.1);
+    rocksdb_options_set_memtable_whole_key_filtering(s->data_opts, 1);
 
-    const char *names[CF_COUNT + 1];
-    const rocksdb_options_t *copts[CF_COUNT + 1];
-    for (int i = 0; i <= CF_COUNT; i++) {
-        s->cf_opts[i] = rocksdb_options_create_copy(s->opts);
-        if (i == CF_DATA) {
-            rocksdb_options_set_block_based_table_factory(s->cf_opts[i], s->table_opts);
-            rocksdb_options_set_write_buffer_size(s->cf_opts[i], 64u << 20);
-        }
-        names[i] = cf_names[i];
-        copts[i] = s->cf_opts[i];
-    }
-    s->db = rocksdb_open_column_families(s->opts, dir, CF_COUNT + 1, names, copts, s->cf, &rerr);
+    const char *lnames[3] = {"default", "log", "raft"};
+    const rocksdb_options_t *lopts[3] = {s->opts, s->opts, s->opts};
+    rocksdb_column_family_handle_t *lh[3] = {0};
+    snprintf(path, sizeof(path), "%s/log", dir);
+    s->logdb = rocksdb_open_column_families(s->opts, path, 3, lnames, lopts, lh, &rerr);
     if (rerr) {
-        set_err(err, errlen, "rocksdb open", rerr);
+        set_err(err, errlen, "rocksdb open log", rerr);
         store_close(s);
         return NULL;
     }
+    s->default_cf[0] = lh[0];
+    s->cf[CF_LOG] = lh[1];
+    s->raft_cf = lh[2];
+
+    const char *snames[3] = {"default", "meta", "data"};
+    const rocksdb_options_t *sopts[3] = {s->opts, s->opts, s->data_opts};
+    rocksdb_column_family_handle_t *sh[3] = {0};
+    snprintf(path, sizeof(path), "%s/sm", dir);
+    s->smdb = rocksdb_open_column_families(s->opts, path, 3, snames, sopts, sh, &rerr);
+    if (rerr) {
+        set_err(err, errlen, "rocksdb open state machine", rerr);
+        store_close(s);
+        return NULL;
+    }
+    s->default_cf[1] = sh[0];
+    s->cf[CF_META] = sh[1];
+    s->cf[CF_DATA] = sh[2];
+    s->db_of[CF_LOG] = s->logdb;
+    s->db_of[CF_META] = s->db_of[CF_DATA] = s->smdb;
+
     s->wsync = rocksdb_writeoptions_create();
     rocksdb_writeoptions_set_sync(s->wsync, 1);
     s->wnosync = rocksdb_writeoptions_create();
     s->ropts = rocksdb_readoptions_create();
+    s->reader_ptr = reader_new(s);
     return s;
 }
 
 void store_close(store_t *s)
 {
     if (!s) return;
-    for (int i = 0; i <= CF_COUNT; i++)
+    for (int i = 0; i < CF_COUNT; i++)
         if (s->cf[i]) rocksdb_column_family_handle_destroy(s->cf[i]);
-    if (s->db) rocksdb_close(s->db);
-    for (int i = 0; i <= CF_COUNT; i++)
-        if (s->cf_opts[i]) rocksdb_options_destroy(s->cf_opts[i]);
+    if (s->raft_cf) rocksdb_column_family_handle_destroy(s->raft_cf);
+    for (int i = 0; i < 2; i++)
+        if (s->default_cf[i]) rocksdb_column_family_handle_destroy(s->default_cf[i]);
+    if (s->logdb) rocksdb_close(s->logdb);
+    if (s->smdb) rocksdb_close(s->smdb);
+    if (s->data_opts) rocksdb_options_destroy(s->data_opts);
     if (s->opts) rocksdb_options_destroy(s->opts);
     if (s->table_opts) rocksdb_block_based_options_destroy(s->table_opts);
-    if (s->cache) rocksdb_cache_destroy(s->cache);
+    if (s->block_cache) rocksdb_cache_destroy(s->block_cache);
     if (s->wsync) rocksdb_writeoptions_destroy(s->wsync);
     if (s->wnosync) rocksdb_writeoptions_destroy(s->wnosync);
     if (s->ropts) rocksdb_readoptions_destroy(s->ropts);
+    free(s->reader_ptr);
+    cache_free(s->cache);
     free(s);
 }
 
@@ -122,7 +155,7 @@ int store_log_append(store_t *s, const store_entry_t *e, int n, bool sync, char 
     }
     free(val);
     char *rerr = NULL;
-    rocksdb_write(s->db, sync ? s->wsync : s->wnosync, wb, &rerr);
+    rocksdb_write(s->logdb, sync ? s->wsync : s->wnosync, wb, &rerr);
     rocksdb_writebatch_destroy(wb);
     if (rerr) {
         set_err(err, errlen, "log append", rerr);
@@ -136,7 +169,7 @@ int store_log_get(store_t *s, uint64_t index, store_entry_t *out, char *err, siz
     char key[8], *rerr = NULL;
     size_t vlen;
     enc_put_u64(key, index);
-    char *v = rocksdb_get_cf(s->db, s->ropts, s->cf[CF_LOG], key, 8, &vlen, &rerr);
+    char *v = rocksdb_get_cf(s->logdb, s->ropts, s->cf[CF_LOG], key, 8, &vlen, &rerr);
     if (rerr) {
         set_err(err, errlen, "log read", rerr);
         return -1;
@@ -159,7 +192,7 @@ int store_log_get(store_t *s, uint64_t index, store_entry_t *out, char *err, siz
 
 void store_log_bounds(store_t *s, uint64_t *first, uint64_t *last)
 {
-    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, s->ropts, s->cf[CF_LOG]);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->logdb, s->ropts, s->cf[CF_LOG]);
     size_t kl;
     *first = *last = 0;
     rocksdb_iter_seek_to_first(it);
@@ -182,7 +215,7 @@ int store_log_truncate_suffix(store_t *s, uint64_t from, char *err, size_t errle
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     rocksdb_writebatch_delete_range_cf(wb, s->cf[CF_LOG], start, 8, end, 8);
     rocksdb_writebatch_delete_cf(wb, s->cf[CF_LOG], end, 8);
-    rocksdb_write(s->db, s->wsync, wb, &rerr);
+    rocksdb_write(s->logdb, s->wsync, wb, &rerr);
     rocksdb_writebatch_destroy(wb);
     if (rerr) {
         set_err(err, errlen, "log truncate", rerr);
@@ -197,7 +230,7 @@ uint64_t store_meta_get_u64(store_t *s, const char *name, uint64_t def)
 {
     char *rerr = NULL;
     size_t vlen;
-    char *v = rocksdb_get_cf(s->db, s->ropts, s->cf[CF_META], name, strlen(name), &vlen, &rerr);
+    char *v = rocksdb_get_cf(s->logdb, s->ropts, s->raft_cf, name, strlen(name), &vlen, &rerr);
     free(rerr);
     uint64_t r = (v && vlen == 8) ? enc_get_u64(v) : def;
     rocksdb_free(v);
@@ -208,7 +241,7 @@ int store_meta_put_u64(store_t *s, const char *name, uint64_t v, bool sync)
 {
     char buf[8], *rerr = NULL;
     enc_put_u64(buf, v);
-    rocksdb_put_cf(s->db, sync ? s->wsync : s->wnosync, s->cf[CF_META], name, strlen(name), buf, 8, &rerr);
+    rocksdb_put_cf(s->logdb, sync ? s->wsync : s->wnosync, s->raft_cf, name, strlen(name), buf, 8, &rerr);
     if (rerr) {
         free(rerr);
         return -1;
@@ -218,87 +251,297 @@ int store_meta_put_u64(store_t *s, const char *name, uint64_t v, bool sync)
 
 /* ---- transactions ------------------------------------------------------ */
 
+/* A write txn collects its changes in a plain WriteBatch (cheap appends) and
+ * remembers the latest value of every key it wrote in a hash overlay, so the
+ * commands later in the same batch read their predecessors' writes without a
+ * search through RocksDB. Only if an iterator is asked for is the overlay
+ * turned into a WriteBatchWithIndex, which merges with the database. */
+typedef struct ovl_entry {
+    uint64_t hash;
+    size_t koff, voff;
+    uint32_t klen, vlen;
+    uint8_t cf;
+    bool deleted;
+} ovl_entry_t;
+
+struct store_txn {
+    store_t *s;
+    bool write;
+    rocksdb_writebatch_t *wb;
+    rocksdb_writebatch_wi_t *wbwi;
+    ovl_entry_t *ents;
+    size_t nents, capents;
+    uint32_t *idx; /* open addressing: entry index + 1, 0 = empty */
+    size_t idxcap; /* power of two */
+    char *arena;
+    size_t alen, acap;
+};
+
+static uint64_t ovl_hash(store_cf_t cf, const char *key, size_t klen)
+{
+    return cache_hash(key, klen) ^ ((uint64_t)cf * 0x9E3779B97F4A7C15ull);
+}
+
+static ovl_entry_t *ovl_find(store_txn_t *t, store_cf_t cf, uint64_t h, const char *key, size_t klen, size_t *slot)
+{
+    if (!t->idxcap) return NULL;
+    size_t i = h & (t->idxcap - 1);
+    while (t->idx[i]) {
+        ovl_entry_t *e = &t->ents[t->idx[i] - 1];
+        if (e->hash == h && e->cf == cf && e->klen == klen && memcmp(t->arena + e->koff, key, klen) == 0) {
+            if (slot) *slot = i;
+            return e;
+        }
+        i = (i + 1) & (t->idxcap - 1);
+    }
+    if (slot) *slot = i;
+    return NULL;
+}
+
+static size_t arena_add(store_txn_t *t, const char *p, size_t n)
+{
+    if (t->alen + n > t->acap) {
+        size_t ncap = t->acap ? t->acap * 2 : 4096;
+        while (ncap < t->alen + n) ncap *= 2;
+        t->arena = realloc(t->arena, ncap);
+        t->acap = ncap;
+    }
+    size_t off = t->alen;
+    if (n) memcpy(t->arena + off, p, n);
+    t->alen += n;
+    return off;
+}
+
+static void ovl_rehash(store_txn_t *t)
+{
+    size_t ncap = t->idxcap ? t->idxcap * 2 : 64;
+    free(t->idx);
+    t->idx = calloc(ncap, sizeof(*t->idx));
+    t->idxcap = ncap;
+    for (size_t k = 0; k < t->nents; k++) {
+        size_t i = t->ents[k].hash & (ncap - 1);
+        while (t->idx[i]) i = (i + 1) & (ncap - 1);
+        t->idx[i] = (uint32_t)(k + 1);
+    }
+}
+
+static void ovl_record(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, const char *val, size_t vlen,
+                       bool deleted)
+{
+    uint64_t h = ovl_hash(cf, key, klen);
+    size_t slot;
+    ovl_entry_t *e = ovl_find(t, cf, h, key, klen, &slot);
+    if (!e) {
+        if ((t->nents + 1) * 2 > t->idxcap) {
+            ovl_rehash(t);
+            ovl_find(t, cf, h, key, klen, &slot);
+        }
+        if (t->nents == t->capents) {
+            t->capents = t->capents ? t->capents * 2 : 64;
+            t->ents = realloc(t->ents, sizeof(*t->ents) * t->capents);
+        }
+        e = &t->ents[t->nents++];
+        t->idx[slot] = (uint32_t)t->nents;
+        e->hash = h;
+        e->cf = (uint8_t)cf;
+        e->klen = (uint32_t)klen;
+        e->koff = arena_add(t, key, klen);
+    }
+    e->deleted = deleted;
+    e->vlen = deleted ? 0 : (uint32_t)vlen;
+    e->voff = deleted ? 0 : arena_add(t, val, vlen);
+}
+
+static void ovl_reset(store_txn_t *t)
+{
+    t->nents = 0;
+    t->alen = 0;
+    if (t->idxcap) memset(t->idx, 0, t->idxcap * sizeof(*t->idx));
+}
+
 store_txn_t *store_txn_begin(store_t *s, bool write)
 {
-    store_txn_t *t = malloc(sizeof(*t));
+    if (!write) return s->reader_ptr;
+    store_txn_t *t = calloc(1, sizeof(*t));
     t->s = s;
-    t->wb = write ? rocksdb_writebatch_wi_create(0, 1) : NULL;
+    t->write = true;
+    t->wb = rocksdb_writebatch_create();
     return t;
 }
 
 bool store_txn_is_write(const store_txn_t *t)
 {
-    return t->wb != NULL;
+    return t->write;
 }
 
-int store_get(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, char **val, size_t *vlen)
+static char *copy_out(const char *p, size_t n)
 {
-    char *rerr = NULL, *v;
-    if (t->wb)
-        v = rocksdb_writebatch_wi_get_from_batch_and_db_cf(t->wb, t->s->db, t->s->ropts, t->s->cf[cf], key,
-                                                           klen, vlen, &rerr);
-    else
-        v = rocksdb_get_cf(t->s->db, t->s->ropts, t->s->cf[cf], key, klen, vlen, &rerr);
+    char *v = malloc(n ? n : 1);
+    if (n) memcpy(v, p, n);
+    return v;
+}
+
+/* Committed state: the cache, else the database (which then fills the cache). */
+static int get_committed(store_t *s, store_cf_t cf, const char *key, size_t klen, char **val, size_t *vlen)
+{
+    uint64_t h = 0;
+    if (cf == CF_DATA && s->cache) {
+        const char *cv;
+        size_t cl;
+        h = cache_hash(key, klen);
+        int rc = cache_get(s->cache, h, key, klen, &cv, &cl);
+        if (rc == 1) {
+            *val = copy_out(cv, cl);
+            *vlen = cl;
+            return 1;
+        }
+        if (rc == 0) return 0;
+    }
+    char *rerr = NULL;
+    char *v = rocksdb_get_cf(s->db_of[cf], s->ropts, s->cf[cf], key, klen, vlen, &rerr);
     if (rerr) {
         free(rerr);
         return -1;
     }
+    if (cf == CF_DATA && s->cache) cache_put(s->cache, h, key, klen, v, v ? *vlen : 0);
     *val = v;
     return v != NULL;
 }
 
+int store_get(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, char **val, size_t *vlen)
+{
+    if (t->write && t->nents) {
+        ovl_entry_t *e = ovl_find(t, cf, ovl_hash(cf, key, klen), key, klen, NULL);
+        if (e) {
+            if (e->deleted) return 0;
+            *val = copy_out(t->arena + e->voff, e->vlen);
+            *vlen = e->vlen;
+            return 1;
+        }
+    }
+    return get_committed(t->s, cf, key, klen, val, vlen);
+}
+
 void store_put(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, const char *val, size_t vlen)
 {
-    rocksdb_writebatch_wi_put_cf(t->wb, t->s->cf[cf], key, klen, val, vlen);
+    rocksdb_writebatch_put_cf(t->wb, t->s->cf[cf], key, klen, val, vlen);
+    if (t->wbwi) rocksdb_writebatch_wi_put_cf(t->wbwi, t->s->cf[cf], key, klen, val, vlen);
+    ovl_record(t, cf, key, klen, val, vlen, false);
 }
 
 void store_del(store_txn_t *t, store_cf_t cf, const char *key, size_t klen)
 {
-    rocksdb_writebatch_wi_delete_cf(t->wb, t->s->cf[cf], key, klen);
+    rocksdb_writebatch_delete_cf(t->wb, t->s->cf[cf], key, klen);
+    if (t->wbwi) rocksdb_writebatch_wi_delete_cf(t->wbwi, t->s->cf[cf], key, klen);
+    ovl_record(t, cf, key, klen, NULL, 0, true);
 }
 
-/* A WriteBatchWithIndex cannot hold a range deletion, so the batch so far and
- * the range deletion are written together right now and the txn continues
+/* Pushes the txn's data-CF changes into the cache once they are committed. */
+static void cache_update(store_txn_t *t)
+{
+    if (!t->s->cache) return;
+    for (size_t i = 0; i < t->nents; i++) {
+        ovl_entry_t *e = &t->ents[i];
+        if (e->cf != CF_DATA) continue;
+        cache_put(t->s->cache, cache_hash(t->arena + e->koff, e->klen), t->arena + e->koff, e->klen,
+                  e->deleted ? NULL : t->arena + e->voff, e->vlen);
+    }
+}
+
+/* A range deletion cannot be answered from the overlay, so the batch so far
+ * and the range deletion are written together right now and the txn goes on
  * with an empty batch. Crash-safe for its only user, FLUSHALL: replaying the
  * entries before it cannot change what the range deletion leaves behind. */
 void store_del_range(store_txn_t *t, store_cf_t cf, const char *start, size_t slen, const char *end, size_t elen)
 {
-    size_t sz;
-    const char *rep = rocksdb_writebatch_wi_data(t->wb, &sz);
-    rocksdb_writebatch_t *wb = rocksdb_writebatch_create_from(rep, sz);
-    rocksdb_writebatch_delete_range_cf(wb, t->s->cf[cf], start, slen, end, elen);
+    rocksdb_writebatch_delete_range_cf(t->wb, t->s->cf[cf], start, slen, end, elen);
     char *rerr = NULL;
-    rocksdb_write(t->s->db, t->s->wnosync, wb, &rerr);
+    rocksdb_write(t->s->smdb, t->s->wnosync, t->wb, &rerr);
     free(rerr);
-    rocksdb_writebatch_destroy(wb);
-    rocksdb_writebatch_wi_clear(t->wb);
+    rocksdb_writebatch_clear(t->wb);
+    if (t->wbwi) {
+        rocksdb_writebatch_wi_destroy(t->wbwi);
+        t->wbwi = NULL;
+    }
+    ovl_reset(t);
+    if (cf == CF_DATA) cache_clear(t->s->cache);
+}
+
+static store_txn_t *reader_new(store_t *s)
+{
+    store_txn_t *t = calloc(1, sizeof(*t));
+    t->s = s;
+    return t;
+}
+
+void store_enable_cache(store_t *s, size_t max_bytes)
+{
+    cache_free(s->cache);
+    s->cache = max_bytes ? cache_new(max_bytes) : NULL;
+}
+
+void store_cache_stats(store_t *s, uint64_t *hits, uint64_t *misses, uint64_t *entries, uint64_t *bytes)
+{
+    cache_stats_t st;
+    cache_get_stats(s->cache, &st);
+    *hits = st.hits;
+    *misses = st.misses;
+    *entries = st.entries;
+    *bytes = st.bytes;
+}
+
+static void txn_free(store_txn_t *t)
+{
+    if (!t->write) return;
+    rocksdb_writebatch_destroy(t->wb);
+    if (t->wbwi) rocksdb_writebatch_wi_destroy(t->wbwi);
+    free(t->ents);
+    free(t->idx);
+    free(t->arena);
+    free(t);
 }
 
 int store_txn_commit(store_txn_t *t, char *err, size_t errlen)
 {
     int rc = 0;
-    if (t->wb) {
+    if (t->write) {
         char *rerr = NULL;
-        rocksdb_write_writebatch_wi(t->s->db, t->s->wnosync, t->wb, &rerr);
+        rocksdb_write(t->s->smdb, t->s->wnosync, t->wb, &rerr);
         if (rerr) {
             set_err(err, errlen, "apply", rerr);
             rc = -1;
+        } else {
+            cache_update(t);
         }
-        rocksdb_writebatch_wi_destroy(t->wb);
     }
-    free(t);
+    txn_free(t);
     return rc;
 }
 
 void store_txn_abort(store_txn_t *t)
 {
-    if (t->wb) rocksdb_writebatch_wi_destroy(t->wb);
-    free(t);
+    txn_free(t);
 }
 
 void store_free(void *p)
 {
-    rocksdb_free(p);
+    free(p);
+}
+
+/* An iterator over a write txn needs the txn's changes merged with the
+ * database: build the indexed batch from the overlay on first use. */
+static void materialize_wbwi(store_txn_t *t)
+{
+    if (t->wbwi) return;
+    t->wbwi = rocksdb_writebatch_wi_create(0, 1);
+    for (size_t i = 0; i < t->nents; i++) {
+        ovl_entry_t *e = &t->ents[i];
+        if (e->deleted)
+            rocksdb_writebatch_wi_delete_cf(t->wbwi, t->s->cf[e->cf], t->arena + e->koff, e->klen);
+        else
+            rocksdb_writebatch_wi_put_cf(t->wbwi, t->s->cf[e->cf], t->arena + e->koff, e->klen, t->arena + e->voff,
+                                         e->vlen);
+    }
 }
 
 /* ---- iterators --------------------------------------------------------- */
@@ -306,8 +549,9 @@ void store_free(void *p)
 store_iter_t *store_iter_new(store_txn_t *t, store_cf_t cf)
 {
     store_iter_t *it = malloc(sizeof(*it));
-    rocksdb_iterator_t *base = rocksdb_create_iterator_cf(t->s->db, t->s->ropts, t->s->cf[cf]);
-    it->it = t->wb ? rocksdb_writebatch_wi_create_iterator_with_base_cf(t->wb, base, t->s->cf[cf]) : base;
+    rocksdb_iterator_t *base = rocksdb_create_iterator_cf(t->s->smdb, t->s->ropts, t->s->cf[cf]);
+    if (t->write) materialize_wbwi(t);
+    it->it = t->write ? rocksdb_writebatch_wi_create_iterator_with_base_cf(t->wbwi, base, t->s->cf[cf]) : base;
     return it;
 }
 
@@ -347,10 +591,10 @@ void store_iter_free(store_iter_t *it)
 
 uint64_t store_approx_size(store_t *s, store_cf_t cf)
 {
-    char *v = rocksdb_property_value_cf(s->db, s->cf[cf], "rocksdb.total-sst-files-size");
+    char *v = rocksdb_property_value_cf(s->db_of[cf], s->cf[cf], "rocksdb.total-sst-files-size");
     uint64_t n = v ? strtoull(v, NULL, 10) : 0;
     free(v);
-    v = rocksdb_property_value_cf(s->db, s->cf[cf], "rocksdb.cur-size-all-mem-tables");
+    v = rocksdb_property_value_cf(s->db_of[cf], s->cf[cf], "rocksdb.cur-size-all-mem-tables");
     n += v ? strtoull(v, NULL, 10) : 0;
     free(v);
     return n;

@@ -39,6 +39,11 @@ typedef struct store_entry {
 store_t *store_open(const char *dir, char *err, size_t errlen);
 void store_close(store_t *s);
 
+/* Puts a write-through LRU cache of max_bytes in front of data-CF point
+ * reads (0 turns it off). Loop thread only. */
+void store_enable_cache(store_t *s, size_t max_bytes);
+void store_cache_stats(store_t *s, uint64_t *hits, uint64_t *misses, uint64_t *entries, uint64_t *bytes);
+
 /* ---- the log ---------------------------------------------------------- */
 
 /* Appends n consecutive entries in one write; synced when sync is true.

@@ -115,6 +115,8 @@ static const cfgkey_t keys[] = {
     /* [storage] */
     {SEC_STORAGE, "fsync", T_BOOL, FIELD(fsync), 0, 0, NULL, "true", 0,
      "sync the raft log to disk on every append"},
+    {SEC_STORAGE, "cache_size_mb", T_INT, FIELD(cache_size_mb), 0, 1048576, NULL, "256", 0,
+     "in-memory cache of recently used keys, in MB; 0 disables it"},
 };
 
 #define NKEYS ((int)(sizeof(keys) / sizeof(keys[0])))

@@ -57,6 +57,7 @@ typedef struct config {
 
     /* [storage] */
     bool fsync;                        /* sync the log on every append; default true */
+    int cache_size_mb;                 /* read cache in front of RocksDB; default 256 */
 
     /* derived by config_finalize() */
     char node_dir[CONFIG_STR_MAX + 32]; /* where this node's RocksDB lives */

@@ -89,7 +89,9 @@ static bool ping_ok(int port)
     bool ok = false;
     if (c && !c->err) {
         redisReply *r = redisCommand(c, "PING");
-        ok = r && r->type == REDIS_REPLY_STATUS;
+        /* a server with requirepass answers NOAUTH: it is up all the same */
+        ok = r && (r->type == REDIS_REPLY_STATUS ||
+                   (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOAUTH", 6) == 0));
         if (r) freeReplyObject(r);
     }
     if (c) redisFree(c);
@@ -222,6 +224,11 @@ void proc_cleanup(testproc_t *p)
 
 int proc_start_redis(testproc_t *p)
 {
+    return proc_start_redis_args(p, NULL);
+}
+
+int proc_start_redis_args(testproc_t *p, const char *const *extra_args)
+{
     memset(p, 0, sizeof(*p));
     if (access("/usr/bin/redis-server", X_OK) != 0) return -1;
     snprintf(p->bin, sizeof(p->bin), "/usr/bin/redis-server");
@@ -232,11 +239,34 @@ int proc_start_redis(testproc_t *p)
         p->port = proc_free_port();
         char port[16];
         snprintf(port, sizeof(port), "%d", p->port);
-        char *argv[] = {p->bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                        "--dir", p->dir, NULL};
+        char *argv[32] = {p->bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                          "--dir", p->dir};
+        int n = 11;
+        for (int i = 0; extra_args && extra_args[i] && n < 31; i++) argv[n++] = (char *)extra_args[i];
+        argv[n] = NULL;
         if (spawn(p, argv) == 0) return 0;
     }
     return -1;
+}
+
+void proc_dump_log(const testproc_t *p, int lines)
+{
+    FILE *f = fopen(p->log, "r");
+    if (!f) return;
+    char **ring = calloc((size_t)lines, sizeof(char *));
+    char buf[4096];
+    long n = 0;
+    while (fgets(buf, sizeof(buf), f)) {
+        free(ring[n % lines]);
+        ring[n % lines] = strdup(buf);
+        n++;
+    }
+    fclose(f);
+    fprintf(stderr, "---- last lines of %s ----\n", p->log);
+    for (long i = n > lines ? n - lines : 0; i < n; i++) fputs(ring[i % lines], stderr);
+    fprintf(stderr, "----\n");
+    for (int i = 0; i < lines; i++) free(ring[i]);
+    free(ring);
 }
 
 redisContext *proc_connect(const testproc_t *p)

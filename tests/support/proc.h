@@ -41,6 +41,13 @@ bool proc_alive(testproc_t *p);
 /* Starts a scratch redis-server (reference implementation) on a free port:
  * no persistence. Returns 0 or -1 (skip the test if redis-server is absent). */
 int proc_start_redis(testproc_t *p);
+/* The same with extra "--key value" arguments (NULL-terminated list), e.g.
+ * {"--requirepass", "pw", NULL}. */
+int proc_start_redis_args(testproc_t *p, const char *const *extra_args);
+
+/* Prints the last `lines` lines of the server's log to stderr (for a test
+ * that found the server dead or misbehaving). */
+void proc_dump_log(const testproc_t *p, int lines);
 
 /* A hiredis connection with a 10 s timeout, or NULL. */
 redisContext *proc_connect(const testproc_t *p);

@@ -1,0 +1,33 @@
+/* A bounded LRU cache of data-CF records, negative entries included ("this
+ * key is absent"), so that point reads of hot keys — and of missing keys —
+ * cost a hash lookup instead of a memtable search.
+ *
+ * It is write-through: every committed change of the data CF updates it, so
+ * an entry always equals the database's committed value. Only the loop
+ * thread uses it; it is not thread-safe. */
+#ifndef REDRAFT_STORAGE_CACHE_H
+#define REDRAFT_STORAGE_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cache cache_t;
+
+cache_t *cache_new(size_t max_bytes);
+void cache_free(cache_t *c);
+
+uint64_t cache_hash(const char *key, size_t klen);
+
+/* Returns 1 and the cached value (valid until the next cache call) when the
+ * key is cached as present, 0 when cached as absent, -1 when not cached. */
+int cache_get(cache_t *c, uint64_t h, const char *key, size_t klen, const char **val, size_t *vlen);
+/* Records the committed value of key; val NULL means absent. */
+void cache_put(cache_t *c, uint64_t h, const char *key, size_t klen, const char *val, size_t vlen);
+void cache_clear(cache_t *c);
+
+typedef struct cache_stats {
+    uint64_t hits, misses, entries, bytes;
+} cache_stats_t;
+void cache_get_stats(const cache_t *c, cache_stats_t *out);
+
+#endif
