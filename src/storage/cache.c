@@ -20,7 +20,9 @@ struct cache {
     uint64_t hits, misses;
 };
 
-/* 64-bit hash reading 8 bytes at a time: keys are hashed on every read. */
+/* 64-bit hash reading 8 bytes at a time, with murmur3's finalizer so that
+ * keys differing only in their last bytes ("key:000123") still spread over
+ * the low bits that pick the bucket. */
 uint64_t cache_hash(const char *key, size_t klen)
 {
     const uint64_t m = 0x9E3779B97F4A7C15ull;
@@ -29,13 +31,18 @@ uint64_t cache_hash(const char *key, size_t klen)
     for (; i + 8 <= klen; i += 8) {
         uint64_t w;
         memcpy(&w, key + i, 8);
-        h = (h ^ (w * m)) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
+        h ^= w;
+        h = (h ^ (h >> 31)) * m;
+        h = (h << 27) | (h >> 37);
     }
     uint64_t w = 0;
     memcpy(&w, key + i, klen - i);
-    h = (h ^ (w * m)) * 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 29;
+    h ^= w;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
     return h;
 }
 

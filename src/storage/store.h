@@ -38,6 +38,8 @@ typedef struct store_entry {
  * in err on failure. */
 store_t *store_open(const char *dir, char *err, size_t errlen);
 void store_close(store_t *s);
+/* Per-thread RocksDB settings (turns off its perf counters); cheap to repeat. */
+void store_thread_init(void);
 
 /* Puts a write-through LRU cache of max_bytes in front of data-CF point
  * reads (0 turns it off). Loop thread only. */
