@@ -9,7 +9,7 @@ CC      ?= cc
 PKGS    := libuv hiredis rocksdb
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CSTD    := -std=c11 -D_GNU_SOURCE
-INC     := -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+INC     := -Isrc -Itests $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 CFLAGS_release := -O2 -g $(WARN) $(CSTD) $(INC) -MMD -MP
 CFLAGS_asan    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -34,11 +34,11 @@ all: bin/redraft-server
 
 bin/redraft-server: $(call objs,release,$(SRC) $(MAIN)) | $(DEPS_STAMP)
 	@mkdir -p bin
-	$(CC) -o $@ $^ $(LIBS)
+	$(CC) -o $@ $(filter %.o,$^) $(LIBS)
 
 bin/redraft-server-asan: $(call objs,asan,$(SRC) $(MAIN)) | $(DEPS_STAMP)
 	@mkdir -p bin
-	$(CC) $(LDFLAGS_asan) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS_asan) -o $@ $(filter %.o,$^) $(LIBS)
 
 build/release/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -58,16 +58,16 @@ INT_BIN_asan     := $(patsubst tests/integration/%.c,build/asan/tests/%,$(INT_SR
 
 build/release/tests/%: tests/unit/%.c $(call objs,release,$(SRC) $(TSUP_SRC)) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_release) -Itests -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(CFLAGS_release) -Itests -o $@ $< $(filter %.o,$^) $(LIBS) -lcmocka
 build/asan/tests/%: tests/unit/%.c $(call objs,asan,$(SRC) $(TSUP_SRC)) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_asan) -Itests $(LDFLAGS_asan) -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(CFLAGS_asan) -Itests $(LDFLAGS_asan) -o $@ $< $(filter %.o,$^) $(LIBS) -lcmocka
 build/release/tests/%: tests/integration/%.c $(call objs,release,$(SRC) $(TSUP_SRC)) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_release) -Itests -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(CFLAGS_release) -Itests -o $@ $< $(filter %.o,$^) $(LIBS) -lcmocka
 build/asan/tests/%: tests/integration/%.c $(call objs,asan,$(SRC) $(TSUP_SRC)) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_asan) -Itests $(LDFLAGS_asan) -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(CFLAGS_asan) -Itests $(LDFLAGS_asan) -o $@ $< $(filter %.o,$^) $(LIBS) -lcmocka
 
 test-build: bin/redraft-server bin/redraft-server-asan $(UNIT_BIN_release) $(UNIT_BIN_asan) \
             $(INT_BIN_release) $(INT_BIN_asan)

@@ -15,6 +15,7 @@ passed=0; failed=0; failures=()
 run() {  # run LABEL BINARY [ENV...]
   local label=$1 bin=$2; shift 2
   local log="$logdir/$label.log" start=$SECONDS
+  mkdir -p "$(dirname "$log")"
   if env "$@" "$bin" >"$log" 2>&1; then
     passed=$((passed + 1)); printf 'PASS %-50s %3ds\n' "$label" $((SECONDS - start))
   else

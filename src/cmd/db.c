@@ -9,12 +9,27 @@ static const char META_APPLIED[] = "applied";
 static const char META_NKEYS[] = "nkeys";
 static const char META_NEXPIRES[] = "nexpires";
 
+static uint64_t meta_u64(store_txn_t *t, const char *name, size_t len)
+{
+    char *v;
+    size_t vlen;
+    uint64_t r = 0;
+    if (store_get(t, CF_META, name, len, &v, &vlen) == 1) {
+        if (vlen == 8) r = enc_get_u64(v);
+        store_free(v);
+    }
+    return r;
+}
+
+/* The counters live in the state machine's own meta CF, next to the data. */
 void db_load(db_t *db, store_t *s)
 {
+    store_txn_t *t = store_txn_begin(s, false);
     db->store = s;
-    db->applied = store_meta_get_u64(s, META_APPLIED, 0);
-    db->nkeys = (int64_t)store_meta_get_u64(s, META_NKEYS, 0);
-    db->nexpires = (int64_t)store_meta_get_u64(s, META_NEXPIRES, 0);
+    db->applied = meta_u64(t, META_APPLIED, sizeof(META_APPLIED) - 1);
+    db->nkeys = (int64_t)meta_u64(t, META_NKEYS, sizeof(META_NKEYS) - 1);
+    db->nexpires = (int64_t)meta_u64(t, META_NEXPIRES, sizeof(META_NEXPIRES) - 1);
+    store_txn_abort(t);
 }
 
 /* The counters travel in the same batch as the data they count, so they can

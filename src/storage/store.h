@@ -1,9 +1,12 @@
-/* The node's one RocksDB: the raft log, the node's metadata and the user data,
- * each in its own column family (design.md, "State on disk").
+/* The node's storage: the raft log, the raft hard state, the state machine's
+ * metadata and the user data, each in its own column family (design.md).
  *
  *   log  : big-endian u64 index -> [crc32c u32][term u64][entry bytes]
- *   meta : small named records (applied index, term/vote, key counters, ...)
+ *   meta : the state machine's own records (applied index, key counters)
  *   data : the state machine, encoded as docs/encoding.md says
+ * plus the raft hard state (term, vote), read and written with
+ * store_meta_get_u64/store_meta_put_u64. The log and hard state live in one
+ * RocksDB instance (log/), meta and data in another (sm/): see store.c.
  *
  * Log appends are synced and may run on a libuv thread-pool thread while the
  * loop thread reads and applies: RocksDB is thread-safe, and the loop thread
@@ -62,7 +65,7 @@ void store_log_bounds(store_t *s, uint64_t *first, uint64_t *last);
 /* Deletes entries with index >= from (a follower's conflicting suffix). */
 int store_log_truncate_suffix(store_t *s, uint64_t from, char *err, size_t errlen);
 
-/* ---- meta -------------------------------------------------------------- */
+/* ---- raft hard state (log/ instance, synced) ------------------------------ */
 
 /* Reads a u64 meta record; returns def when absent. */
 uint64_t store_meta_get_u64(store_t *s, const char *name, uint64_t def);
