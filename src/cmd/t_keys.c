@@ -51,6 +51,8 @@ static void existsCommand(cmd_ctx_t *c)
     reply_int(c->reply, n);
 }
 
+/* TYPE answers a status reply, in RESP3 too; the name comes from the
+ * metadata record so every type is covered. */
 static void typeCommand(cmd_ctx_t *c)
 {
     dbkey_t k;
@@ -116,6 +118,7 @@ out:
     db_release(&sk);
 }
 
+/* Thin entry points: the table needs one proc per command name. */
 static void renameCommand(cmd_ctx_t *c)
 {
     rename_generic(c, false);
@@ -214,6 +217,8 @@ invalid:
     reply_errorf(c->reply, "ERR invalid expire time in '%s' command", cmdname);
 }
 
+/* The four forms differ in unit and base time only; the name is needed
+ * for the error text. */
 static void expireCommand(cmd_ctx_t *c)
 {
     expire_generic(c, c->now_ms, true, "expire");
@@ -256,6 +261,7 @@ static void ttl_generic(cmd_ctx_t *c, bool ms, bool absolute)
     reply_int(c->reply, ms ? ttl : (ttl + 500) / 1000);
 }
 
+/* Thin entry points over ttl_generic(). */
 static void ttlCommand(cmd_ctx_t *c)
 {
     ttl_generic(c, false, false);
@@ -276,6 +282,8 @@ static void pexpiretimeCommand(cmd_ctx_t *c)
     ttl_generic(c, true, true);
 }
 
+/* Only a key that has a TTL is rewritten, so PERSIST on a plain key costs
+ * no write. */
 static void persistCommand(cmd_ctx_t *c)
 {
     dbkey_t k;
@@ -331,9 +339,6 @@ static void flushallCommand(cmd_ctx_t *c)
 
 /* ---- KEYS ------------------------------------------------------------------ */
 
-/* A pattern with a literal prefix only needs the keys starting with it:
- * seek there and stop at the first key past it. "*" alone skips matching,
- * which is also how Redis lets it return the empty key. */
 typedef struct keys_state {
     cmd_ctx_t *c;
     const char *pat;
@@ -342,6 +347,8 @@ typedef struct keys_state {
     long long n;
 } keys_state_t;
 
+/* A pattern with a literal prefix only needs the keys starting with it: the
+ * scan seeks there and stops at the first key past it. */
 static bool keys_visit(void *ud, const char *key, size_t klen, const meta_t *m)
 {
     keys_state_t *st = ud;
@@ -353,6 +360,9 @@ static bool keys_visit(void *ud, const char *key, size_t klen, const meta_t *m)
     return true;
 }
 
+/* "*" alone skips matching, which is also how Redis lets it return the
+ * empty key (the glob matcher never matches an empty string with "*"). The
+ * reply length is known only at the end, hence the deferred header. */
 static void keysCommand(cmd_ctx_t *c)
 {
     keys_state_t st = {.c = c, .pat = c->argv[1], .plen = c->argvlen[1]};
@@ -402,6 +412,7 @@ static uint64_t scan_cursor_save(int64_t now_ms, const char *key, size_t klen)
     return cur;
 }
 
+/* Cursor 0 is never stored: it always means "from the start". */
 static const scan_slot_t *scan_cursor_find(uint64_t cur)
 {
     const scan_slot_t *s = &scan_slots[cur % SCAN_SLOTS];
@@ -595,6 +606,7 @@ static bool rawkey_from_iter(rawkey_t *k, store_iter_t *it)
     return true;
 }
 
+/* db_scan callback: the first live key is the answer. */
 static bool pick_first(void *ud, const char *key, size_t klen, const meta_t *m)
 {
     cmd_ctx_t *c = ud;
@@ -761,6 +773,7 @@ static const command_t keys_commands[] = {
      "keyspace write", NULL},
 };
 
+/* Called once by cmd_register_data_commands(). */
 void t_keys_register(void)
 {
     cmd_table_add(keys_commands, sizeof(keys_commands) / sizeof(keys_commands[0]));

@@ -213,6 +213,7 @@ static void setex_generic(cmd_ctx_t *c, int unit_flag, const char *cmdname)
     set_generic(c, unit_flag, c->argv[3], c->argvlen[3], true, when, SET_REPLY_OK);
 }
 
+/* SETEX/PSETEX differ only in the unit and the name in the error text. */
 static void setexCommand(cmd_ctx_t *c)
 {
     setex_generic(c, OPT_EX, "setex");
@@ -352,6 +353,7 @@ static void mset_generic(cmd_ctx_t *c, bool nx, const char *cmdname)
         reply_ok(c->reply);
 }
 
+/* Thin entry points: the table needs one proc per command name. */
 static void msetCommand(cmd_ctx_t *c)
 {
     mset_generic(c, false, "mset");
@@ -393,6 +395,7 @@ out:
     db_release(&k);
 }
 
+/* INCR/DECR are INCRBY/DECRBY with an implicit 1. */
 static void incrCommand(cmd_ctx_t *c)
 {
     incr_decr(c, 1);
@@ -501,6 +504,7 @@ out:
     db_release(&k);
 }
 
+/* A missing key is an empty string (0), as everywhere in Redis. */
 static void strlenCommand(cmd_ctx_t *c)
 {
     dbkey_t k;
@@ -668,6 +672,7 @@ static const command_t string_commands[] = {
      RW_STRING " slow", NULL},
 };
 
+/* Called once by cmd_register_data_commands(). */
 void t_string_register(void)
 {
     cmd_table_add(string_commands, sizeof(string_commands) / sizeof(string_commands[0]));

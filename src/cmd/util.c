@@ -54,16 +54,22 @@ int cmd_parse_ll(const char *s, size_t len, long long *out)
     return 0;
 }
 
-/* As Redis string2ld: strtold over the whole argument, no leading space, no
- * NaN. The copy bounds the length the way Redis's MAX_LONG_DOUBLE_CHARS does. */
-int cmd_parse_ld(const char *s, size_t len, long double *out)
+/* Copies an argument into a NUL-terminated buffer for strtod/strtold, with
+ * the checks Redis makes before either: not empty, not too long (Redis's
+ * MAX_LONG_DOUBLE_CHARS), no leading space. Returns 0 or -1. */
+static int float_arg(char *buf, size_t cap, const char *s, size_t len)
 {
-    char buf[5 * 1024 + 1];
-    if (len == 0 || len >= sizeof(buf)) return -1;
+    if (len == 0 || len >= cap) return -1;
     memcpy(buf, s, len);
     buf[len] = '\0';
-    if (isspace((unsigned char)buf[0])) return -1;
-    char *end;
+    return isspace((unsigned char)buf[0]) ? -1 : 0;
+}
+
+/* As Redis string2ld: strtold over the whole argument, no NaN, no overflow. */
+int cmd_parse_ld(const char *s, size_t len, long double *out)
+{
+    char buf[5 * 1024 + 1], *end;
+    if (float_arg(buf, sizeof(buf), s, len) < 0) return -1;
     errno = 0;
     long double v = strtold(buf, &end);
     if ((size_t)(end - buf) != len || isnan(v) || (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)))
@@ -75,12 +81,8 @@ int cmd_parse_ld(const char *s, size_t len, long double *out)
 /* As Redis getDoubleFromObject: strtod over the whole argument, no NaN. */
 int cmd_parse_double(const char *s, size_t len, double *out)
 {
-    char buf[5 * 1024 + 1];
-    if (len == 0 || len >= sizeof(buf)) return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    if (isspace((unsigned char)buf[0])) return -1;
-    char *end;
+    char buf[5 * 1024 + 1], *end;
+    if (float_arg(buf, sizeof(buf), s, len) < 0) return -1;
     errno = 0;
     double v = strtod(buf, &end);
     if ((size_t)(end - buf) != len || isnan(v) || (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || v == 0)))

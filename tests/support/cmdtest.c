@@ -24,6 +24,7 @@ static void ct_open_store(cmdtest_t *t)
     db_load(&t->db, t->store);
 }
 
+/* Every test gets its own directory, so tests never see each other's keys. */
 cmdtest_t *ct_open(void)
 {
     cmd_register_data_commands();
@@ -37,6 +38,7 @@ cmdtest_t *ct_open(void)
     return t;
 }
 
+/* nftw callback: directories come after their contents (FTW_DEPTH). */
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb;
@@ -45,6 +47,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return remove(path);
 }
 
+/* Leaves nothing behind in /tmp. */
 void ct_close(cmdtest_t *t)
 {
     if (!t) return;
@@ -55,6 +58,7 @@ void ct_close(cmdtest_t *t)
     free(t);
 }
 
+/* Restart: the counters must come back from what db_save wrote. */
 void ct_reopen(cmdtest_t *t)
 {
     store_close(t->store);
@@ -106,6 +110,7 @@ const char *ct_run(cmdtest_t *t, bool write, bool check_flags, int argc, const c
     return t->out;
 }
 
+/* Collects the NULL-terminated argument list into argv/lens. */
 static const char *ct_runva(cmdtest_t *t, bool write, const char *arg0, va_list ap)
 {
     const char *argv[CT_MAXARGS];
@@ -120,6 +125,7 @@ static const char *ct_runva(cmdtest_t *t, bool write, const char *arg0, va_list 
     return ct_run(t, write, true, argc, argv, lens);
 }
 
+/* Variadic fronts for the common, text-only case. */
 const char *ct_write(cmdtest_t *t, const char *arg0, ...)
 {
     va_list ap;
@@ -163,6 +169,7 @@ void ct_put_collection(cmdtest_t *t, const char *key, size_t klen, obj_type_t ty
     free(mk);
 }
 
+/* Counts on disk, independently of the counters under test. */
 size_t ct_count_prefix(cmdtest_t *t, char prefix)
 {
     store_txn_t *txn = store_txn_begin(t->store, false);
@@ -179,6 +186,7 @@ size_t ct_count_prefix(cmdtest_t *t, char prefix)
     return n;
 }
 
+/* Prints both sides on a mismatch: the assertion alone says too little. */
 bool ct_counters_consistent(cmdtest_t *t)
 {
     size_t m = ct_count_prefix(t, ENC_META_PREFIX), e = ct_count_prefix(t, ENC_EXPIRE_PREFIX);
