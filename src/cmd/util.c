@@ -68,7 +68,7 @@ static int float_arg(char *buf, size_t cap, const char *s, size_t len)
 /* As Redis string2ld: strtold over the whole argument, no NaN, no overflow. */
 int cmd_parse_ld(const char *s, size_t len, long double *out)
 {
-    char buf[5 * 1024 + 1], *end;
+    char buf[5 * 1024], *end; /* Redis: MAX_LONG_DOUBLE_CHARS, so at most 5119 chars */
     if (float_arg(buf, sizeof(buf), s, len) < 0) return -1;
     errno = 0;
     long double v = strtold(buf, &end);

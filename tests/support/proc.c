@@ -198,6 +198,84 @@ int proc_stop(testproc_t *p)
     return -1;
 }
 
+int proc_stop_status(testproc_t *p, int *status)
+{
+    *status = 0;
+    if (p->pid <= 0) return -1;
+    int st = 0;
+    bool died_before = false;
+    /* already gone (a crash, perhaps still being torn down)? */
+    for (int i = 0; i < 5; i++) {
+        if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+            died_before = true;
+            break;
+        }
+        if (i < 4) usleep(2000);
+    }
+    if (!died_before) {
+        kill(p->pid, SIGTERM);
+        int i;
+        for (i = 0; i < 1000; i++) { /* 10 s, then SIGKILL */
+            if (waitpid(p->pid, &st, WNOHANG) == p->pid) break;
+            usleep(10000);
+        }
+        if (i == 1000) {
+            kill(p->pid, SIGKILL);
+            waitpid(p->pid, &st, 0);
+            died_before = true; /* did not stop on SIGTERM */
+        }
+    }
+    forget(p->pid);
+    p->pid = 0;
+    *status = st;
+    if (died_before) return -1;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+int proc_finish(testproc_t *p)
+{
+    int rc = 0;
+    if (p->pid > 0) {
+        int st;
+        rc = proc_stop_status(p, &st);
+        if (rc != 0) {
+            char b[96];
+            fprintf(stderr, "server %s on port %d did not end cleanly: %s\n", p->bin, p->port,
+                    proc_status_str(st, b, sizeof(b)));
+            proc_dump_log(p, 30);
+        }
+    }
+    proc_cleanup(p);
+    return rc;
+}
+
+bool proc_wait_dead(testproc_t *p, int ms, int *status)
+{
+    if (p->pid <= 0) return false;
+    for (int waited = 0;; waited += 5) {
+        int st;
+        if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+            forget(p->pid);
+            p->pid = 0;
+            if (status) *status = st;
+            return true;
+        }
+        if (waited >= ms) return false;
+        usleep(5000);
+    }
+}
+
+const char *proc_status_str(int status, char *buf, size_t len)
+{
+    if (WIFEXITED(status))
+        snprintf(buf, len, "exit code %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else
+        snprintf(buf, len, "status 0x%x", status);
+    return buf;
+}
+
 void proc_kill9(testproc_t *p)
 {
     if (p->pid <= 0) return;

@@ -32,6 +32,21 @@ int proc_start(testproc_t *p, const char *const *extra_args);
 int proc_restart(testproc_t *p);
 /* SIGTERM and wait; returns the exit status (or -1). */
 int proc_stop(testproc_t *p);
+/* SIGTERM and wait (SIGKILL after 10 s) like proc_stop, but reports how it
+ * ended: *status gets the raw wait status. Returns 0 only if the server
+ * exited with code 0 because of the SIGTERM; -1 if it had already died
+ * (crash, signal) or failed its shutdown. A test group's teardown uses it to
+ * catch a server that crashed during the tests. */
+int proc_stop_status(testproc_t *p, int *status);
+/* The end of a test group: proc_stop_status, and if the server had crashed
+ * or did not exit cleanly, says so on stderr with the tail of its log; then
+ * proc_cleanup. Returns 0, or -1 so that the group teardown fails. */
+int proc_finish(testproc_t *p);
+/* Waits up to ms for the server to end by itself (a crash); true if it did,
+ * with the raw wait status in *status (and the pid forgotten). */
+bool proc_wait_dead(testproc_t *p, int ms, int *status);
+/* "exit code N" or "killed by signal N (name)" for a raw wait status. */
+const char *proc_status_str(int status, char *buf, size_t len);
 /* SIGKILL and wait. */
 void proc_kill9(testproc_t *p);
 /* Stops if running and removes the data dir. */
