@@ -3,7 +3,10 @@
 #include "storage/cache.h"
 #include "storage/encoding.h"
 #include "util/crc32c.h"
+#include "util/log.h"
 
+#include <pthread.h>
+#include <unistd.h>
 #include <rocksdb/c.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +33,16 @@ struct store {
     rocksdb_readoptions_t *ropts;
     cache_t *cache;
     struct store_txn *reader_ptr;
+
+    /* The committer thread: writes handed-off apply batches in order. */
+    pthread_t committer;
+    bool committer_running;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_done;
+    struct store_txn *q_head, *q_tail; /* handed off, oldest first (links: loop thread only) */
+    struct store_txn *q_next;          /* the next one the committer writes */
+    int q_len;
+    bool committing, stopping;
 };
 
 struct store_iter {
@@ -37,6 +50,7 @@ struct store_iter {
 };
 
 static struct store_txn *reader_new(store_t *s);
+static void committer_start(store_t *s);
 
 static void set_err(char *err, size_t errlen, const char *what, char *rerr)
 {
@@ -116,12 +130,22 @@ store_t *store_open(const char *dir, char *err, size_t errlen)
     s->wnosync = rocksdb_writeoptions_create();
     s->ropts = rocksdb_readoptions_create();
     s->reader_ptr = reader_new(s);
+    committer_start(s);
     return s;
 }
 
 void store_close(store_t *s)
 {
     if (!s) return;
+    if (s->committer_running) {
+        store_drain(s);
+        pthread_mutex_lock(&s->mu);
+        s->stopping = true;
+        pthread_cond_signal(&s->cv_work);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->committer, NULL);
+        s->committer_running = false;
+    }
     for (int i = 0; i < CF_COUNT; i++)
         if (s->cf[i]) rocksdb_column_family_handle_destroy(s->cf[i]);
     if (s->raft_cf) rocksdb_column_family_handle_destroy(s->raft_cf);
@@ -281,6 +305,8 @@ struct store_txn {
     rocksdb_writebatch_wi_t *wbwi;
     ovl_entry_t *ents;
     size_t nents, capents;
+    struct store_txn *qprev, *qnext; /* in the committer's queue */
+    bool done;                       /* written by the committer */
     uint32_t *idx; /* open addressing: entry index + 1, 0 = empty */
     size_t idxcap; /* power of two */
     char *arena;
@@ -391,7 +417,11 @@ static char *copy_out(const char *p, size_t n)
     return v;
 }
 
-/* Committed state: the cache, else the database (which then fills the cache). */
+static int reap_committed(store_t *s);
+
+/* Committed state: the cache (updated when a batch is handed off, so it is
+ * never behind), else the batches the committer has not written yet, newest
+ * first, else the database (which then fills the cache). */
 static int get_committed(store_t *s, store_cf_t cf, const char *key, size_t klen, char **val, size_t *vlen)
 {
     uint64_t h = 0;
@@ -406,6 +436,14 @@ static int get_committed(store_t *s, store_cf_t cf, const char *key, size_t klen
             return 1;
         }
         if (rc == 0) return 0;
+    }
+    for (store_txn_t *q = s->q_tail; q; q = q->qprev) {
+        ovl_entry_t *e = q->nents ? ovl_find(q, cf, ovl_hash(cf, key, klen), key, klen, NULL) : NULL;
+        if (!e) continue;
+        if (e->deleted) return 0;
+        *val = copy_out(q->arena + e->voff, e->vlen);
+        *vlen = e->vlen;
+        return 1;
     }
     char *rerr = NULL;
     char *v = rocksdb_get_cf(s->db_of[cf], s->ropts, s->cf[cf], key, klen, vlen, &rerr);
@@ -464,6 +502,7 @@ static void cache_update(store_txn_t *t)
  * entries before it cannot change what the range deletion leaves behind. */
 void store_del_range(store_txn_t *t, store_cf_t cf, const char *start, size_t slen, const char *end, size_t elen)
 {
+    store_drain(t->s);
     rocksdb_writebatch_delete_range_cf(t->wb, t->s->cf[cf], start, slen, end, elen);
     char *rerr = NULL;
     rocksdb_write(t->s->smdb, t->s->wnosync, t->wb, &rerr);
@@ -511,21 +550,122 @@ static void txn_free(store_txn_t *t)
     free(t);
 }
 
+/* ---- the committer ------------------------------------------------------ */
+
+/* Writing an apply batch into RocksDB (mostly memtable inserts) is the
+ * largest single cost of a write, and nothing waits for it: the entries are
+ * already durable in the log, and a crash before the batch lands is repaired
+ * by replaying the log from the state machine's applied index. So the loop
+ * thread hands batches to this thread and goes on; until a batch is written,
+ * reads find its values in the cache or in the batch itself (get_committed),
+ * and iterators wait for the queue to drain (store_drain). */
+static void *committer_main(void *arg)
+{
+    store_t *s = arg;
+    store_thread_init();
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->q_next && !s->stopping) pthread_cond_wait(&s->cv_work, &s->mu);
+        if (!s->q_next) break;
+        store_txn_t *t = s->q_next;
+        s->q_next = t->qnext;
+        s->committing = true;
+        pthread_mutex_unlock(&s->mu);
+
+        char *rerr = NULL;
+        rocksdb_write(s->smdb, s->wnosync, t->wb, &rerr);
+        if (rerr) { /* the state machine can no longer follow the log */
+            log_error("storage_failure", " op=apply error=\"%s\" action=exit", rerr);
+            _exit(1);
+        }
+
+        pthread_mutex_lock(&s->mu);
+        t->done = true;
+        s->committing = false;
+        pthread_cond_broadcast(&s->cv_done);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static void committer_start(store_t *s)
+{
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv_work, NULL);
+    pthread_cond_init(&s->cv_done, NULL);
+    s->committer_running = pthread_create(&s->committer, NULL, committer_main, s) == 0;
+}
+
+/* Frees the batches the committer has written, oldest first. Loop thread. */
+static int reap_committed(store_t *s)
+{
+    int n = 0;
+    pthread_mutex_lock(&s->mu);
+    while (s->q_head && s->q_head->done) {
+        store_txn_t *t = s->q_head;
+        s->q_head = t->qnext;
+        if (s->q_head) s->q_head->qprev = NULL; else s->q_tail = NULL;
+        s->q_len--;
+        n++;
+        pthread_mutex_unlock(&s->mu);
+        txn_free(t);
+        pthread_mutex_lock(&s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+/* Waits until at most `keep` batches are still queued. */
+static void wait_queue(store_t *s, int keep)
+{
+    if (!s->committer_running) return;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        int pending = 0;
+        for (store_txn_t *q = s->q_head; q; q = q->qnext) pending += !q->done;
+        if (pending <= keep) break;
+        pthread_cond_wait(&s->cv_done, &s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+    reap_committed(s);
+}
+
+void store_drain(store_t *s)
+{
+    wait_queue(s, 0);
+}
+
+#define MAX_QUEUED 8 /* batches the committer may lag behind before apply waits */
+
 int store_txn_commit(store_txn_t *t, char *err, size_t errlen)
 {
-    int rc = 0;
-    if (t->write) {
+    (void)err;
+    (void)errlen;
+    if (!t->write) return 0;
+    store_t *s = t->s;
+    cache_update(t);
+    if (!s->committer_running) { /* no thread: write here */
         char *rerr = NULL;
-        rocksdb_write(t->s->smdb, t->s->wnosync, t->wb, &rerr);
+        rocksdb_write(s->smdb, s->wnosync, t->wb, &rerr);
+        txn_free(t);
         if (rerr) {
             set_err(err, errlen, "apply", rerr);
-            rc = -1;
-        } else {
-            cache_update(t);
+            return -1;
         }
+        return 0;
     }
-    txn_free(t);
-    return rc;
+    pthread_mutex_lock(&s->mu);
+    t->qprev = s->q_tail;
+    t->qnext = NULL;
+    if (s->q_tail) s->q_tail->qnext = t; else s->q_head = t;
+    s->q_tail = t;
+    if (!s->q_next) s->q_next = t;
+    s->q_len++;
+    pthread_cond_signal(&s->cv_work);
+    pthread_mutex_unlock(&s->mu);
+    reap_committed(s);
+    if (s->q_len > MAX_QUEUED) wait_queue(s, MAX_QUEUED / 2);
+    return 0;
 }
 
 void store_txn_abort(store_txn_t *t)
@@ -558,6 +698,7 @@ static void materialize_wbwi(store_txn_t *t)
 
 store_iter_t *store_iter_new(store_txn_t *t, store_cf_t cf)
 {
+    store_drain(t->s);
     store_iter_t *it = malloc(sizeof(*it));
     rocksdb_iterator_t *base = rocksdb_create_iterator_cf(t->s->smdb, t->s->ropts, t->s->cf[cf]);
     if (t->write) materialize_wbwi(t);

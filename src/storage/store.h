@@ -84,11 +84,16 @@ void store_del(store_txn_t *t, store_cf_t cf, const char *key, size_t klen);
 /* Deletes [start, end) in cf. */
 void store_del_range(store_txn_t *t, store_cf_t cf, const char *start, size_t slen, const char *end, size_t elen);
 
-/* Writes the txn's changes atomically (not synced: the log is what is
- * durable) and frees it. Returns 0 or -1 with err. A read txn just frees. */
+/* Hands the txn's changes to the committer thread, which writes them
+ * atomically (not synced: the log is what is durable), and frees the txn.
+ * The changes are visible to every later read at once. Returns 0 (or -1
+ * with err when there is no committer and the write fails). A read txn just
+ * frees. */
 int store_txn_commit(store_txn_t *t, char *err, size_t errlen);
 void store_txn_abort(store_txn_t *t);
 bool store_txn_is_write(const store_txn_t *t);
+/* Waits until every committed txn is in RocksDB (iterators do this first). */
+void store_drain(store_t *s);
 void store_free(void *p);
 
 /* Iterators see the txn's own writes over the database. */
