@@ -80,7 +80,9 @@ static void apply_cmd(node_t *n, store_txn_t *txn, const entry_view_t *v, uint64
 {
     reply_t *r = cl ? client_reply(cl) : &n->scratch;
     const command_t *cmd = cmd_lookup(n->argv[0], n->argvlen[0]);
-    if (!cmd || !cmd->proc) {
+    if (!cmd || !cmd->proc) { /* a log written by a version that knows more commands */
+        log_error("apply_unknown_command", " index=%llu name=%.*s", (unsigned long long)index,
+                  (int)(n->argvlen[0] < 64 ? n->argvlen[0] : 64), n->argv[0]);
         reply_error(r, "ERR unknown command in log entry");
         return;
     }
@@ -329,14 +331,15 @@ int node_start(node_t *n, config_t *cfg, uv_loop_t *loop)
         n->term = 1;
         store_meta_put_u64(n->store, "term", 1, true);
     }
-    if (replay_log(n) < 0) return -1;
-
+    /* the command table must exist before the log is replayed through it */
     static bool registered;
     if (!registered) {
         registered = true;
         cmd_register_data_commands();
         node_register_commands();
     }
+    if (replay_log(n) < 0) return -1;
+
 
     resp_limits_t lim = {.max_bulk_len = cfg->proto_max_bulk_len, .max_multibulk = cfg->max_multibulk_len,
                          .max_inline = (size_t)cfg->max_inline_len};

@@ -110,10 +110,13 @@ store_t *store_open(const char *dir, char *err, size_t errlen)
     s->raft_cf = lh[2];
 
     const char *snames[3] = {"default", "meta", "data"};
+    rocksdb_options_t *smopts = rocksdb_options_create_copy(s->opts);
+    rocksdb_options_set_atomic_flush(smopts, 1); /* data and meta always flush together */
     const rocksdb_options_t *sopts[3] = {s->opts, s->opts, s->data_opts};
     rocksdb_column_family_handle_t *sh[3] = {0};
     snprintf(path, sizeof(path), "%s/sm", dir);
-    s->smdb = rocksdb_open_column_families(s->opts, path, 3, snames, sopts, sh, &rerr);
+    s->smdb = rocksdb_open_column_families(smopts, path, 3, snames, sopts, sh, &rerr);
+    rocksdb_options_destroy(smopts);
     if (rerr) {
         set_err(err, errlen, "rocksdb open state machine", rerr);
         store_close(s);
