@@ -2,6 +2,7 @@
  *
  * The redis-server convention: an optional config file first, then any key
  * overridden on the command line. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,8 @@ int main(int argc, char **argv)
     log_info("starting", " version=%s config=%s pid=%d", REDRAFT_VERSION, cfg.config_file[0] ? cfg.config_file : "-",
              (int)uv_os_getpid());
 
+    /* a client that goes away mid-reply must cost an EPIPE, not the process */
+    signal(SIGPIPE, SIG_IGN);
     uv_loop_t *loop = uv_default_loop();
     static node_t node;
     if (node_start(&node, &cfg, loop) < 0) return 1;

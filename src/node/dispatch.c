@@ -28,6 +28,7 @@ static void *on_open(void *ud, conn_t *c)
     cl->sess.created_ms = node_wall_ms();
     snprintf(cl->sess.addr, sizeof(cl->sess.addr), "%s", c->addr);
     snprintf(cl->sess.laddr, sizeof(cl->sess.laddr), "%s", c->laddr);
+    c->parser.unauthenticated = !cl->sess.authed;
     return cl;
 }
 
@@ -161,6 +162,7 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
     if (cl->pending) return CONN_PAUSE;
     node_exec_local(n, cl, cmd, argc, argv, argvlen);
     if (conn->out.proto != s->proto) conn->out.proto = s->proto;
+    conn->parser.unauthenticated = !s->authed;
     return s->close_asap ? CONN_CLOSE : CONN_CONTINUE;
 }
 

@@ -115,7 +115,7 @@ static void helloCommand(cmd_ctx_t *c)
     }
     if (c->sess && !c->sess->authed) {
         reply_error(c->reply, "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-                              "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+                              "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
                               "select the RESP protocol version at the same time");
         return;
     }

@@ -341,6 +341,7 @@ static resp_status_t parse_multibulk(resp_parser_t *p, char *buf, size_t len)
         if (r == EOL_TOOBIG) return fail(p, "too big mbulk count string");
         if (!parse_ll(buf + 1, eol - 1, &ll) || ll > p->lim.max_multibulk || ll > INT_MAX)
             return fail(p, "invalid multibulk length");
+        if (p->unauthenticated && ll > RESP_UNAUTH_MAX_ARGS) return fail(p, "unauthenticated multibulk length");
         p->pos = eol + 2;
         if (ll <= 0) return finish(p, p->pos);
         p->mbulk = ll;
@@ -358,6 +359,7 @@ static resp_status_t parse_multibulk(resp_parser_t *p, char *buf, size_t len)
             if (!parse_ll(buf + p->pos + 1, eol - p->pos - 1, &ll) || ll < 0 ||
                 ll > p->lim.max_bulk_len)
                 return fail(p, "invalid bulk length");
+            if (p->unauthenticated && ll > RESP_UNAUTH_MAX_BULK) return fail(p, "unauthenticated bulk length");
             p->pos = eol + 2;
             p->bulklen = ll;
         }

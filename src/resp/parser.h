@@ -41,8 +41,14 @@ typedef struct resp_limits {
     size_t max_inline;       /* max inline request / header line, default 64 KB */
 } resp_limits_t;
 
+/* Before AUTH, when a password is required, Redis 7 accepts only small
+ * requests, so an unauthenticated client cannot make the server buffer much. */
+#define RESP_UNAUTH_MAX_ARGS 10
+#define RESP_UNAUTH_MAX_BULK 16384
+
 typedef struct resp_parser {
     resp_limits_t lim;
+    int unauthenticated; /* set by the owner: apply the RESP_UNAUTH_* limits */
 
     /* the request being parsed (valid after RESP_DONE until the next call) */
     int argc;

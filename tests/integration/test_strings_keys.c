@@ -660,7 +660,7 @@ static rnode_t *scan_all(int nopts, const char *const *opts, int *calls)
         size_t len;
         const char *r = rc_cmdv(c, 2 + nopts, argv, NULL, &len);
         assert_non_null(r);
-        rnode_t *t = resp_parse(r, len);
+        rnode_t *t = rc_parse_reply(r, len);
         if (!t || t->type != '*' || t->n != 2 || t->e[0]->type != '$' || t->e[1]->type != '*') {
             char *e = resp_escape(r, len);
             fail_msg("bad SCAN reply %s", e);
@@ -1028,7 +1028,7 @@ static void test_connection_commands(void **state)
     size_t n;
     const char *tv[] = {"TIME"};
     const char *r = rc_cmdv(c, 1, tv, NULL, &n);
-    rnode_t *t = resp_parse(r, n);
+    rnode_t *t = rc_parse_reply(r, n);
     assert_non_null(t);
     assert_int_equal(t->type, '*');
     assert_int_equal(t->n, 2);
@@ -1050,7 +1050,7 @@ static void test_connection_commands(void **state)
 /* The HELLO map Redis 7.0.15 sends, with the connection id it gave. */
 static void expect_hello(const char *r, size_t n, int proto)
 {
-    rnode_t *t = resp_parse(r, n);
+    rnode_t *t = rc_parse_reply(r, n);
     assert_non_null(t);
     long long id = -1;
     for (int i = 0; i + 1 < t->n; i += 2)

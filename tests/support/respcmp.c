@@ -486,7 +486,7 @@ static rnode_t *parse_at(const char *p, size_t len, size_t *pos, int depth)
     return NULL;
 }
 
-rnode_t *resp_parse(const char *p, size_t len)
+rnode_t *rc_parse_reply(const char *p, size_t len)
 {
     size_t pos = 0;
     rnode_t *n = parse_at(p, len, &pos, 0);
@@ -559,7 +559,7 @@ void resp_write(rbuf_t *b, const rnode_t *n)
 
 bool resp_sorted(const char *p, size_t len, rbuf_t *out)
 {
-    rnode_t *n = resp_parse(p, len);
+    rnode_t *n = rc_parse_reply(p, len);
     if (!n || (n->type != '*' && n->type != '~') || n->null) {
         rnode_free(n);
         return false;

@@ -99,7 +99,7 @@ typedef struct rnode {
 } rnode_t;
 
 /* Parses one complete reply (as framed by resp_frame); NULL if malformed. */
-rnode_t *resp_parse(const char *p, size_t len);
+rnode_t *rc_parse_reply(const char *p, size_t len);
 void rnode_free(rnode_t *n);
 /* Sorts an aggregate's elements by their bytes (memcmp, then length). */
 void rnode_sort(rnode_t *n);
