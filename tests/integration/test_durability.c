@@ -369,7 +369,7 @@ out:
  * The data of every round stays through the later crashes. */
 static void test_kill9_with_writes_in_flight(void **state)
 {
-    enum { ROUNDS = 4, NSET = 3 };
+    enum { ROUNDS = 5, NSET = 3 };
     rc_t *c = rc_open(srv.port);
     EXPECT(c, "+OK\r\n", "FLUSHALL");
     rc_close(c);
@@ -397,7 +397,7 @@ static void test_kill9_with_writes_in_flight(void **state)
             long acked = 0;
             for (int i = 0; i < NSET; i++) acked += atomic_load(&w[i].acked);
             bool all = atomic_load(&w[NSET].acked) > 5 && atomic_load(&w[NSET + 1].acked) > ctr + 100;
-            if ((acked > 3000 && all) || now_ms() > t0 + 10000) break;
+            if ((acked > 6000 && all) || now_ms() > t0 + 10000) break;
             usleep(2000);
         }
         usleep((useconds_t)(round * 7919 % 20000));

@@ -44,6 +44,13 @@ static void install_guard(void)
     signal(SIGTERM, on_fatal_signal);
     signal(SIGABRT, on_fatal_signal);
     signal(SIGSEGV, on_fatal_signal);
+    /* also when the output pipe goes away (test | head) or the terminal does */
+    signal(SIGPIPE, on_fatal_signal);
+    signal(SIGHUP, on_fatal_signal);
+    signal(SIGQUIT, on_fatal_signal);
+    signal(SIGBUS, on_fatal_signal);
+    signal(SIGFPE, on_fatal_signal);
+    signal(SIGILL, on_fatal_signal);
 }
 
 static void remember(pid_t pid)
