@@ -77,6 +77,30 @@ void entry_buf_free(entry_buf_t *e)
     memset(e, 0, sizeof(*e));
 }
 
+/* Walks every command's lengths once, so that an entry is either wholly
+ * well-formed (exactly ncmds commands, nothing after them) or refused before
+ * anything of it is applied. */
+static int entry_validate(const entry_view_t *v)
+{
+    const char *p = v->p;
+    uint32_t n = 0;
+    while (p != v->end) {
+        if (v->end - p < 4) return -1;
+        uint32_t argc = enc_get_u32(p);
+        p += 4;
+        if (argc == 0 || argc > (uint32_t)(v->end - p) / 4) return -1;
+        for (uint32_t i = 0; i < argc; i++) {
+            if (v->end - p < 4) return -1;
+            uint32_t len = enc_get_u32(p);
+            p += 4;
+            if (len > (size_t)(v->end - p)) return -1;
+            p += len;
+        }
+        n++;
+    }
+    return n == v->ncmds ? 0 : -1;
+}
+
 int entry_decode(entry_view_t *v, const char *buf, size_t len)
 {
     if (len < ENTRY_HDR) return -1;
@@ -86,7 +110,7 @@ int entry_decode(entry_view_t *v, const char *buf, size_t len)
     v->ncmds = enc_get_u32(buf + 9);
     v->p = buf + ENTRY_HDR;
     v->end = buf + len;
-    return 0;
+    return entry_validate(v);
 }
 
 int entry_next_cmd(entry_view_t *v, const char ***argv, size_t **argvlen, int *argc_cap)

@@ -186,7 +186,7 @@ int store_log_append(store_t *s, const store_entry_t *e, int n, bool sync, char 
             val = realloc(val, cap);
         }
         enc_put_u64(val + 4, e[i].term);
-        memcpy(val + LOG_HDR, e[i].data, e[i].len);
+        if (e[i].len) memcpy(val + LOG_HDR, e[i].data, e[i].len);
         enc_put_u32(val, crc32c(0, val + 4, e[i].len + 8));
         rocksdb_writebatch_put_cf(wb, s->cf[CF_LOG], key, 8, val, e[i].len + LOG_HDR);
     }
@@ -473,8 +473,19 @@ int store_get(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, char 
     return get_committed(t->s, cf, key, klen, val, vlen);
 }
 
+/* Transactions belong to the state machine; the log has its own calls. A
+ * log CF handle here would silently land in the other instance. */
+static void txn_cf_check(store_cf_t cf)
+{
+    if (cf != CF_META && cf != CF_DATA) {
+        log_error("store_misuse", " op=txn_write cf=%d", (int)cf);
+        abort();
+    }
+}
+
 void store_put(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, const char *val, size_t vlen)
 {
+    txn_cf_check(cf);
     rocksdb_writebatch_put_cf(t->wb, t->s->cf[cf], key, klen, val, vlen);
     if (t->wbwi) rocksdb_writebatch_wi_put_cf(t->wbwi, t->s->cf[cf], key, klen, val, vlen);
     ovl_record(t, cf, key, klen, val, vlen, false);
@@ -482,6 +493,7 @@ void store_put(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, cons
 
 void store_del(store_txn_t *t, store_cf_t cf, const char *key, size_t klen)
 {
+    txn_cf_check(cf);
     rocksdb_writebatch_delete_cf(t->wb, t->s->cf[cf], key, klen);
     if (t->wbwi) rocksdb_writebatch_wi_delete_cf(t->wbwi, t->s->cf[cf], key, klen);
     ovl_record(t, cf, key, klen, NULL, 0, true);
@@ -505,6 +517,7 @@ static void cache_update(store_txn_t *t)
  * entries before it cannot change what the range deletion leaves behind. */
 void store_del_range(store_txn_t *t, store_cf_t cf, const char *start, size_t slen, const char *end, size_t elen)
 {
+    txn_cf_check(cf);
     store_drain(t->s);
     rocksdb_writebatch_delete_range_cf(t->wb, t->s->cf[cf], start, slen, end, elen);
     char *rerr = NULL;
@@ -515,6 +528,7 @@ void store_del_range(store_txn_t *t, store_cf_t cf, const char *start, size_t sl
         rocksdb_writebatch_wi_destroy(t->wbwi);
         t->wbwi = NULL;
     }
+    cache_update(t); /* what was just written leaves the overlay: the cache must know it */
     ovl_reset(t);
     if (cf == CF_DATA) cache_clear(t->s->cache);
 }
@@ -703,7 +717,7 @@ store_iter_t *store_iter_new(store_txn_t *t, store_cf_t cf)
 {
     store_drain(t->s);
     store_iter_t *it = malloc(sizeof(*it));
-    rocksdb_iterator_t *base = rocksdb_create_iterator_cf(t->s->smdb, t->s->ropts, t->s->cf[cf]);
+    rocksdb_iterator_t *base = rocksdb_create_iterator_cf(t->s->db_of[cf], t->s->ropts, t->s->cf[cf]);
     if (t->write) materialize_wbwi(t);
     it->it = t->write ? rocksdb_writebatch_wi_create_iterator_with_base_cf(t->wbwi, base, t->s->cf[cf]) : base;
     return it;
