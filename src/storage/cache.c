@@ -137,6 +137,15 @@ void cache_put(cache_t *c, uint64_t h, const char *key, size_t klen, const char 
 {
     if (!c || c->max_bytes == 0) return;
     centry_t **pp = find_slot(c, h, key, klen);
+    if (*pp && val && (*pp)->vlen == (int64_t)vlen) { /* same size: overwrite in place */
+        centry_t *e = *pp;
+        if (vlen) memcpy(e->data + e->klen, val, vlen);
+        if (c->head != e) {
+            lru_unlink(c, e);
+            lru_push_front(c, e);
+        }
+        return;
+    }
     if (*pp) remove_entry(c, pp);
     size_t need = sizeof(centry_t) + klen + (val ? vlen : 0) + 16;
     if (need > c->max_bytes / 8) return; /* huge values would flush everything else */

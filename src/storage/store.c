@@ -82,6 +82,9 @@ store_t *store_open(const char *dir, char *err, size_t errlen)
     rocksdb_options_set_max_open_files(s->opts, 1000);
     rocksdb_options_set_info_log_level(s->opts, 2 /* WARN */);
     rocksdb_options_set_keep_log_file_num(s->opts, 3);
+    /* no compression: flushes and compactions run on the same two cores as
+     * the loop, and values are small; disk is cheaper than those cycles */
+    rocksdb_options_set_compression(s->opts, rocksdb_no_compression);
 
     s->block_cache = rocksdb_cache_create_lru(128u << 20);
     s->table_opts = rocksdb_block_based_options_create();
@@ -424,8 +427,9 @@ static int reap_committed(store_t *s);
 
 /* Committed state: the cache (updated when a batch is handed off, so it is
  * never behind), else the batches the committer has not written yet, newest
- * first, else the database (which then fills the cache). */
-static int get_committed(store_t *s, store_cf_t cf, const char *key, size_t klen, char **val, size_t *vlen)
+ * first, else the database (which then fills the cache if asked to). */
+static int get_committed(store_t *s, store_cf_t cf, const char *key, size_t klen, char **val, size_t *vlen,
+                         bool fill_cache)
 {
     uint64_t h = 0;
     if (cf == CF_DATA && s->cache) {
@@ -454,7 +458,7 @@ static int get_committed(store_t *s, store_cf_t cf, const char *key, size_t klen
         free(rerr);
         return -1;
     }
-    if (cf == CF_DATA && s->cache) cache_put(s->cache, h, key, klen, v, v ? *vlen : 0);
+    if (fill_cache && cf == CF_DATA && s->cache) cache_put(s->cache, h, key, klen, v, v ? *vlen : 0);
     *val = v;
     return v != NULL;
 }
@@ -470,7 +474,9 @@ int store_get(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, char 
             return 1;
         }
     }
-    return get_committed(t->s, cf, key, klen, val, vlen);
+    /* a lookup inside apply does not fill the cache: the commit that follows
+     * puts the key's new value there anyway */
+    return get_committed(t->s, cf, key, klen, val, vlen, !t->write);
 }
 
 /* Transactions belong to the state machine; the log has its own calls. A
