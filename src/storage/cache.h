@@ -1,4 +1,4 @@
-/* A bounded LRU cache of data-CF records, negative entries included ("this
+/* A bounded cache (CLOCK eviction) of data-CF records, negative entries included ("this
  * key is absent"), so that point reads of hot keys — and of missing keys —
  * cost a hash lookup instead of a memtable search.
  *

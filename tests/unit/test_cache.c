@@ -1,5 +1,5 @@
-/* Unit tests for src/storage/cache.c, the write-through LRU of data-CF
- * records: hits and misses, negative entries, replacement, LRU order, the
+/* Unit tests for src/storage/cache.c, the write-through CLOCK cache of data-CF
+ * records: hits and misses, negative entries, replacement, CLOCK eviction, the
  * byte budget, huge values, clear, hash collisions and growth, and a
  * randomized check against a model (a cached answer must always be the
  * latest value put, never an older one). */
@@ -143,8 +143,10 @@ static void test_replace_value(void **state)
     cache_free(c);
 }
 
-/* The least recently used entry goes first; a get counts as a use. */
-static void test_lru_order(void **state)
+/* CLOCK: an entry used since the last eviction is never the next one evicted
+ * while an unused entry remains; a get, a put and a same-size overwrite all
+ * count as uses, and negative entries age like any other. */
+static void test_clock_second_chance(void **state)
 {
     (void)state;
     const uint64_t cost = entry_cost(4, 8, 1); /* "k000" -> "v0000000" */
@@ -157,33 +159,53 @@ static void test_lru_order(void **state)
     }
     assert_int_equal(stats(c).entries, 10);
     assert_int_equal(stats(c).bytes, 10 * cost);
-    /* touch k000 and k002: k001 is now the oldest, then k003 */
-    assert_int_equal(get(c, "k000", buf, sizeof(buf)), 1);
-    assert_int_equal(get(c, "k002", buf, sizeof(buf)), 1);
+    /* one more: every entry is referenced, so the hand clears them all and
+     * then evicts exactly one */
     put(c, "k010", "v0000010");
     assert_int_equal(stats(c).entries, 10);
-    assert_int_equal(get(c, "k001", buf, sizeof(buf)), -1);
-    assert_int_equal(get(c, "k000", buf, sizeof(buf)), 1);
-    assert_string_equal(buf, "v0000000");
-    put(c, "k011", "v0000011");
-    assert_int_equal(get(c, "k003", buf, sizeof(buf)), -1);
-    assert_int_equal(get(c, "k002", buf, sizeof(buf)), 1);
-    /* replacing a value is a use too: k004 survives, k005 goes */
-    put(c, "k004", "v4444444");
-    put(c, "k012", "v0000012");
-    assert_int_equal(get(c, "k005", buf, sizeof(buf)), -1);
-    assert_int_equal(get(c, "k004", buf, sizeof(buf)), 1);
-    assert_string_equal(buf, "v4444444");
-    for (int i = 6; i <= 12; i++) {
+    int gone = -1;
+    for (int i = 0; i < 10; i++) {
         snprintf(k, sizeof(k), "k%03d", i);
-        snprintf(v, sizeof(v), "v%07d", i);
-        assert_int_equal(get(c, k, buf, sizeof(buf)), 1);
-        assert_string_equal(buf, v);
+        if (get(c, k, buf, sizeof(buf)) == -1) gone = i;
     }
-    /* a negative entry ages like any other */
-    put(c, "k013", NULL);
-    assert_true(stats(c).bytes <= 10 * cost);
-    assert_int_equal(get(c, "k013", buf, sizeof(buf)), 0);
+    assert_true(gone >= 0);
+    /* the gets above referenced every survivor: one more put sends the hand
+     * round once more, clearing every bit, and evicts one of them */
+    put(c, "x000", "v0000000");
+    assert_int_equal(stats(c).entries, 10);
+    /* from here only a chosen few are used between evictions, and they must
+     * outlive all the others */
+    const char *keep[3] = {NULL, NULL, NULL};
+    char keepbuf[3][16];
+    int nkeep = 0;
+    for (int i = 0; i < 10 && nkeep < 3; i++) {
+        snprintf(keepbuf[nkeep], sizeof(keepbuf[0]), "k%03d", i);
+        if (get(c, keepbuf[nkeep], buf, sizeof(buf)) == 1) {
+            keep[nkeep] = keepbuf[nkeep];
+            nkeep++;
+        }
+    }
+    assert_int_equal(nkeep, 3);
+    for (int round = 0; round < 6; round++) {
+        for (int j = 0; j < 3; j++) {
+            if (j == 0) {
+                assert_int_equal(get(c, keep[j], buf, sizeof(buf)), 1);
+            } else if (j == 1) {
+                char same[16];
+                snprintf(same, sizeof(same), "w%07d", round); /* same size: in-place overwrite */
+                put(c, keep[j], same);
+            } else {
+                assert_int_equal(get(c, keep[j], buf, sizeof(buf)), 1);
+            }
+        }
+        snprintf(k, sizeof(k), "n%03d", round);
+        put(c, k, round == 5 ? NULL : "v9999999"); /* the last one negative */
+        assert_true(stats(c).bytes <= 10 * cost);
+        for (int j = 0; j < 3; j++) assert_int_equal(get(c, keep[j], buf, sizeof(buf)), 1);
+    }
+    assert_int_equal(get(c, keep[1], buf, sizeof(buf)), 1);
+    assert_string_equal(buf, "w0000005");
+    assert_int_equal(get(c, "n005", buf, sizeof(buf)), 0);
     cache_free(c);
 }
 
@@ -488,7 +510,7 @@ int main(void)
         cmocka_unit_test(test_get_put_basic),
         cmocka_unit_test(test_negative_entries),
         cmocka_unit_test(test_replace_value),
-        cmocka_unit_test(test_lru_order),
+        cmocka_unit_test(test_clock_second_chance),
         cmocka_unit_test(test_byte_budget),
         cmocka_unit_test(test_huge_value_not_cached),
         cmocka_unit_test(test_clear),
