@@ -12,7 +12,7 @@
 #include "util/config.h"
 #include "util/log.h"
 
-#define REDRAFT_VERSION "0.1.0"
+#include "util/version.h"
 
 static void usage(FILE *out)
 {

@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <sys/time.h>
 
-#define REDRAFT_VERSION "0.1.0"
+#include "util/version.h"
 
 static void pingCommand(cmd_ctx_t *c)
 {
@@ -242,5 +242,5 @@ void node_register_commands(void)
     if (done) return;
     done = true;
     cmd_table_add(server_commands, sizeof(server_commands) / sizeof(server_commands[0]));
-    cmd_table_add(introspect_commands, introspect_ncommands);
+    introspect_register();
 }

@@ -9,8 +9,7 @@
 bool server_cmd_runs_in_multi(const command_t *cmd);
 bool server_cmd_is_exec(const command_t *cmd);
 
-/* Tables of the other node command files, registered by node_register_commands. */
-extern const command_t introspect_commands[]; /* info.c: INFO CONFIG CLIENT COMMAND */
-extern const size_t introspect_ncommands;
+/* Registers INFO, CONFIG, CLIENT and COMMAND (introspect.c). */
+void introspect_register(void);
 
 #endif
