@@ -44,7 +44,7 @@ void store_close(store_t *s);
 /* Per-thread RocksDB settings (turns off its perf counters); cheap to repeat. */
 void store_thread_init(void);
 
-/* Puts a write-through LRU cache of max_bytes in front of data-CF point
+/* Puts a write-through cache of max_bytes in front of data-CF point
  * reads (0 turns it off). Loop thread only. */
 void store_enable_cache(store_t *s, size_t max_bytes);
 void store_cache_stats(store_t *s, uint64_t *hits, uint64_t *misses, uint64_t *entries, uint64_t *bytes);
