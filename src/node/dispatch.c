@@ -8,6 +8,7 @@
  * with CONN_PAUSE until the pending writes are answered. Writes behind
  * writes are proposed at once: the log keeps their order, and consecutive
  * writes of a pipeline share one synced append. */
+#include "node/introspect.h"
 #include "node/node.h"
 #include "node/server_cmds.h"
 #include "util/log.h"
@@ -64,6 +65,13 @@ static void reply_unknown_command(reply_t *r, int argc, const char **argv, const
 static bool arity_ok(const command_t *cmd, int argc)
 {
     return cmd->arity > 0 ? argc == cmd->arity : argc >= -cmd->arity;
+}
+
+/* A container's subcommand is known and its arity holds (no reply written). */
+static bool subcommand_ok(const command_t *cmd, int argc, const char **argv, const size_t *argvlen)
+{
+    const command_t *sub = find_sub(cmd->subcommands, argv[1], argvlen[1]);
+    return sub && arity_ok(sub, argc);
 }
 
 /* Builds and proposes a single-command entry. */
@@ -129,12 +137,14 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
     s->last_cmd_ms = (int64_t)uv_now(n->loop);
     const command_t *cmd = cmd_lookup(argv[0], argvlen[0]);
 
-    if (!cmd || !arity_ok(cmd, argc)) {
+    if (!cmd || !arity_ok(cmd, argc) || (cmd->subcommands && argc >= 2 && !subcommand_ok(cmd, argc, argv, argvlen))) {
         if (cl->pending) return CONN_PAUSE;
         if (!cmd)
             reply_unknown_command(r, argc, argv, argvlen);
-        else
+        else if (!arity_ok(cmd, argc))
             reply_wrong_arity(r, cmd->name);
+        else
+            subcommand_check(cmd, argc, argv, argvlen, r);
         if (s->in_multi) s->multi_dirty = true;
         return CONN_CONTINUE;
     }

@@ -87,27 +87,40 @@ const command_t *find_sub(const command_t *subs, const char *name, size_t len)
     return NULL;
 }
 
-/* Runs argv[1] as a subcommand of the container, with the checks Redis makes
- * before calling it: known subcommand, then its own arity. The session's
- * last command becomes "client|list", as CLIENT LIST shows it. */
-void run_subcommand(cmd_ctx_t *c, const command_t *parent)
+/* The checks Redis makes on a container command's subcommand before running
+ * anything: it exists, and its own arity holds. Returns the subcommand, or
+ * NULL after writing the error. */
+const command_t *subcommand_check(const command_t *parent, int argc, const char *const *argv,
+                                  const size_t *argvlen, reply_t *r)
 {
-    const command_t *sub = find_sub(parent->subcommands, c->argv[1], c->argvlen[1]);
-    char full[64], upper[32];
+    const command_t *sub = find_sub(parent->subcommands, argv[1], argvlen[1]);
     if (!sub) {
+        char upper[32];
         size_t k = 0;
         for (; parent->name[k] && k < sizeof(upper) - 1; k++) upper[k] = (char)toupper((unsigned char)parent->name[k]);
         upper[k] = '\0';
-        int len = c->argvlen[1] < 128 ? (int)c->argvlen[1] : 128;
-        reply_errorf(c->reply, "ERR unknown subcommand '%.*s'. Try %s HELP.", len, c->argv[1], upper);
-        return;
+        int len = argvlen[1] < 128 ? (int)argvlen[1] : 128;
+        reply_errorf(r, "ERR unknown subcommand '%.*s'. Try %s HELP.", len, argv[1], upper);
+        return NULL;
     }
-    full_name(full, sizeof(full), parent, sub);
-    if (sub->arity > 0 ? c->argc != sub->arity : c->argc < -sub->arity) {
-        reply_wrong_arity(c->reply, full);
-        return;
+    if (sub->arity > 0 ? argc != sub->arity : argc < -sub->arity) {
+        char full[64];
+        full_name(full, sizeof(full), parent, sub);
+        reply_wrong_arity(r, full);
+        return NULL;
     }
+    return sub;
+}
+
+/* Runs argv[1] as a subcommand of the container. The session's last command
+ * becomes "client|list", as CLIENT LIST shows it. */
+void run_subcommand(cmd_ctx_t *c, const command_t *parent)
+{
+    const command_t *sub = subcommand_check(parent, c->argc, c->argv, c->argvlen, c->reply);
+    if (!sub) return;
     if (c->sess) {
+        char full[64];
+        full_name(full, sizeof(full), parent, sub);
         size_t l = strlen(full) < sizeof(c->sess->last_cmd) ? strlen(full) : sizeof(c->sess->last_cmd) - 1;
         memcpy(c->sess->last_cmd, full, l);
         c->sess->last_cmd[l] = '\0';

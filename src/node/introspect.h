@@ -26,8 +26,12 @@ const char *sub_short(const command_t *sub);
 /* "client|list" */
 void full_name(char *out, size_t outlen, const command_t *parent, const command_t *sub);
 const command_t *find_sub(const command_t *subs, const char *name, size_t len);
-/* Runs argv[1] as a subcommand of parent (unknown subcommand and arity
- * errors as Redis words them). */
+/* Checks argv[1] as a subcommand of parent: NULL after writing Redis's
+ * unknown-subcommand or arity error. The dispatcher calls it before a
+ * container command is run or queued, as Redis does. */
+const command_t *subcommand_check(const command_t *parent, int argc, const char *const *argv,
+                                  const size_t *argvlen, reply_t *r);
+/* Runs argv[1] as a subcommand of parent (checked again: queued commands). */
 void run_subcommand(cmd_ctx_t *c, const command_t *parent);
 /* Redis's addReplyHelp: a title line, the given lines, then HELP. */
 void reply_help(cmd_ctx_t *c, const char *const *lines);

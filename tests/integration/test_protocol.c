@@ -169,6 +169,39 @@ static void test_pipeline_10000(void **state)
     rc_close(c);
 }
 
+/* Container commands (CLIENT, CONFIG, COMMAND) are checked before they run
+ * or are queued, as Redis checks them: an unknown subcommand or a
+ * subcommand's arity error inside MULTI aborts the EXEC; a valid one is
+ * queued. Also while a write of the same connection is pending. */
+static void test_subcommand_checks(void **state)
+{
+    rc_t *c = rc_open(srv.port);
+    assert_non_null(c);
+    EXPECT(c, "-ERR unknown subcommand 'FOO'. Try CLIENT HELP.\r\n", "CLIENT", "FOO");
+    EXPECT(c, "-ERR wrong number of arguments for 'config|get' command\r\n", "CONFIG", "GET");
+    EXPECT(c, "+OK\r\n", "MULTI");
+    EXPECT(c, "-ERR unknown subcommand 'FOO'. Try CLIENT HELP.\r\n", "CLIENT", "FOO");
+    EXPECT(c, "-EXECABORT Transaction discarded because of previous errors.\r\n", "EXEC");
+    EXPECT(c, "+OK\r\n", "MULTI");
+    EXPECT(c, "-ERR wrong number of arguments for 'client|getname' command\r\n", "CLIENT", "GETNAME", "x");
+    EXPECT(c, "-EXECABORT Transaction discarded because of previous errors.\r\n", "EXEC");
+    EXPECT(c, "+OK\r\n", "MULTI");
+    EXPECT(c, "+QUEUED\r\n", "CLIENT", "SETNAME", "sub");
+    EXPECT(c, "*1\r\n+OK\r\n", "EXEC");
+    EXPECT(c, "$3\r\nsub\r\n", "CLIENT", "GETNAME");
+    /* pipelined behind a write: the error still comes in order */
+    rbuf_t cmds = {0}, got = {0};
+    size_t off[3];
+    resp_encodel(&cmds, "SET", "subk", "v", (const char *)NULL);
+    resp_encodel(&cmds, "CLIENT", "FOO", (const char *)NULL);
+    assert_int_equal(rc_pipeline(c, cmds.p, cmds.len, 2, &got, off), 0);
+    const char want[] = "+OK\r\n-ERR unknown subcommand 'FOO'. Try CLIENT HELP.\r\n";
+    ASSERT_RESP(got.p, got.len, want, sizeof(want) - 1);
+    rbuf_free(&cmds);
+    rbuf_free(&got);
+    rc_close(c);
+}
+
 /* Two pipelines on two connections at once; then a write acknowledged on
  * one connection is seen at once by a read on the other. */
 static void test_read_your_writes(void **state)
@@ -650,6 +683,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_pipeline_10000, revive),
+        cmocka_unit_test_setup(test_subcommand_checks, revive),
         cmocka_unit_test_setup(test_read_your_writes, revive),
         cmocka_unit_test_setup(test_fragmented_requests, revive),
         cmocka_unit_test_setup(test_inline, revive),
