@@ -1,0 +1,118 @@
+/* See storetest.h. */
+#include "support/storetest.h"
+
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static uint64_t rng_state = 0x853C49E6748FEA9BULL;
+
+uint64_t st_rnd(void)
+{
+    uint64_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return rng_state = x;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void rm_rf(const char *dir)
+{
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+store_t *st_open_store(const char *dir)
+{
+    char err[256] = "";
+    store_t *s = store_open(dir, err, sizeof(err));
+    if (!s) fail_msg("store_open(%s): %s", dir, err);
+    return s;
+}
+
+int st_setup(void **state)
+{
+    fx_t *f = calloc(1, sizeof(*f));
+    snprintf(f->dir, sizeof(f->dir), "/tmp/redraft-test-store-XXXXXX");
+    if (!mkdtemp(f->dir)) return -1;
+    f->s = st_open_store(f->dir);
+    *state = f;
+    return 0;
+}
+
+int st_teardown(void **state)
+{
+    fx_t *f = *state;
+    store_close(f->s);
+    rm_rf(f->dir);
+    free(f);
+    return 0;
+}
+
+void st_reopen(fx_t *f)
+{
+    store_close(f->s);
+    f->s = st_open_store(f->dir);
+}
+
+void st_put(store_txn_t *t, store_cf_t cf, const char *k, const char *v)
+{
+    store_put(t, cf, k, strlen(k), v, strlen(v));
+}
+
+void st_del(store_txn_t *t, store_cf_t cf, const char *k)
+{
+    store_del(t, cf, k, strlen(k));
+}
+
+void st_expect_get_at(const char *file, int line, store_txn_t *t, store_cf_t cf, const char *k, const char *want)
+{
+    char *v = NULL;
+    size_t vl = 0;
+    int rc = store_get(t, cf, k, strlen(k), &v, &vl);
+    if (!want) {
+        if (rc == 1) {
+            char shown[64];
+            snprintf(shown, sizeof(shown), "%.*s", (int)(vl < 60 ? vl : 60), v);
+            store_free(v);
+            fail_msg("%s:%d: %s: expected absent, got '%s' (%zu bytes)", file, line, k, shown, vl);
+        }
+        if (rc != 0) fail_msg("%s:%d: %s: expected absent, got rc %d", file, line, k, rc);
+        return;
+    }
+    if (rc != 1) fail_msg("%s:%d: %s: expected '%s', got rc %d", file, line, k, want, rc);
+    int same = vl == strlen(want) && memcmp(v, want, vl) == 0;
+    char shown[64];
+    snprintf(shown, sizeof(shown), "%.*s", (int)(vl < 60 ? vl : 60), v);
+    store_free(v);
+    if (!same) fail_msg("%s:%d: %s: expected '%.60s', got '%s' (%zu bytes)", file, line, k, want, shown, vl);
+}
+
+void st_commit(store_txn_t *t)
+{
+    char err[256] = "";
+    if (store_txn_commit(t, err, sizeof(err)) != 0) fail_msg("commit: %s", err);
+}
+
+void st_put_commit(store_t *s, store_cf_t cf, const char *k, const char *v)
+{
+    store_txn_t *t = store_txn_begin(s, true);
+    if (v) st_put(t, cf, k, v);
+    else st_del(t, cf, k);
+    st_commit(t);
+}
