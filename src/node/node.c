@@ -1,6 +1,5 @@
 /* The node's write path: propose, append durably, apply, answer. */
 #include "node/node.h"
-#include "storage/encoding.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -221,7 +220,8 @@ static void expire_cycle(uv_timer_t *t)
 {
     node_t *n = t->data;
     if (n->expire_inflight || n->shutting_down) return;
-    int64_t now = node_wall_ms();
+    /* the entry's own time decides, so the keys found are expired at it too */
+    int64_t now = node_entry_time(n);
     entry_buf_t *e = &n->ebuf;
     entry_begin(e, ENTRY_CMD, now);
     entry_cmd_start(e);
@@ -230,7 +230,6 @@ static void expire_cycle(uv_timer_t *t)
     if (found == 0) return;
     entry_cmd_end(e);
     entry_end(e);
-    enc_put_u64(e->buf + 1, (uint64_t)node_entry_time(n));
     n->expire_index = node_propose(n, NULL);
     n->expire_inflight = true;
     n->stats.expire_cycles++;
