@@ -26,7 +26,8 @@ typedef struct session {
     int fd;
     int64_t created_ms;
     int64_t last_cmd_ms;
-    char last_cmd[32];
+    const char *last_cmd; /* for CLIENT LIST: a command's (static) name, or last_sub */
+    char last_sub[32];    /* "client|list": a container's subcommand */
     bool close_asap;    /* QUIT: close once the reply is out */
     bool in_multi;
     bool multi_dirty;   /* an error while queueing: EXEC aborts */

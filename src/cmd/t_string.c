@@ -224,20 +224,31 @@ static void psetexCommand(cmd_ctx_t *c)
     setex_generic(c, OPT_PX, "psetex");
 }
 
+/* Looks up argv[1] for a command that only works on strings: 1 with the
+ * key's metadata in *k, 0 when absent, -1 after replying (WRONGTYPE, or a
+ * storage error) -- every string command checks in this order. */
+static int lookup_string(cmd_ctx_t *c, dbkey_t *k)
+{
+    int found = db_lookup(c, c->argv[1], c->argvlen[1], k);
+    if (found > 0 && k->meta.type != OBJ_STRING) {
+        reply_error(c->reply, ERR_WRONGTYPE);
+        db_release(k);
+        return -1;
+    }
+    return found;
+}
+
 /* The hottest read: one point lookup, one bulk reply, nothing else. */
 static void getCommand(cmd_ctx_t *c)
 {
     dbkey_t k;
-    int found = db_lookup(c, c->argv[1], c->argvlen[1], &k);
+    int found = lookup_string(c, &k);
     if (found < 0) return;
     if (!found) {
         reply_null(c->reply);
         return;
     }
-    if (k.meta.type != OBJ_STRING)
-        reply_error(c->reply, ERR_WRONGTYPE);
-    else
-        reply_bulk(c->reply, k.meta.value, k.meta.vlen);
+    reply_bulk(c->reply, k.meta.value, k.meta.vlen);
     db_release(&k);
 }
 
@@ -252,15 +263,10 @@ static void getexCommand(cmd_ctx_t *c)
     if (parse_string_opts(c, 2, false, &flags, &exp_arg) < 0) return;
 
     dbkey_t k;
-    int found = db_lookup(c, c->argv[1], c->argvlen[1], &k);
+    int found = lookup_string(c, &k);
     if (found < 0) return;
     if (!found) {
         reply_null(c->reply);
-        return;
-    }
-    if (k.meta.type != OBJ_STRING) {
-        reply_error(c->reply, ERR_WRONGTYPE);
-        db_release(&k);
         return;
     }
     if (exp_arg && get_expire_ms(c, exp_arg, flags, "getex", &when) < 0) {
@@ -282,18 +288,14 @@ static void getexCommand(cmd_ctx_t *c)
 static void getdelCommand(cmd_ctx_t *c)
 {
     dbkey_t k;
-    int found = db_lookup(c, c->argv[1], c->argvlen[1], &k);
+    int found = lookup_string(c, &k);
     if (found < 0) return;
     if (!found) {
         reply_null(c->reply);
         return;
     }
-    if (k.meta.type != OBJ_STRING) {
-        reply_error(c->reply, ERR_WRONGTYPE);
-    } else {
-        reply_bulk(c->reply, k.meta.value, k.meta.vlen);
-        db_delete(c, c->argv[1], c->argvlen[1], &k);
-    }
+    reply_bulk(c->reply, k.meta.value, k.meta.vlen);
+    db_delete(c, c->argv[1], c->argvlen[1], &k);
     db_release(&k);
 }
 
@@ -371,12 +373,8 @@ static void incr_decr(cmd_ctx_t *c, long long incr)
 {
     dbkey_t k;
     long long value = 0;
-    int found = db_lookup(c, c->argv[1], c->argvlen[1], &k);
+    int found = lookup_string(c, &k);
     if (found < 0) return;
-    if (found && k.meta.type != OBJ_STRING) {
-        reply_error(c->reply, ERR_WRONGTYPE);
-        goto out;
-    }
     if (found && cmd_parse_ll(k.meta.value, k.meta.vlen, &value) < 0) {
         reply_error(c->reply, ERR_NOTINT);
         goto out;
@@ -439,12 +437,8 @@ static void incrbyfloatCommand(cmd_ctx_t *c)
 {
     dbkey_t k;
     long double value = 0, incr;
-    int found = db_lookup(c, c->argv[1], c->argvlen[1], &k);
+    int found = lookup_string(c, &k);
     if (found < 0) return;
-    if (found && k.meta.type != OBJ_STRING) {
-        reply_error(c->reply, ERR_WRONGTYPE);
-        goto out;
-    }
     if ((found && cmd_parse_ld(k.meta.value, k.meta.vlen, &value) < 0) ||
         cmd_parse_ld(c->argv[2], c->argvlen[2], &incr) < 0) {
         reply_error(c->reply, ERR_NOTFLOAT);
@@ -481,16 +475,12 @@ static void appendCommand(cmd_ctx_t *c)
     const char *key = c->argv[1], *add = c->argv[2];
     size_t klen = c->argvlen[1], alen = c->argvlen[2];
     dbkey_t k;
-    int found = db_lookup(c, key, klen, &k);
+    int found = lookup_string(c, &k);
     if (found < 0) return;
     if (!found) {
         db_set_string(c, key, klen, add, alen, 0, &k);
         reply_int(c->reply, (long long)alen);
         return;
-    }
-    if (k.meta.type != OBJ_STRING) {
-        reply_error(c->reply, ERR_WRONGTYPE);
-        goto out;
     }
     if (string_too_long(c, k.meta.vlen, alen)) goto out;
     size_t total = k.meta.vlen + alen;
@@ -508,14 +498,9 @@ out:
 static void strlenCommand(cmd_ctx_t *c)
 {
     dbkey_t k;
-    int found = db_lookup(c, c->argv[1], c->argvlen[1], &k);
+    int found = lookup_string(c, &k);
     if (found < 0) return;
-    if (!found)
-        reply_int(c->reply, 0);
-    else if (k.meta.type != OBJ_STRING)
-        reply_error(c->reply, ERR_WRONGTYPE);
-    else
-        reply_int(c->reply, (long long)k.meta.vlen);
+    reply_int(c->reply, found ? (long long)k.meta.vlen : 0);
     db_release(&k);
 }
 
@@ -531,15 +516,11 @@ static void getrangeCommand(cmd_ctx_t *c)
         return;
     }
     dbkey_t k;
-    int found = db_lookup(c, c->argv[1], c->argvlen[1], &k);
+    int found = lookup_string(c, &k);
     if (found < 0) return;
     if (!found) {
         reply_bulk(c->reply, "", 0);
         return;
-    }
-    if (k.meta.type != OBJ_STRING) {
-        reply_error(c->reply, ERR_WRONGTYPE);
-        goto out;
     }
     long long len = (long long)k.meta.vlen;
     if ((start < 0 && end < 0 && start > end) || len == 0) {
@@ -575,12 +556,8 @@ static void setrangeCommand(cmd_ctx_t *c)
         return;
     }
     dbkey_t k;
-    int found = db_lookup(c, key, klen, &k);
+    int found = lookup_string(c, &k);
     if (found < 0) return;
-    if (found && k.meta.type != OBJ_STRING) {
-        reply_error(c->reply, ERR_WRONGTYPE);
-        goto out;
-    }
     size_t olen = found ? k.meta.vlen : 0;
     if (vlen == 0) {
         reply_int(c->reply, (long long)olen);

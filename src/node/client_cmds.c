@@ -70,7 +70,7 @@ static void client_line(sbuf_t *b, node_t *n, const session_t *s, const conn_t *
               "tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
               (unsigned long long)s->id, s->addr, s->laddr, s->fd, s->name, age, idle, flags,
               s->in_multi ? s->nqueued : -1, qbuf, qfree, multimem, rbs, obl, obl, omem, tot, events,
-              s->last_cmd[0] ? s->last_cmd : "NULL", s->proto, s->lib_name, s->lib_ver);
+              s->last_cmd ? s->last_cmd : "NULL", s->proto, s->lib_name, s->lib_ver);
 }
 
 static void clientIdCommand(cmd_ctx_t *c)
@@ -332,8 +332,6 @@ static void clientHelpCommand(cmd_ctx_t *c)
     reply_help(c, lines);
 }
 
-#define SUBFLAGS (CMD_CONN | CMD_LOADING | CMD_STALE)
-#define ADMINSUB (SUBFLAGS | CMD_ADMIN)
 
 static const command_t client_subcommands[] = {
     {"id", clientIdCommand, 2, SUBFLAGS, 0, 0, 0, "connection", "Returns the client ID for the current connection",

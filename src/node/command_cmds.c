@@ -373,8 +373,6 @@ static void commandHelpCommand(cmd_ctx_t *c)
     reply_help(c, lines);
 }
 
-#define SUBFLAGS (CMD_CONN | CMD_LOADING | CMD_STALE)
-#define ADMINSUB (SUBFLAGS | CMD_ADMIN)
 
 static const command_t command_subcommands[] = {
     {"count", commandCountCommand, 2, SUBFLAGS, 0, 0, 0, "server", "Get total number of Redis commands", "2.8.13",

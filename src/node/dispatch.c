@@ -148,7 +148,7 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
         if (s->in_multi) s->multi_dirty = true;
         return CONN_CONTINUE;
     }
-    snprintf(s->last_cmd, sizeof(s->last_cmd), "%s", cmd->name);
+    s->last_cmd = cmd->name; /* no copy per command: names are static */
     if (!s->authed && !(cmd->flags & CMD_NOAUTH)) {
         if (cl->pending) return CONN_PAUSE;
         reply_error(r, "NOAUTH Authentication required.");

@@ -388,8 +388,6 @@ static void configHelpCommand(cmd_ctx_t *c)
     reply_help(c, lines);
 }
 
-#define SUBFLAGS (CMD_CONN | CMD_LOADING | CMD_STALE)
-#define ADMINSUB (SUBFLAGS | CMD_ADMIN)
 
 static const command_t config_subcommands[] = {
     {"get", configGetCommand, -3, ADMINSUB, 0, 0, 0, "server", "Get the values of configuration parameters", "2.0.0",

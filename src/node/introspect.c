@@ -121,9 +121,10 @@ void run_subcommand(cmd_ctx_t *c, const command_t *parent)
     if (c->sess) {
         char full[64];
         full_name(full, sizeof(full), parent, sub);
-        size_t l = strlen(full) < sizeof(c->sess->last_cmd) ? strlen(full) : sizeof(c->sess->last_cmd) - 1;
-        memcpy(c->sess->last_cmd, full, l);
-        c->sess->last_cmd[l] = '\0';
+        size_t l = strlen(full) < sizeof(c->sess->last_sub) ? strlen(full) : sizeof(c->sess->last_sub) - 1;
+        memcpy(c->sess->last_sub, full, l);
+        c->sess->last_sub[l] = '\0';
+        c->sess->last_cmd = c->sess->last_sub;
     }
     sub->proc(c);
 }

@@ -36,6 +36,10 @@ void run_subcommand(cmd_ctx_t *c, const command_t *parent);
 /* Redis's addReplyHelp: a title line, the given lines, then HELP. */
 void reply_help(cmd_ctx_t *c, const char *const *lines);
 
+/* Flags of the container commands' subcommands, as Redis marks them. */
+#define SUBFLAGS (CMD_CONN | CMD_LOADING | CMD_STALE)
+#define ADMINSUB (SUBFLAGS | CMD_ADMIN)
+
 static inline node_t *node_of(cmd_ctx_t *c)
 {
     return c->server;

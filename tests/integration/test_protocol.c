@@ -199,6 +199,18 @@ static void test_subcommand_checks(void **state)
     ASSERT_RESP(got.p, got.len, want, sizeof(want) - 1);
     rbuf_free(&cmds);
     rbuf_free(&got);
+    /* CLIENT LIST names each connection's last command: a plain one by its
+     * name, a subcommand as container|sub */
+    rc_t *other = rc_open(srv.port);
+    assert_non_null(other);
+    EXPECT(other, "$1\r\nv\r\n", "GET", "subk");
+    size_t n;
+    const char *argv[] = {"CLIENT", "LIST"};
+    const char *list = rc_cmdv(c, 2, argv, NULL, &n);
+    assert_non_null(list);
+    assert_non_null(strstr(list, " cmd=get "));
+    assert_non_null(strstr(list, " cmd=client|list "));
+    rc_close(other);
     rc_close(c);
 }
 
