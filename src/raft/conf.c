@@ -61,6 +61,7 @@ int raft_conf_decode(raft_conf_t *c, const char *buf, size_t len) {
         unsigned voter = (unsigned char)p[8], alen = (unsigned char)p[9];
         p += 10;
         if (id == 0 || voter > 1 || alen >= RAFT_ADDR_MAX || end - p < (long)alen) return -1;
+        if (memchr(p, 0, alen)) return -1; /* addresses are C strings */
         if (raft_conf_find(&out, id)) return -1;
         out.m[i].id = id;
         out.m[i].voter = voter;
