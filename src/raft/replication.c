@@ -197,7 +197,10 @@ void handle_heartbeat_resp(raft_t *r, const raft_msg_t *m) {
         reads_on_round_ack(r);
         if (r->role != RAFT_LEADER) return;
     }
-    if (p->match < rlog_last_index(&r->log)) send_appends(r, p, false);
+    /* An APPEND may have been lost while the follower was in replicate
+     * state: an APPEND at `next`, even empty, makes the follower reject it if
+     * it lacks what came before, and the leader goes back to probing. */
+    if (p->match < rlog_last_index(&r->log)) send_appends(r, p, true);
 }
 
 /* A follower gets the leader's snapshot metadata once the application has
