@@ -199,6 +199,7 @@ void rn_free(raftnet_t *net)
     for (size_t i = 0; i < net->ncanon; i++)
         entry_drop(&net->canon[i]);
     free(net->canon);
+    free(net->leaders);
     free(net);
 }
 
@@ -240,8 +241,8 @@ void rn_start_log(raftnet_t *net, uint64_t id, int n_voters, uint64_t hs_term,
         ents[i].index = i + 1;
         ents[i].term = terms[i];
         ents[i].type = RAFT_ENTRY_NORMAL;
-        ents[i].len = (uint32_t)snprintf(bufs[i], 32, "t%llui%zu", (unsigned long long)terms[i],
-                                         i + 1);
+        ents[i].len =
+            (uint32_t)snprintf(bufs[i], 32, "t%llui%zu", (unsigned long long)terms[i], i + 1);
         ents[i].data = bufs[i];
         ents[i].buf = NULL;
     }
@@ -286,8 +287,7 @@ void rn_restart(raftnet_t *net, uint64_t id)
         const rn_entry_t *e = &nd->disk.log[i];
         ents[i] = (raft_entry_t){e->term, e->index, e->type, e->len, e->data, NULL};
     }
-    assert_int_equal(raft_restore(nd->r, &nd->disk.hs, &nd->disk.snap, ents, nd->disk.n),
-                     RAFT_OK);
+    assert_int_equal(raft_restore(nd->r, &nd->disk.hs, &nd->disk.snap, ents, nd->disk.n), RAFT_OK);
     free(ents);
     /* the state machine restarts from the snapshot */
     sm_truncate(nd, (size_t)nd->disk.snap.index);
@@ -344,8 +344,8 @@ static bool leader_msg(int type)
            type == RAFT_MSG_TIMEOUT_NOW;
 }
 
-static void send_msgs(raftnet_t *net, rn_node_t *nd, const raft_msg_t *msgs, size_t n,
-                      bool after, raft_role_t role)
+static void send_msgs(raftnet_t *net, rn_node_t *nd, const raft_msg_t *msgs, size_t n, bool after,
+                      raft_role_t role)
 {
     for (size_t i = 0; i < n; i++) {
         /* The persistence contract: what leaves through rd.msgs must not depend
@@ -411,19 +411,58 @@ static void disk_write(rn_node_t *nd, const raft_ready_t *rd)
     if (rd->hs_changed) d->hs = rd->hs;
 }
 
-/* Completes a ready whose writes are durable now. */
-static void finish_ready(raftnet_t *net, rn_node_t *nd, raft_ready_t *rd)
+/* Term of index on nd's disk (the snapshot's index answers its term; 0: none). */
+static uint64_t disk_term(const rn_node_t *nd, uint64_t index)
+{
+    const rn_disk_t *d = &nd->disk;
+    if (index == d->snap.index) return d->snap.term;
+    if (index < d->snap.index || index > d->snap.index + d->n) return 0;
+    return d->log[index - d->snap.index - 1].term;
+}
+
+/* The contract of rd.committed: every entry is durable locally already (on
+ * disk before this ready's own writes) and the state machine is right
+ * before it. Then they are applied, and the reads recorded. */
+static void check_committed_durable(const rn_node_t *nd, const raft_ready_t *rd)
+{
+    for (size_t i = 0; i < rd->n_committed; i++) {
+        const raft_entry_t *e = &rd->committed[i];
+        if (disk_term(nd, e->index) != e->term)
+            fail_msg("node %llu: committed entry %llu (term %llu) handed out before it was "
+                     "durable locally (disk has term %llu there)",
+                     (unsigned long long)nd->id, (unsigned long long)e->index,
+                     (unsigned long long)e->term, (unsigned long long)disk_term(nd, e->index));
+    }
+}
+
+static void apply_ready(raftnet_t *net, rn_node_t *nd, const raft_ready_t *rd)
+{
+    /* reads come out against what raft_applied said before this ready */
+    for (size_t i = 0; i < rd->n_reads; i++) {
+        GROW(nd->reads, nd->n_reads, nd->cap_reads);
+        nd->reads[nd->n_reads++] =
+            (rn_read_t){rd->reads[i].index, rd->reads[i].ctx, rd->reads[i].rejected, nd->n_applied};
+    }
+    for (size_t i = 0; i < rd->n_committed; i++) {
+        const raft_entry_t *e = &rd->committed[i];
+        if (e->index != nd->n_applied + 1)
+            fail_msg("node %llu: committed entry %llu handed out after applied %zu",
+                     (unsigned long long)nd->id, (unsigned long long)e->index, nd->n_applied);
+        GROW(nd->applied, nd->n_applied, nd->cap_applied);
+        entry_own(&nd->applied[nd->n_applied], e);
+        canon_check(net, &nd->applied[nd->n_applied]);
+        nd->n_applied++;
+    }
+    if (rd->n_committed) raft_applied(nd->r, rd->committed[rd->n_committed - 1].index);
+}
+
+/* The writes of a ready are durable now: disk, raft_persisted, msgs_after,
+ * and a snapshot installed into the state machine. */
+static void write_ready(raftnet_t *net, rn_node_t *nd, raft_ready_t *rd)
 {
     disk_write(nd, rd);
     raft_persisted(nd->r, rd);
     send_msgs(net, nd, rd->msgs_after, rd->n_msgs_after, true, rd->role);
-
-    /* reads came out against what raft_applied said before this ready */
-    for (size_t i = 0; i < rd->n_reads; i++) {
-        GROW(nd->reads, nd->n_reads, nd->cap_reads);
-        nd->reads[nd->n_reads++] = (rn_read_t){rd->reads[i].index, rd->reads[i].ctx,
-                                               rd->reads[i].rejected, nd->n_applied};
-    }
     if (rd->has_snapshot) {
         /* install: the state machine becomes the snapshot */
         uint64_t si = rd->snapshot.index;
@@ -437,18 +476,6 @@ static void finish_ready(raftnet_t *net, rn_node_t *nd, raft_ready_t *rd)
         nd->last_installed = rd->snapshot;
         raft_applied(nd->r, si);
     }
-    for (size_t i = 0; i < rd->n_committed; i++) {
-        const raft_entry_t *e = &rd->committed[i];
-        if (e->index != nd->n_applied + 1)
-            fail_msg("node %llu: committed entry %llu handed out after applied %zu",
-                     (unsigned long long)nd->id, (unsigned long long)e->index, nd->n_applied);
-        GROW(nd->applied, nd->n_applied, nd->cap_applied);
-        entry_own(&nd->applied[nd->n_applied], e);
-        canon_check(net, &nd->applied[nd->n_applied]);
-        nd->n_applied++;
-    }
-    if (rd->n_committed) raft_applied(nd->r, rd->committed[rd->n_committed - 1].index);
-    raft_ready_free(nd->r, rd);
 }
 
 static bool ready_writes(const raft_ready_t *rd)
@@ -456,21 +483,49 @@ static bool ready_writes(const raft_ready_t *rd)
     return rd->has_snapshot || rd->n_entries || rd->hs_changed;
 }
 
+/* Election safety (§5.2): one leader per term, whoever looks. */
+static void check_leader(raftnet_t *net, rn_node_t *nd)
+{
+    raft_status_t st;
+    raft_status(nd->r, &st);
+    if (st.role != RAFT_LEADER) return;
+    if (st.term >= net->nleaders) {
+        size_t n = (size_t)st.term + 16;
+        net->leaders = xrealloc(net->leaders, n * sizeof(*net->leaders));
+        memset(net->leaders + net->nleaders, 0, (n - net->nleaders) * sizeof(*net->leaders));
+        net->nleaders = n;
+    }
+    uint64_t *l = &net->leaders[st.term];
+    if (*l && *l != nd->id)
+        fail_msg("election safety: nodes %llu and %llu both led term %llu", (unsigned long long)*l,
+                 (unsigned long long)nd->id, (unsigned long long)st.term);
+    *l = nd->id;
+}
+
+/* A ready is taken: rd.msgs leave at once; rd.committed is applied at once
+ * (it is durable already); the writes are made now, or, in manual-persist
+ * mode, held until rn_persist (writes of readies complete in order). */
 void rn_process(raftnet_t *net, uint64_t id)
 {
     rn_node_t *nd = &net->node[id];
     if (!nd->up || !nd->r) return;
+    check_leader(net, nd);
     for (int guard = 0; raft_has_ready(nd->r); guard++) {
         assert_true(guard < 100000);
         raft_ready_t rd;
         raft_ready(nd->r, &rd);
+        check_committed_durable(nd, &rd);
         send_msgs(net, nd, rd.msgs, rd.n_msgs, false, rd.role);
         if (!nd->manual_persist) {
-            finish_ready(net, nd, &rd);
+            write_ready(net, nd, &rd);
+            apply_ready(net, nd, &rd);
+            raft_ready_free(nd->r, &rd);
             continue;
         }
+        apply_ready(net, nd, &rd);
         if (nd->n_held == 0 && !ready_writes(&rd)) {
-            finish_ready(net, nd, &rd);
+            write_ready(net, nd, &rd);
+            raft_ready_free(nd->r, &rd);
             continue;
         }
         GROW(nd->held, nd->n_held, nd->cap_held);
@@ -495,11 +550,25 @@ void rn_persist(raftnet_t *net, uint64_t id)
 {
     rn_node_t *nd = rn_node(net, id);
     size_t n = nd->n_held;
-    for (size_t i = 0; i < n; i++)
-        finish_ready(net, nd, &nd->held[i]);
+    for (size_t i = 0; i < n; i++) {
+        write_ready(net, nd, &nd->held[i]);
+        raft_ready_free(nd->r, &nd->held[i]);
+    }
     memmove(nd->held, nd->held + n, (nd->n_held - n) * sizeof(*nd->held));
     nd->n_held -= n;
     rn_process(net, id);
+}
+
+bool rn_persist_one(raftnet_t *net, uint64_t id)
+{
+    rn_node_t *nd = rn_node(net, id);
+    if (!nd->n_held) return false;
+    write_ready(net, nd, &nd->held[0]);
+    raft_ready_free(nd->r, &nd->held[0]);
+    memmove(nd->held, nd->held + 1, (nd->n_held - 1) * sizeof(*nd->held));
+    nd->n_held--;
+    rn_process(net, id);
+    return true;
 }
 
 /* ---- delivery ------------------------------------------------------------------ */

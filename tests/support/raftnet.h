@@ -5,8 +5,10 @@
  * writes the snapshot, the entries and the hard state into the node's disk
  * mirror at once, calls raft_persisted, queues rd.msgs and rd.msgs_after,
  * applies rd.committed to the node's state machine (a list of entries) and
- * calls raft_applied. A node in manual-persist mode instead sends rd.msgs at
- * once and holds the ready until rn_persist() (the write is "in flight").
+ * calls raft_applied. A node in manual-persist mode instead sends rd.msgs and
+ * applies rd.committed at once (the header says committed entries are durable
+ * already), and holds the writes and rd.msgs_after until rn_persist() (the
+ * write is "in flight").
  *
  * Messages travel through one FIFO queue. They are deep copies: entries have
  * buf == NULL and data owned by the queue, so they outlive raft_ready_free.
@@ -15,8 +17,14 @@
  * out is also recorded in a trace (type, from, to, whether it came from
  * rd.msgs_after, ...) that the tests count.
  *
- * The harness checks state-machine safety on its own: every entry any node
- * applies at an index must equal what every other node applied there. */
+ * The harness checks on its own, failing the running test:
+ *  - state-machine safety: every entry any node applies at an index equals
+ *    what every other node applied there; entries are applied in order;
+ *  - rd.committed holds only entries already durable on the node's disk;
+ *  - a leader's APPEND/HEARTBEAT/SNAPSHOT/TIMEOUT_NOW of term T leaves through
+ *    rd.msgs only when term T is durable on the sender's disk;
+ *  - no message the core produced is refused by raft_step as malformed;
+ *  - election safety: at most one node is leader in any term. */
 #ifndef REDRAFT_TESTS_RAFTNET_H
 #define REDRAFT_TESTS_RAFTNET_H
 
@@ -41,8 +49,8 @@ typedef struct rn_entry {
 typedef struct rn_trace {
     uint8_t type;
     bool reject, transfer;
-    bool after;           /* it was in rd.msgs_after */
-    raft_role_t role;     /* the sender's role in that ready */
+    bool after;       /* it was in rd.msgs_after */
+    raft_role_t role; /* the sender's role in that ready */
     uint64_t from, to, term, log_term, index, commit, reject_hint, ctx;
     uint32_t n_entries;
     uint64_t first, last; /* indexes of the entries carried (0 when none) */
@@ -67,7 +75,7 @@ typedef struct rn_disk {
 
 typedef struct rn_node {
     uint64_t id;
-    bool up;            /* started and not stopped */
+    bool up; /* started and not stopped */
     raft_t *r;
     raft_config_t cfg;
     uint64_t rng;
@@ -88,9 +96,9 @@ typedef struct rn_node {
 typedef bool (*rn_filter_fn)(raft_msg_t *m, void *arg);
 
 typedef struct raftnet {
-    rn_node_t node[RN_MAX_ID + 1]; /* by id; node[0] unused */
-    raft_config_t tmpl;            /* the config nodes start with (id replaced) */
-    uint64_t seed;                 /* mixed into every node's PRNG */
+    rn_node_t node[RN_MAX_ID + 1];          /* by id; node[0] unused */
+    raft_config_t tmpl;                     /* the config nodes start with (id replaced) */
+    uint64_t seed;                          /* mixed into every node's PRNG */
     bool cut[RN_MAX_ID + 1][RN_MAX_ID + 1]; /* cut[from][to]: messages are lost */
     rn_filter_fn filter;
     void *filter_arg;
@@ -107,6 +115,8 @@ typedef struct raftnet {
     rn_entry_t *canon; /* canon[i - 1]: what was applied at index i */
     size_t ncanon;
     uint64_t delivered; /* messages stepped so far */
+    uint64_t *leaders;  /* leaders[t]: the node that led term t (0: none seen) */
+    size_t nleaders;
 } raftnet_t;
 
 /* The test defaults: raft_config_default, then election 10 ticks, heartbeat 1,
@@ -145,6 +155,8 @@ void rn_process_all(raftnet_t *net);
  * (and then processes the node again). */
 void rn_set_manual_persist(raftnet_t *net, uint64_t id, bool on);
 void rn_persist(raftnet_t *net, uint64_t id);
+/* Completes only the oldest held ready (false: none held). */
+bool rn_persist_one(raftnet_t *net, uint64_t id);
 
 /* Delivers the oldest queued message (then processes the receiver); false when
  * the queue is empty. rn_deliver_match delivers the oldest one matching
@@ -167,7 +179,7 @@ int rn_step(raftnet_t *net, const raft_msg_t *m);
 
 /* ---- network ------------------------------------------------------------- */
 
-void rn_cut(raftnet_t *net, uint64_t a, uint64_t b);     /* both ways */
+void rn_cut(raftnet_t *net, uint64_t a, uint64_t b); /* both ways */
 void rn_cut_one(raftnet_t *net, uint64_t from, uint64_t to);
 void rn_isolate(raftnet_t *net, uint64_t id);
 void rn_heal(raftnet_t *net); /* every link up again (the filter stays) */

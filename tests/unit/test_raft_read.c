@@ -140,8 +140,8 @@ static void test_no_read_before_commit_in_term(void **state)
     }
     assert_int_equal(rn_commit(net, 1), 0);
     const rn_read_t *rd = rn_find_read(net, 1, 5);
-    if (rd && !rd->rejected) fail_msg("read served at %llu before the no-op committed",
-                                      (unsigned long long)rd->index);
+    if (rd && !rd->rejected)
+        fail_msg("read served at %llu before the no-op committed", (unsigned long long)rd->index);
     bool rejected = rd != NULL;
     rn_set_filter(net, NULL, NULL);
     for (int i = 0; i < 4; i++) {
@@ -333,6 +333,58 @@ static void test_read_rejected_without_leader(void **state)
     rn_free(net);
 }
 
+/* Thesis §6.4: in a one-voter cluster the leader is its own quorum: a read
+ * is served without any message once its no-op is committed. */
+static void test_read_on_single_node(void **state)
+{
+    (void)state;
+    raftnet_t *net = rn_new(1, NULL);
+    assert_int_equal(rn_campaign(net, 1), 1);
+    rn_propose(net, 1, "a", NULL);
+    rn_run(net);
+    uint64_t c = rn_commit(net, 1);
+    assert_int_equal(c, 2);
+    assert_int_equal(raft_read_index(rn_raft(net, 1), 11), RAFT_OK);
+    check_read(settle_read(net, 1, 1, 11), c);
+    rn_free(net);
+}
+
+/* Docs/raft.md ("a leadership change rejects unconfirmed reads") and the
+ * header: a follower's read whose READ_INDEX got lost is not left pending
+ * forever when the leader changes: it comes back rejected (or served by the
+ * new leader, then with every write that leader committed). */
+static void test_follower_read_resolved_on_leader_change(void **state)
+{
+    (void)state;
+    raftnet_t *net = cluster(NULL);
+    assert_int_equal(raft_read_index(rn_raft(net, 2), 5), RAFT_OK);
+    rn_process(net, 2);
+    assert_int_equal(rn_drop_queued(net, 2, 1, RAFT_MSG_READ_INDEX), 1);
+    rn_isolate(net, 1);
+    uint64_t l = 0;
+    for (int i = 0; i < 8 * E && !l; i++) {
+        rn_tick(net, 2, 1);
+        rn_tick(net, 3, 1);
+        rn_run(net);
+        if (rn_role(net, 2) == RAFT_LEADER) l = 2;
+        if (rn_role(net, 3) == RAFT_LEADER) l = 3;
+    }
+    assert_true(l != 0);
+    for (int i = 0; i < 3; i++) {
+        rn_tick(net, l, 1);
+        rn_run(net);
+    }
+    const rn_read_t *rd = rn_find_read(net, 2, 5);
+    if (!rd)
+        fail_msg("node 2's read is still pending after the leader changed to %llu",
+                 (unsigned long long)l);
+    if (!rd->rejected) {
+        assert_true(rd->index >= rn_commit(net, l));
+        assert_true(rd->applied >= rd->index);
+    }
+    rn_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +396,8 @@ int main(void)
         cmocka_unit_test(test_follower_read_through_leader),
         cmocka_unit_test(test_lease_read),
         cmocka_unit_test(test_read_rejected_without_leader),
+        cmocka_unit_test(test_read_on_single_node),
+        cmocka_unit_test(test_follower_read_resolved_on_leader_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,95 +319,6 @@ static void test_figure8_commit_through_current_term(void **state)
     rn_free(net);
 }
 
-/* Thesis §10.2.1 and the header's persistence contract: a leader sends its
- * entries before its own write is durable, but counts its own log toward a
- * quorum only after raft_persisted. */
-static void test_own_log_counts_only_when_persisted(void **state)
-{
-    (void)state;
-    /* one node: nothing commits before the write is durable */
-    raftnet_t *net = rn_new(1, NULL);
-    rn_set_manual_persist(net, 1, true);
-    assert_int_equal(raft_campaign(rn_raft(net, 1)), RAFT_OK);
-    rn_process(net, 1);
-    for (int i = 0; i < 5 && (rn_role(net, 1) != RAFT_LEADER || rn_applied_index(net, 1) < 1); i++)
-        rn_persist(net, 1);
-    assert_int_equal(rn_role(net, 1), RAFT_LEADER);
-    assert_int_equal(rn_commit(net, 1), 1);
-    uint64_t ix;
-    assert_int_equal(rn_propose(net, 1, "x", &ix), RAFT_OK);
-    assert_int_equal(ix, 2);
-    assert_int_equal(rn_commit(net, 1), 1);
-    rn_tick(net, 1, 3);
-    assert_int_equal(rn_commit(net, 1), 1);
-    assert_int_equal(rn_count_applied(net, 1, "x"), 0);
-    rn_persist(net, 1);
-    assert_int_equal(rn_commit(net, 1), 2);
-    rn_persist(net, 1);
-    assert_int_equal(rn_count_applied(net, 1, "x"), 1);
-    rn_free(net);
-
-    /* three nodes, one cut off: the follower's copy alone is not a quorum */
-    net = rn_new(3, NULL);
-    assert_int_equal(rn_campaign(net, 1), 1);
-    rn_set_manual_persist(net, 1, true);
-    rn_isolate(net, 3);
-    uint64_t c0 = rn_commit(net, 1);
-    assert_int_equal(rn_propose(net, 1, "y", &ix), RAFT_OK);
-    /* the APPEND left before the leader's write (§10.2.1) */
-    assert_int_equal(queued_appends(net, 1, 2), 1);
-    rn_run(net);
-    assert_int_equal(rn_status(net, 2)->last_index, ix);
-    assert_int_equal(rn_commit(net, 1), c0);
-    rn_persist(net, 1);
-    rn_run(net);
-    assert_int_equal(rn_commit(net, 1), ix);
-    rn_persist(net, 1);
-    assert_int_equal(rn_count_applied(net, 1, "y"), 1);
-    rn_free(net);
-
-    /* the leader durable, both followers cut off: nothing commits */
-    net = rn_new(3, NULL);
-    assert_int_equal(rn_campaign(net, 1), 1);
-    rn_isolate(net, 1);
-    c0 = rn_commit(net, 1);
-    rn_propose(net, 1, "z", &ix);
-    rn_run(net);
-    assert_int_equal(rn_status(net, 1)->stable, ix);
-    assert_int_equal(rn_commit(net, 1), c0);
-    rn_free(net);
-}
-
-/* Header, persistence contract: a new leader's messages of term T may leave
- * at once only when term T and its vote are durable; otherwise a crash could
- * let it vote again in T (two leaders of one term, §5.2). The harness fails
- * any leader message in rd.msgs whose term is not on the sender's disk. */
-static void test_leader_term_durable_before_its_messages(void **state)
-{
-    (void)state;
-    raft_config_t cfg = cfg_with(false, true);
-    raftnet_t *net = rn_new(3, &cfg);
-    rn_set_manual_persist(net, 1, true);
-    assert_int_equal(raft_campaign(rn_raft(net, 1)), RAFT_OK);
-    rn_process(net, 1);
-    rn_run(net); /* votes may come back before the candidate's write */
-    for (int i = 0; i < 4; i++) {
-        rn_persist(net, 1);
-        rn_run(net);
-    }
-    assert_int_equal(rn_role(net, 1), RAFT_LEADER);
-    rn_propose(net, 1, "x", NULL);
-    for (int i = 0; i < 4; i++) {
-        rn_run(net);
-        rn_persist(net, 1);
-        rn_tick(net, 1, 1);
-    }
-    rn_run(net);
-    assert_int_equal(rn_count_applied(net, 1, "x"), 1);
-    assert_int_equal(rn_count_applied(net, 2, "x"), 1);
-    rn_free(net);
-}
-
 /* Thesis §10.2.2 (pipelining): with max_inflight_msgs = k, at most k APPENDs
  * are outstanding to a follower; each ack opens the window by one message. */
 static void test_pipelining_bounded_inflight(void **state)
@@ -618,6 +529,12 @@ static void test_stale_term_append_refused(void **state)
     rn_free(net);
 }
 
+/* Drops every APPEND to node *arg. */
+static bool drop_appends_to(raft_msg_t *m, void *arg)
+{
+    return m->type != RAFT_MSG_APPEND || m->to != *(const uint64_t *)arg;
+}
+
 /* Drops the APPEND to node 2 that carries the entry at index *arg. */
 static bool drop_append_of(raft_msg_t *m, void *arg)
 {
@@ -682,6 +599,40 @@ static void test_lost_append_is_retried(void **state)
     rn_free(net);
 }
 
+/* §5.3 and the Log Matching property: a follower may learn the commit index
+ * only for entries it is known to share with the leader. A heartbeat to a
+ * follower whose log has not been matched yet must not make it commit its own
+ * conflicting entry (node 2 holds 3:t1, the leader committed 3:t2). */
+static void test_heartbeat_commit_needs_a_match(void **state)
+{
+    (void)state;
+    static const uint64_t two[] = {1, 1}, three[] = {1, 1, 1};
+    raft_config_t cfg;
+    rn_config(&cfg);
+    cfg.pre_vote = false;
+    raftnet_t *net = rn_new_empty(&cfg);
+    rn_start_log(net, 1, 3, 1, two, 2);
+    rn_start_log(net, 2, 3, 1, three, 3);
+    rn_start_log(net, 3, 3, 1, two, 2);
+    uint64_t two_id = 2;
+    rn_set_filter(net, drop_appends_to, &two_id);
+    assert_int_equal(rn_campaign(net, 1), 1); /* node 3's vote */
+    for (int i = 0; i < 5; i++) {
+        rn_tick(net, 1, 1);
+        rn_run(net);
+    }
+    assert_int_equal(rn_commit(net, 1), 3);
+    assert_true(rn_count_trace(net, 1, 2, RAFT_MSG_HEARTBEAT) > 0);
+    assert_true(rn_commit(net, 2) < 3);
+    assert_true(rn_applied_index(net, 2) < 3);
+    rn_set_filter(net, NULL, NULL);
+    raft_report_unreachable(rn_raft(net, 1), 2);
+    rn_tick_all(net, 3);
+    assert_true(rn_logs_equal(net, 1, 2));
+    assert_int_equal(rn_node(net, 2)->applied[2].term, 2);
+    rn_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -691,8 +642,6 @@ int main(void)
         cmocka_unit_test(test_fast_backoff),
         cmocka_unit_test(test_figure8_no_commit_by_counting_old_term),
         cmocka_unit_test(test_figure8_commit_through_current_term),
-        cmocka_unit_test(test_own_log_counts_only_when_persisted),
-        cmocka_unit_test(test_leader_term_durable_before_its_messages),
         cmocka_unit_test(test_pipelining_bounded_inflight),
         cmocka_unit_test(test_probe_one_append_in_flight),
         cmocka_unit_test(test_batching_limits),
@@ -700,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_stale_append_does_not_truncate),
         cmocka_unit_test(test_stale_term_append_refused),
         cmocka_unit_test(test_lost_append_is_retried),
+        cmocka_unit_test(test_heartbeat_commit_needs_a_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
