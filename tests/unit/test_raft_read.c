@@ -385,6 +385,46 @@ static void test_follower_read_resolved_on_leader_change(void **state)
     rn_free(net);
 }
 
+/* Thesis §6.4.1 with §4.2.3: a lease read is safe only if no voter of the
+ * quorum that acknowledged the leader grants a vote within the election
+ * timeout. A voter that restarts right after acknowledging the leader must
+ * keep that promise although it forgot the leader (here node 3, cut off from
+ * the leader, times out exactly then; raft_campaign stands for its timer).
+ * Then node 1's lease read must not miss the write the other side commits. */
+static void test_lease_read_safe_across_voter_restart(void **state)
+{
+    (void)state;
+    raft_config_t cfg;
+    rn_config(&cfg);
+    cfg.lease_reads = true;
+    raftnet_t *net = cluster(&cfg);
+    uint64_t term = rn_term(net, 1);
+    rn_cut(net, 1, 3);
+    rn_tick_all(net, E + 1); /* node 3 no longer counts on leader 1's lease */
+    assert_int_equal(rn_leader(net), 1);
+    rn_restart(net, 2); /* right after acknowledging a heartbeat of node 1 */
+    rn_process(net, 2);
+    assert_int_equal(raft_campaign(rn_raft(net, 3)), RAFT_OK);
+    rn_run(net);
+    if (rn_role(net, 3) == RAFT_LEADER) {
+        /* node 2 voted at once: the write of the new leader commits */
+        uint64_t ib;
+        rn_propose(net, 3, "b", &ib);
+        rn_run(net);
+        assert_int_equal(rn_commit(net, 3), ib);
+        assert_int_equal(rn_role(net, 1), RAFT_LEADER); /* it does not know yet */
+        raft_read_index(rn_raft(net, 1), 77);
+        rn_process(net, 1);
+        const rn_read_t *rd = rn_find_read(net, 1, 77);
+        if (rd && !rd->rejected && rd->index < ib)
+            fail_msg("stale lease read on node 1 (term %llu) at %llu: node 3 (term %llu) "
+                     "committed %llu with the vote of node 2, restarted within node 1's lease",
+                     (unsigned long long)term, (unsigned long long)rd->index,
+                     (unsigned long long)rn_term(net, 3), (unsigned long long)ib);
+    }
+    rn_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_read_rejected_without_leader),
         cmocka_unit_test(test_read_on_single_node),
         cmocka_unit_test(test_follower_read_resolved_on_leader_change),
+        cmocka_unit_test(test_lease_read_safe_across_voter_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
