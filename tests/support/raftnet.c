@@ -118,9 +118,19 @@ void rn_msg_release(raft_msg_t *m)
 
 /* ---- nodes ---------------------------------------------------------------- */
 
+/* Nets alive, so that a failed test's nets are freed by rn_teardown. */
+#define RN_MAX_LIVE 64
+static raftnet_t *live[RN_MAX_LIVE];
+
 raftnet_t *rn_new_empty(const raft_config_t *cfg)
 {
     raftnet_t *net = xcalloc(1, sizeof(*net));
+    for (int i = 0; i < RN_MAX_LIVE; i++) {
+        if (!live[i]) {
+            live[i] = net;
+            break;
+        }
+    }
     if (cfg)
         net->tmpl = *cfg;
     else
@@ -187,9 +197,19 @@ static void node_free(rn_node_t *nd)
     memset(nd, 0, sizeof(*nd));
 }
 
+int rn_teardown(void **state)
+{
+    (void)state;
+    for (int i = 0; i < RN_MAX_LIVE; i++)
+        if (live[i]) rn_free(live[i]);
+    return 0;
+}
+
 void rn_free(raftnet_t *net)
 {
     if (!net) return;
+    for (int i = 0; i < RN_MAX_LIVE; i++)
+        if (live[i] == net) live[i] = NULL;
     for (int i = 1; i <= RN_MAX_ID; i++)
         node_free(&net->node[i]);
     for (size_t i = 0; i < net->nq; i++)

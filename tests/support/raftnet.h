@@ -128,6 +128,9 @@ raftnet_t *rn_new(int n, const raft_config_t *cfg);
 /* An empty net: start nodes with rn_start_*. */
 raftnet_t *rn_new_empty(const raft_config_t *cfg);
 void rn_free(raftnet_t *net);
+/* cmocka teardown: frees every net the test did not free (it failed midway). */
+int rn_teardown(void **state);
+#define RN_TEST(f) cmocka_unit_test_teardown(f, rn_teardown)
 
 /* The configuration with voters 1..n (addresses "node<id>"). */
 void rn_conf_voters(raft_conf_t *c, int n);

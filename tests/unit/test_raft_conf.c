@@ -211,10 +211,10 @@ static void test_conf_entry_carries_whole_conf(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_decode_rejects_garbage),
-        cmocka_unit_test(test_find_and_voters),
-        cmocka_unit_test(test_conf_entry_carries_whole_conf),
+        RN_TEST(test_round_trip),
+        RN_TEST(test_decode_rejects_garbage),
+        RN_TEST(test_find_and_voters),
+        RN_TEST(test_conf_entry_carries_whole_conf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

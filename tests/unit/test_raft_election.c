@@ -496,22 +496,80 @@ static void test_split_votes_resolve(void **state)
     }
 }
 
+/* Thesis §9.6: pre-vote on its own (no check-quorum) already keeps a
+ * rejoining node from disrupting: "the other servers will have been receiving
+ * regular heartbeats from the leader", so they refuse its pre-vote, and a
+ * leader refuses it too. Term and leader stay. */
+static void test_prevote_alone_protects_the_leader(void **state)
+{
+    (void)state;
+    raft_config_t cfg = cfg_with(true, false);
+    raftnet_t *net = rn_new(3, &cfg);
+    assert_int_equal(rn_campaign(net, 1), 1);
+    uint64_t term = rn_term(net, 1);
+    rn_tick_all(net, 2);
+    rn_isolate(net, 3);
+    rn_tick_all(net, 4 * E);
+    assert_int_equal(rn_term(net, 3), term);
+    rn_heal(net);
+    rn_tick_all(net, 4 * E);
+    for (uint64_t i = 1; i <= 3; i++)
+        if (rn_term(net, i) != term)
+            fail_msg("node %llu went from term %llu to %llu (leader now %llu)",
+                     (unsigned long long)i, (unsigned long long)term,
+                     (unsigned long long)rn_term(net, i), (unsigned long long)rn_leader(net));
+    assert_int_equal(rn_leader(net), 1);
+    /* the same by hand: a follower and the leader that hear from the leader */
+    raft_msg_t m = vote_msg(RAFT_MSG_PREVOTE, 3, 2, term + 1, term, rn_last_index(net, 2));
+    rn_step(net, &m);
+    assert_false(granted(net, 2, 3, RAFT_MSG_PREVOTE_RESP));
+    m.to = 1;
+    rn_step(net, &m);
+    assert_false(granted(net, 1, 3, RAFT_MSG_PREVOTE_RESP));
+    rn_free(net);
+}
+
+/* Header (raft_step: "messages ... from nodes outside the configuration
+ * (unless they could be joining) ... are dropped"): a vote request of a later
+ * term from an id that is in no configuration changes no term and deposes no
+ * leader (no check-quorum here, so no lease hides the question). */
+static void test_vote_from_stranger_dropped(void **state)
+{
+    (void)state;
+    raft_config_t cfg = cfg_with(false, false);
+    raftnet_t *net = rn_new(3, &cfg);
+    assert_int_equal(rn_campaign(net, 1), 1);
+    rn_tick_all(net, 2);
+    uint64_t term = rn_term(net, 1), last = rn_last_index(net, 1);
+    for (uint64_t to = 1; to <= 2; to++) {
+        raft_msg_t m = vote_msg(RAFT_MSG_VOTE, 9, to, term + 5, term, last);
+        rn_step(net, &m);
+        assert_int_equal(rn_term(net, to), term);
+        assert_false(granted(net, to, 9, RAFT_MSG_VOTE_RESP));
+    }
+    assert_int_equal(rn_leader(net), 1);
+    assert_int_equal(rn_role(net, 1), RAFT_LEADER);
+    rn_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_campaign_after_randomized_timeout),
-        cmocka_unit_test(test_candidate_wins_with_majority),
-        cmocka_unit_test(test_candidate_loses_without_majority),
-        cmocka_unit_test(test_candidate_yields_to_leader_of_same_term),
-        cmocka_unit_test(test_leader_appends_noop_of_its_term),
-        cmocka_unit_test(test_one_vote_per_term),
-        cmocka_unit_test(test_vote_refused_to_less_up_to_date_log),
-        cmocka_unit_test(test_higher_term_makes_leader_step_down),
-        cmocka_unit_test(test_prevote_rejoining_node_does_not_disrupt),
-        cmocka_unit_test(test_prevote_then_vote),
-        cmocka_unit_test(test_isolated_leader_steps_down),
-        cmocka_unit_test(test_vote_ignored_within_leader_lease),
-        cmocka_unit_test(test_split_votes_resolve),
+        RN_TEST(test_campaign_after_randomized_timeout),
+        RN_TEST(test_candidate_wins_with_majority),
+        RN_TEST(test_candidate_loses_without_majority),
+        RN_TEST(test_candidate_yields_to_leader_of_same_term),
+        RN_TEST(test_leader_appends_noop_of_its_term),
+        RN_TEST(test_one_vote_per_term),
+        RN_TEST(test_vote_refused_to_less_up_to_date_log),
+        RN_TEST(test_higher_term_makes_leader_step_down),
+        RN_TEST(test_prevote_rejoining_node_does_not_disrupt),
+        RN_TEST(test_prevote_then_vote),
+        RN_TEST(test_isolated_leader_steps_down),
+        RN_TEST(test_vote_ignored_within_leader_lease),
+        RN_TEST(test_split_votes_resolve),
+        RN_TEST(test_prevote_alone_protects_the_leader),
+        RN_TEST(test_vote_from_stranger_dropped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -395,21 +395,120 @@ static void test_vote_from_removed_node_ignored(void **state)
     rn_free(net);
 }
 
+static bool drop_appends(raft_msg_t *m, void *arg)
+{
+    (void)arg;
+    return m->type != RAFT_MSG_APPEND;
+}
+
+/* The fix to single-server changes (Ongaro, raft-dev 2015; in the thesis
+ * errata): a leader may not append a configuration entry until it has
+ * committed an entry of its own term; otherwise an uncommitted change of the
+ * previous leader and the new one can make two disjoint majorities. */
+static void test_conf_change_waits_for_commit_in_term(void **state)
+{
+    (void)state;
+    raftnet_t *net = rn_new(3, NULL);
+    rn_set_filter(net, drop_appends, NULL);
+    assert_int_equal(rn_campaign(net, 1), 1);
+    assert_true(rn_commit(net, 1) < rn_last_index(net, 1)); /* the no-op waits */
+    raft_t *r1 = rn_raft(net, 1);
+    assert_int_equal(raft_propose_conf(r1, RAFT_CONF_ADD_LEARNER, 4, "node4", NULL), RAFT_EBUSY);
+    assert_int_equal(raft_propose_conf(r1, RAFT_CONF_REMOVE, 3, NULL, NULL), RAFT_EBUSY);
+    rn_set_filter(net, NULL, NULL);
+    rn_tick_all(net, 3);
+    assert_int_equal(rn_commit(net, 1), rn_last_index(net, 1));
+    assert_int_equal(raft_propose_conf(r1, RAFT_CONF_ADD_LEARNER, 4, "node4", NULL), RAFT_OK);
+    rn_free(net);
+}
+
+/* Drops APPENDs from nodes 2-4, except those to node *arg. */
+static bool appends_only_to(raft_msg_t *m, void *arg)
+{
+    return m->type != RAFT_MSG_APPEND || m->from < 2 || m->from > 4 ||
+           m->to == *(const uint64_t *)arg;
+}
+
+/* The hazard behind that rule, played out (raft-dev, "bug in single-server
+ * membership changes", 2015). Voters {1,2,3,4}, learner 5. Leader 1 promotes
+ * 5 (C1, on nodes 1 and 5 only) and is cut off with 5. A new leader L of
+ * term 2 removes V before its no-op commits (C2 = {1, L, P}), and commits C2
+ * with P alone. Then 1, 5 and V elect a leader under C1 that overwrites what L
+ * and P applied. A core that refuses C2 (RAFT_EBUSY) stops the story; one
+ * that accepts it lets the harness catch two different entries applied at
+ * the same index. */
+static void test_single_server_change_hazard(void **state)
+{
+    (void)state;
+    raftnet_t *net = cluster(4);
+    rn_start_joining(net, 5);
+    change(net, 1, RAFT_CONF_ADD_LEARNER, 5);
+    uint64_t k;
+    assert_int_equal(raft_propose_conf(rn_raft(net, 1), RAFT_CONF_PROMOTE, 5, NULL, &k), RAFT_OK);
+    rn_process(net, 1);
+    assert_true(rn_deliver_match(net, 1, 5, RAFT_MSG_APPEND));
+    rn_drop_queued(net, 0, 0, 0);
+    rn_isolate(net, 1);
+    rn_isolate(net, 5);
+
+    /* nodes 2-4 elect L; its APPENDs are held back so its no-op stays uncommitted */
+    uint64_t only = 0;
+    rn_set_filter(net, appends_only_to, &only);
+    uint64_t l = 0;
+    for (int i = 0; i < 8 * E && !l; i++) {
+        for (uint64_t n = 2; n <= 4; n++)
+            rn_tick(net, n, 1);
+        rn_run(net);
+        for (uint64_t n = 2; n <= 4; n++)
+            if (rn_role(net, n) == RAFT_LEADER) l = n;
+    }
+    assert_true(l >= 2);
+    uint64_t p = l == 2 ? 3 : 2, v = l == 4 ? 3 : 4;
+    int rc = raft_propose_conf(rn_raft(net, l), RAFT_CONF_REMOVE, v, NULL, NULL);
+    if (rc == RAFT_EBUSY) { /* the rule holds: no hazard */
+        rn_free(net);
+        return;
+    }
+    assert_int_equal(rc, RAFT_OK);
+    rn_process(net, l);
+    only = p;
+    for (int i = 0; i < 3; i++) {
+        rn_tick(net, l, 1);
+        rn_run(net);
+    }
+    assert_true(rn_applied_index(net, p) >= k); /* L and P applied term 2's entry at k */
+
+    rn_set_filter(net, NULL, NULL);
+    rn_heal(net);
+    rn_isolate(net, l);
+    rn_isolate(net, p);
+    /* the harness fails here if a node applies C1 at index k */
+    for (int i = 0; i < 10 * E; i++) {
+        rn_tick(net, 1, 1);
+        rn_tick(net, 5, 1);
+        rn_tick(net, v, 1);
+        rn_run(net);
+    }
+    rn_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_learner_receives_log_but_has_no_say),
-        cmocka_unit_test(test_promote_learner),
-        cmocka_unit_test(test_remove_member),
-        cmocka_unit_test(test_one_change_in_flight),
-        cmocka_unit_test(test_conf_effective_on_append),
-        cmocka_unit_test(test_conf_rolled_back_when_truncated),
-        cmocka_unit_test(test_remove_leader),
-        cmocka_unit_test(test_remove_last_voter_refused),
-        cmocka_unit_test(test_invalid_changes),
-        cmocka_unit_test(test_removed_node_does_not_disrupt),
-        cmocka_unit_test(test_check_quorum_ignores_learners),
-        cmocka_unit_test(test_vote_from_removed_node_ignored),
+        RN_TEST(test_learner_receives_log_but_has_no_say),
+        RN_TEST(test_promote_learner),
+        RN_TEST(test_remove_member),
+        RN_TEST(test_one_change_in_flight),
+        RN_TEST(test_conf_effective_on_append),
+        RN_TEST(test_conf_rolled_back_when_truncated),
+        RN_TEST(test_remove_leader),
+        RN_TEST(test_remove_last_voter_refused),
+        RN_TEST(test_invalid_changes),
+        RN_TEST(test_removed_node_does_not_disrupt),
+        RN_TEST(test_check_quorum_ignores_learners),
+        RN_TEST(test_vote_from_removed_node_ignored),
+        RN_TEST(test_conf_change_waits_for_commit_in_term),
+        RN_TEST(test_single_server_change_hazard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

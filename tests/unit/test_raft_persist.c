@@ -216,10 +216,10 @@ static void test_older_write_does_not_cover_overwritten_entry(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_own_log_counts_only_when_persisted),
-        cmocka_unit_test(test_leader_term_durable_before_its_messages),
-        cmocka_unit_test(test_follower_applies_only_durable_entries),
-        cmocka_unit_test(test_older_write_does_not_cover_overwritten_entry),
+        RN_TEST(test_own_log_counts_only_when_persisted),
+        RN_TEST(test_leader_term_durable_before_its_messages),
+        RN_TEST(test_follower_applies_only_durable_entries),
+        RN_TEST(test_older_write_does_not_cover_overwritten_entry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -428,17 +428,17 @@ static void test_lease_read_safe_across_voter_restart(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_read_index_needs_round_after_arrival),
-        cmocka_unit_test(test_reads_share_a_round),
-        cmocka_unit_test(test_no_read_before_commit_in_term),
-        cmocka_unit_test(test_deposed_leader_never_serves_stale_read),
-        cmocka_unit_test(test_deposed_leader_lease_read),
-        cmocka_unit_test(test_follower_read_through_leader),
-        cmocka_unit_test(test_lease_read),
-        cmocka_unit_test(test_read_rejected_without_leader),
-        cmocka_unit_test(test_read_on_single_node),
-        cmocka_unit_test(test_follower_read_resolved_on_leader_change),
-        cmocka_unit_test(test_lease_read_safe_across_voter_restart),
+        RN_TEST(test_read_index_needs_round_after_arrival),
+        RN_TEST(test_reads_share_a_round),
+        RN_TEST(test_no_read_before_commit_in_term),
+        RN_TEST(test_deposed_leader_never_serves_stale_read),
+        RN_TEST(test_deposed_leader_lease_read),
+        RN_TEST(test_follower_read_through_leader),
+        RN_TEST(test_lease_read),
+        RN_TEST(test_read_rejected_without_leader),
+        RN_TEST(test_read_on_single_node),
+        RN_TEST(test_follower_read_resolved_on_leader_change),
+        RN_TEST(test_lease_read_safe_across_voter_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -627,20 +627,20 @@ static void test_heartbeat_commit_needs_a_match(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_entries_replicate_and_commit_on_quorum),
-        cmocka_unit_test(test_propose_errors),
-        cmocka_unit_test(test_figure7_followers_converge),
-        cmocka_unit_test(test_fast_backoff),
-        cmocka_unit_test(test_figure8_no_commit_by_counting_old_term),
-        cmocka_unit_test(test_figure8_commit_through_current_term),
-        cmocka_unit_test(test_pipelining_bounded_inflight),
-        cmocka_unit_test(test_probe_one_append_in_flight),
-        cmocka_unit_test(test_batching_limits),
-        cmocka_unit_test(test_follower_commit_limited_to_last_new_entry),
-        cmocka_unit_test(test_stale_append_does_not_truncate),
-        cmocka_unit_test(test_stale_term_append_refused),
-        cmocka_unit_test(test_lost_append_is_retried),
-        cmocka_unit_test(test_heartbeat_commit_needs_a_match),
+        RN_TEST(test_entries_replicate_and_commit_on_quorum),
+        RN_TEST(test_propose_errors),
+        RN_TEST(test_figure7_followers_converge),
+        RN_TEST(test_fast_backoff),
+        RN_TEST(test_figure8_no_commit_by_counting_old_term),
+        RN_TEST(test_figure8_commit_through_current_term),
+        RN_TEST(test_pipelining_bounded_inflight),
+        RN_TEST(test_probe_one_append_in_flight),
+        RN_TEST(test_batching_limits),
+        RN_TEST(test_follower_commit_limited_to_last_new_entry),
+        RN_TEST(test_stale_append_does_not_truncate),
+        RN_TEST(test_stale_term_append_refused),
+        RN_TEST(test_lost_append_is_retried),
+        RN_TEST(test_heartbeat_commit_needs_a_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

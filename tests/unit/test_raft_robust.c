@@ -187,10 +187,10 @@ static void test_restore_refuses_gaps(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_malformed_messages_refused),
-        cmocka_unit_test(test_msg_valid_accepts_good_messages),
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_restore_refuses_gaps),
+        RN_TEST(test_malformed_messages_refused),
+        RN_TEST(test_msg_valid_accepts_good_messages),
+        RN_TEST(test_names),
+        RN_TEST(test_restore_refuses_gaps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -342,16 +342,48 @@ static void test_snapshot_of_log_prefix(void **state)
     rn_free(net);
 }
 
+/* Thesis §5.1 (Figure 5.1: the snapshot holds "the latest configuration as
+ * of the last included index"): compacting at an index before a newer
+ * configuration entry records the configuration in force at that index. */
+static void test_compact_records_conf_at_index(void **state)
+{
+    (void)state;
+    raftnet_t *net = rn_new(3, NULL);
+    assert_int_equal(rn_campaign(net, 1), 1);
+    propose_n(net, 1, 3, "e");
+    rn_run(net);
+    rn_start_joining(net, 4);
+    uint64_t ic;
+    assert_int_equal(raft_propose_conf(rn_raft(net, 1), RAFT_CONF_ADD_LEARNER, 4, "node4", &ic),
+                     RAFT_OK);
+    rn_process(net, 1);
+    rn_run(net);
+    rn_tick_all(net, 2);
+    assert_true(rn_applied_index(net, 1) >= ic);
+    raft_snapshot_meta_t meta;
+    assert_int_equal(raft_compact(rn_raft(net, 1), ic - 1, 0, &meta), RAFT_OK);
+    assert_int_equal(meta.index, ic - 1);
+    assert_int_equal(meta.conf.n, 3);
+    assert_null(raft_conf_find(&meta.conf, 4));
+    assert_int_equal(raft_compact(rn_raft(net, 1), ic, 0, &meta), RAFT_OK);
+    assert_int_equal(meta.conf.n, 4);
+    assert_non_null(raft_conf_find(&meta.conf, 4));
+    /* the configuration in force does not change */
+    assert_int_equal(rn_status(net, 1)->conf->n, 4);
+    rn_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_compact_drops_entries),
-        cmocka_unit_test(test_follower_behind_compaction_gets_snapshot),
-        cmocka_unit_test(test_snapshot_progress_states),
-        cmocka_unit_test(test_old_snapshot_refused),
-        cmocka_unit_test(test_new_learner_from_snapshot),
-        cmocka_unit_test(test_restart_from_snapshot),
-        cmocka_unit_test(test_snapshot_of_log_prefix),
+        RN_TEST(test_compact_drops_entries),
+        RN_TEST(test_follower_behind_compaction_gets_snapshot),
+        RN_TEST(test_snapshot_progress_states),
+        RN_TEST(test_old_snapshot_refused),
+        RN_TEST(test_new_learner_from_snapshot),
+        RN_TEST(test_restart_from_snapshot),
+        RN_TEST(test_snapshot_of_log_prefix),
+        RN_TEST(test_compact_records_conf_at_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -194,11 +194,11 @@ static void test_transfer_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_transfer_to_up_to_date_follower),
-        cmocka_unit_test(test_transfer_to_lagging_follower),
-        cmocka_unit_test(test_proposals_refused_during_transfer),
-        cmocka_unit_test(test_transfer_aborts_after_election_timeout),
-        cmocka_unit_test(test_transfer_errors),
+        RN_TEST(test_transfer_to_up_to_date_follower),
+        RN_TEST(test_transfer_to_lagging_follower),
+        RN_TEST(test_proposals_refused_during_transfer),
+        RN_TEST(test_transfer_aborts_after_election_timeout),
+        RN_TEST(test_transfer_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
