@@ -23,11 +23,13 @@ static uint64_t get_u64(const char *p) {
 }
 
 size_t raft_conf_encode(const raft_conf_t *c, char *buf, size_t cap) {
+    /* The counts are checked before the loop below walks c->m[0..n): with
+     * n > RAFT_MAX_NODES it would read past the array. */
+    if (c->n < 0 || c->n > RAFT_MAX_NODES || c->n_removed < 0 || c->n_removed > RAFT_MAX_REMOVED)
+        return 0;
     size_t need = 1 + 2 + 2 + (size_t)c->n_removed * 8;
     for (int i = 0; i < c->n; i++) need += 8 + 1 + 1 + strnlen(c->m[i].addr, RAFT_ADDR_MAX - 1);
-    if (need > cap || c->n < 0 || c->n > RAFT_MAX_NODES || c->n_removed < 0 ||
-        c->n_removed > RAFT_MAX_REMOVED)
-        return 0;
+    if (need > cap) return 0;
     char *p = buf;
     *p++ = CONF_VERSION;
     *p++ = (char)(c->n & 0xff);
