@@ -292,6 +292,9 @@ static void test_remove_last_voter_refused(void **state)
     assert_int_equal(raft_propose_conf(rn_raft(net, 1), RAFT_CONF_REMOVE, 1, NULL, NULL),
                      RAFT_ELASTVOTER);
     assert_int_equal(raft_conf_voters(rn_status(net, 1)->conf), 1);
+    /* a learner can go */
+    change(net, 1, RAFT_CONF_REMOVE, 2);
+    assert_int_equal(rn_status(net, 1)->conf->n, 1);
     rn_free(net);
 }
 

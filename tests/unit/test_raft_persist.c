@@ -213,6 +213,59 @@ static void test_older_write_does_not_cover_overwritten_entry(void **state)
     rn_free(net);
 }
 
+/* Header (persistence contract) and §5.2: a candidate's vote requests wait
+ * for its term and self-vote to be durable; a crash before that loses the
+ * election without a trace: nothing was sent, the restored term is the old. */
+static void test_candidate_crash_before_persist(void **state)
+{
+    (void)state;
+    raft_config_t cfg = cfg_with(false, true);
+    raftnet_t *net = rn_new(3, &cfg);
+    uint64_t t0 = rn_term(net, 1);
+    rn_set_manual_persist(net, 1, true);
+    assert_int_equal(raft_campaign(rn_raft(net, 1)), RAFT_OK);
+    rn_process(net, 1);
+    assert_int_equal(rn_term(net, 1), t0 + 1);
+    assert_int_equal(rn_count_queued(net, 1, 0, RAFT_MSG_VOTE), 0);
+    rn_run(net);
+    assert_int_equal(rn_term(net, 2), t0);
+    rn_restart(net, 1); /* the held write is lost */
+    assert_int_equal(rn_term(net, 1), t0);
+    assert_int_equal(rn_status(net, 1)->vote, 0);
+    rn_free(net);
+}
+
+/* Thesis §10.2.1: the leader's entries reach a majority of followers before
+ * its own write; then the entry is committed even though the leader crashes
+ * and loses its copy, and the restarted node gets it back from the next
+ * leader. */
+static void test_leader_crash_loses_only_its_copy(void **state)
+{
+    (void)state;
+    raftnet_t *net = rn_new(3, NULL);
+    assert_int_equal(rn_campaign(net, 1), 1);
+    rn_tick_all(net, 2);
+    uint64_t term = rn_term(net, 1);
+    rn_set_manual_persist(net, 1, true);
+    uint64_t ix;
+    rn_propose(net, 1, "x", &ix);
+    rn_run(net);
+    assert_int_equal(rn_commit(net, 1), ix); /* nodes 2 and 3 */
+    rn_restart(net, 1);
+    assert_int_equal(rn_last_index(net, 1), ix - 1);
+    assert_int_equal(rn_term(net, 1), term);
+    assert_int_equal(rn_role(net, 1), RAFT_FOLLOWER);
+    rn_set_manual_persist(net, 1, false);
+    rn_tick_all(net, 6 * E);
+    uint64_t l = rn_leader(net);
+    assert_true(l != 0);
+    for (uint64_t i = 1; i <= 3; i++) {
+        assert_int_equal(rn_count_applied(net, i, "x"), 1);
+        assert_true(rn_logs_equal(net, l, i));
+    }
+    rn_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +273,8 @@ int main(void)
         RN_TEST(test_leader_term_durable_before_its_messages),
         RN_TEST(test_follower_applies_only_durable_entries),
         RN_TEST(test_older_write_does_not_cover_overwritten_entry),
+        RN_TEST(test_candidate_crash_before_persist),
+        RN_TEST(test_leader_crash_loses_only_its_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
