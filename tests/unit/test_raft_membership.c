@@ -495,6 +495,32 @@ static void test_single_server_change_hazard(void **state)
     rn_free(net);
 }
 
+/* Header (raft_restore) and thesis §4.1: the configuration in force comes
+ * back from the log after a restart (the last CONF entry, committed or not). */
+static void test_conf_survives_restart(void **state)
+{
+    (void)state;
+    raftnet_t *net = cluster(3);
+    rn_start_joining(net, 4);
+    uint64_t ic = change(net, 1, RAFT_CONF_ADD_LEARNER, 4);
+    rn_restart(net, 2);
+    assert_int_equal(rn_status(net, 2)->conf_index, ic);
+    assert_non_null(member(net, 2, 4));
+    rn_restart(net, 4);
+    assert_int_equal(rn_status(net, 4)->conf_index, ic);
+    assert_false(member(net, 4, 4)->voter);
+    /* an uncommitted change too */
+    rn_isolate(net, 2);
+    rn_isolate(net, 3);
+    uint64_t ir;
+    assert_int_equal(raft_propose_conf(rn_raft(net, 1), RAFT_CONF_REMOVE, 4, NULL, &ir), RAFT_OK);
+    rn_process(net, 1);
+    rn_restart(net, 1);
+    assert_int_equal(rn_status(net, 1)->conf_index, ir);
+    assert_null(member(net, 1, 4));
+    rn_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +538,7 @@ int main(void)
         RN_TEST(test_vote_from_removed_node_ignored),
         RN_TEST(test_conf_change_waits_for_commit_in_term),
         RN_TEST(test_single_server_change_hazard),
+        RN_TEST(test_conf_survives_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

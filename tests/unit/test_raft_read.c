@@ -425,6 +425,45 @@ static void test_lease_read_safe_across_voter_restart(void **state)
     rn_free(net);
 }
 
+/* Thesis §6.4: a read whose heartbeat round is lost is confirmed by a later
+ * round (the heartbeats of the next ticks), not left waiting. */
+static void test_read_survives_lost_round(void **state)
+{
+    (void)state;
+    raftnet_t *net = cluster(NULL);
+    uint64_t c = rn_commit(net, 1);
+    assert_int_equal(raft_read_index(rn_raft(net, 1), 21), RAFT_OK);
+    rn_process(net, 1);
+    rn_drop_queued(net, 1, 0, RAFT_MSG_HEARTBEAT);
+    rn_run(net);
+    assert_null(rn_find_read(net, 1, 21));
+    for (int i = 0; i < 3 && !rn_find_read(net, 1, 21); i++) {
+        rn_tick(net, 1, 1);
+        rn_run(net);
+    }
+    check_read(rn_find_read(net, 1, 21), c);
+    rn_free(net);
+}
+
+/* A follower's read whose READ_INDEX (or its answer) is lost while the
+ * leader stays: the follower must not wait forever (it asks again, or hands
+ * the read back rejected so the application can retry). Open question: the
+ * header promises nothing here; a read that never comes back also keeps its
+ * bookkeeping in the core forever. */
+static void test_follower_read_survives_lost_message(void **state)
+{
+    (void)state;
+    raftnet_t *net = cluster(NULL);
+    assert_int_equal(raft_read_index(rn_raft(net, 2), 31), RAFT_OK);
+    rn_process(net, 2);
+    assert_int_equal(rn_drop_queued(net, 2, 1, RAFT_MSG_READ_INDEX), 1);
+    rn_tick_all(net, 4 * E);
+    assert_int_equal(rn_leader(net), 1);
+    if (!rn_find_read(net, 2, 31))
+        fail_msg("follower read still pending %d ticks after its READ_INDEX was lost", 4 * E);
+    rn_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +478,8 @@ int main(void)
         RN_TEST(test_read_on_single_node),
         RN_TEST(test_follower_read_resolved_on_leader_change),
         RN_TEST(test_lease_read_safe_across_voter_restart),
+        RN_TEST(test_read_survives_lost_round),
+        RN_TEST(test_follower_read_survives_lost_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
