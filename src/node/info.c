@@ -172,7 +172,7 @@ static void info_memory(sbuf_t *b, node_t *n)
               h_peak, mem_peak ? (double)used * 100 / (double)mem_peak : 100.0, (unsigned long long)total,
               h_total, used ? (double)rss / (double)used : 0.0,
               (unsigned long long)store_approx_size(n->store, CF_DATA),
-              (unsigned long long)store_approx_size(n->store, CF_LOG));
+              (unsigned long long)store_log_size(n->store));
 }
 
 /* Every write is in the synced raft log before it is acknowledged, which is
@@ -196,7 +196,7 @@ static void info_persistence(sbuf_t *b, node_t *n)
               "log_last_append_usec:%lld\r\n"
               "log_entries_applied:%llu\r\n",
               (long long)(n->start_ms / 1000), n->append_rc == 0 ? "ok" : "err",
-              (unsigned long long)store_approx_size(n->store, CF_LOG), (unsigned long long)n->term,
+              (unsigned long long)store_log_size(n->store), (unsigned long long)n->term,
               (unsigned long long)n->db.applied, (unsigned long long)n->last_index,
               (unsigned long long)n->stats.appends, (long long)n->stats.last_append_us,
               (unsigned long long)n->stats.entries_applied);

@@ -1,8 +1,8 @@
 /* The node: everything on the one event loop glued together.
  *
  * A write becomes a log entry (node_propose); all entries proposed during one
- * loop iteration are appended to the RocksDB log in one synced write on a
- * thread-pool thread; once durable they are applied in order in one batch
+ * loop iteration are appended to the log (storage/wal.c) in one synced write
+ * on a thread-pool thread; once durable they are applied in order in one batch
  * and each waiting client gets its reply. Reads run at once — unless the
  * client still waits for one of its own writes, in which case the read is
  * held (CONN_PAUSE) so replies keep request order and a client always reads

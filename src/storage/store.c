@@ -1,4 +1,4 @@
-/* RocksDB behind the small interface of store.h. */
+/* The log (wal.c) and RocksDB behind the small interface of store.h. */
 #include "storage/store.h"
 #include "storage/cache.h"
 #include "storage/encoding.h"
@@ -6,30 +6,30 @@
 #include "util/log.h"
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <rocksdb/c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Two RocksDB instances under the node's directory:
- *   log/ : the raft log and the raft hard state; every append is synced.
- *   sm/  : the state machine (data, meta); its WAL is written but not synced,
- *          because whatever it loses in a crash is replayed from the log.
- * Separate instances mean separate WALs: applying entries never queues behind
- * the fsync of the next log append, which runs at the same time on a
- * thread-pool thread. */
+/* Under the node's directory:
+ *   wal/ : the raft log and the raft hard state (wal.c); appends are synced.
+ *   sm/  : the state machine (data, meta) in RocksDB; its WAL is written but
+ *          not synced, because whatever it loses in a crash is replayed from
+ *          the log. Applying entries never queues behind the fsync of the
+ *          next log append, which runs at the same time on a thread-pool
+ *          thread. */
 struct store {
-    rocksdb_t *logdb, *smdb;
+    wal_t *wal;
+    rocksdb_t *smdb;
     rocksdb_options_t *opts;
     rocksdb_options_t *data_opts;
     rocksdb_column_family_handle_t *cf[CF_COUNT];
-    rocksdb_column_family_handle_t *raft_cf;
-    rocksdb_column_family_handle_t *default_cf[2];
-    rocksdb_t *db_of[CF_COUNT];
+    rocksdb_column_family_handle_t *default_cf;
     rocksdb_block_based_table_options_t *table_opts;
     rocksdb_cache_t *block_cache;
-    rocksdb_writeoptions_t *wsync, *wnosync;
+    rocksdb_writeoptions_t *wnosync;
     rocksdb_readoptions_t *ropts;
     cache_t *cache;
     struct store_txn *reader_ptr;
@@ -58,9 +58,6 @@ static void set_err(char *err, size_t errlen, const char *what, char *rerr)
     free(rerr);
 }
 
-/* The data CF gets bloom filters (memtable and SST) and a block cache: point
- * lookups of metadata records are the hot read path. The log is written and
- * read sequentially and needs neither. */
 /* RocksDB counts key comparisons and timings in thread-local storage unless
  * told not to; reached through the shared library's TLS that costs a call
  * per comparison. Every thread that writes or reads calls this once. */
@@ -71,9 +68,31 @@ void store_thread_init(void)
 
 store_t *store_open(const char *dir, char *err, size_t errlen)
 {
+    return store_open_opts(dir, NULL, err, errlen);
+}
+
+/* Versions before the write-ahead log kept the raft log in a RocksDB
+ * instance at <dir>/log. Opening such a directory would start with an empty
+ * log and lose the hard state, so it is refused instead. */
+static int refuse_old_log(const char *dir, char *err, size_t errlen)
+{
+    char path[1100];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/log/CURRENT", dir);
+    if (stat(path, &st) < 0) return 0;
+    snprintf(err, errlen,
+             "%s/log holds a raft log in the old RocksDB format, which this version does not read (the log is "
+             "now in %s/wal); start from an empty directory",
+             dir, dir);
+    return -1;
+}
+
+store_t *store_open_opts(const char *dir, const store_options_t *o, char *err, size_t errlen)
+{
     store_thread_init();
-    store_t *s = calloc(1, sizeof(*s));
     char *rerr = NULL, path[1100];
+    if (refuse_old_log(dir, err, errlen) < 0) return NULL;
+    store_t *s = calloc(1, sizeof(*s));
 
     s->opts = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(s->opts, 1);
@@ -86,6 +105,8 @@ store_t *store_open(const char *dir, char *err, size_t errlen)
      * the loop, and values are small; disk is cheaper than those cycles */
     rocksdb_options_set_compression(s->opts, rocksdb_no_compression);
 
+    /* The data CF gets bloom filters (memtable and SST) and a block cache:
+     * point lookups of metadata records are the hot read path. */
     s->block_cache = rocksdb_cache_create_lru(128u << 20);
     s->table_opts = rocksdb_block_based_options_create();
     rocksdb_block_based_options_set_block_cache(s->table_opts, s->block_cache);
@@ -101,19 +122,12 @@ store_t *store_open(const char *dir, char *err, size_t errlen)
     rocksdb_options_set_memtable_prefix_bloom_size_ratio(s->data_opts, 0.1);
     rocksdb_options_set_memtable_whole_key_filtering(s->data_opts, 1);
 
-    const char *lnames[3] = {"default", "log", "raft"};
-    const rocksdb_options_t *lopts[3] = {s->opts, s->opts, s->opts};
-    rocksdb_column_family_handle_t *lh[3] = {0};
-    snprintf(path, sizeof(path), "%s/log", dir);
-    s->logdb = rocksdb_open_column_families(s->opts, path, 3, lnames, lopts, lh, &rerr);
-    if (rerr) {
-        set_err(err, errlen, "rocksdb open log", rerr);
+    snprintf(path, sizeof(path), "%s/wal", dir);
+    s->wal = wal_open(path, o ? o->wal_segment_size : 0, err, errlen);
+    if (!s->wal) {
         store_close(s);
         return NULL;
     }
-    s->default_cf[0] = lh[0];
-    s->cf[CF_LOG] = lh[1];
-    s->raft_cf = lh[2];
 
     const char *snames[3] = {"default", "meta", "data"};
     rocksdb_options_t *smopts = rocksdb_options_create_copy(s->opts);
@@ -128,14 +142,10 @@ store_t *store_open(const char *dir, char *err, size_t errlen)
         store_close(s);
         return NULL;
     }
-    s->default_cf[1] = sh[0];
+    s->default_cf = sh[0];
     s->cf[CF_META] = sh[1];
     s->cf[CF_DATA] = sh[2];
-    s->db_of[CF_LOG] = s->logdb;
-    s->db_of[CF_META] = s->db_of[CF_DATA] = s->smdb;
 
-    s->wsync = rocksdb_writeoptions_create();
-    rocksdb_writeoptions_set_sync(s->wsync, 1);
     s->wnosync = rocksdb_writeoptions_create();
     s->ropts = rocksdb_readoptions_create();
     s->reader_ptr = reader_new(s);
@@ -157,16 +167,13 @@ void store_close(store_t *s)
     }
     for (int i = 0; i < CF_COUNT; i++)
         if (s->cf[i]) rocksdb_column_family_handle_destroy(s->cf[i]);
-    if (s->raft_cf) rocksdb_column_family_handle_destroy(s->raft_cf);
-    for (int i = 0; i < 2; i++)
-        if (s->default_cf[i]) rocksdb_column_family_handle_destroy(s->default_cf[i]);
-    if (s->logdb) rocksdb_close(s->logdb);
+    if (s->default_cf) rocksdb_column_family_handle_destroy(s->default_cf);
     if (s->smdb) rocksdb_close(s->smdb);
+    wal_close(s->wal);
     if (s->data_opts) rocksdb_options_destroy(s->data_opts);
     if (s->opts) rocksdb_options_destroy(s->opts);
     if (s->table_opts) rocksdb_block_based_options_destroy(s->table_opts);
     if (s->block_cache) rocksdb_cache_destroy(s->block_cache);
-    if (s->wsync) rocksdb_writeoptions_destroy(s->wsync);
     if (s->wnosync) rocksdb_writeoptions_destroy(s->wnosync);
     if (s->ropts) rocksdb_readoptions_destroy(s->ropts);
     free(s->reader_ptr);
@@ -174,122 +181,53 @@ void store_close(store_t *s)
     free(s);
 }
 
-/* ---- the log ---------------------------------------------------------- */
-
-#define LOG_HDR 12 /* crc32c + term */
+/* ---- the log (wal.c) ------------------------------------------------------ */
 
 int store_log_append(store_t *s, const store_entry_t *e, int n, bool sync, char *err, size_t errlen)
 {
-    store_thread_init();
-    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-    size_t cap = 0;
-    char *val = NULL;
-    for (int i = 0; i < n; i++) {
-        char key[8];
-        enc_put_u64(key, e[i].index);
-        if (e[i].len + LOG_HDR > cap) {
-            cap = e[i].len + LOG_HDR;
-            val = realloc(val, cap);
-        }
-        enc_put_u64(val + 4, e[i].term);
-        if (e[i].len) memcpy(val + LOG_HDR, e[i].data, e[i].len);
-        enc_put_u32(val, crc32c(0, val + 4, e[i].len + 8));
-        rocksdb_writebatch_put_cf(wb, s->cf[CF_LOG], key, 8, val, e[i].len + LOG_HDR);
-    }
-    free(val);
-    char *rerr = NULL;
-    rocksdb_write(s->logdb, sync ? s->wsync : s->wnosync, wb, &rerr);
-    rocksdb_writebatch_destroy(wb);
-    if (rerr) {
-        set_err(err, errlen, "log append", rerr);
-        return -1;
-    }
-    return 0;
+    return wal_append(s->wal, e, n, sync, err, errlen);
 }
 
 int store_log_get(store_t *s, uint64_t index, store_entry_t *out, char *err, size_t errlen)
 {
-    char key[8], *rerr = NULL;
-    size_t vlen;
-    enc_put_u64(key, index);
-    char *v = rocksdb_get_cf(s->logdb, s->ropts, s->cf[CF_LOG], key, 8, &vlen, &rerr);
-    if (rerr) {
-        set_err(err, errlen, "log read", rerr);
-        return -1;
-    }
-    if (!v) return 1;
-    if (vlen < LOG_HDR || enc_get_u32(v) != crc32c(0, v + 4, vlen - 4)) {
-        snprintf(err, errlen, "log entry %llu: checksum mismatch", (unsigned long long)index);
-        rocksdb_free(v);
-        return -1;
-    }
-    out->index = index;
-    out->term = enc_get_u64(v + 4);
-    out->len = vlen - LOG_HDR;
-    char *data = malloc(out->len ? out->len : 1);
-    memcpy(data, v + LOG_HDR, out->len);
-    out->data = data;
-    rocksdb_free(v);
-    return 0;
+    return wal_get(s->wal, index, out, err, errlen);
 }
 
 void store_log_bounds(store_t *s, uint64_t *first, uint64_t *last)
 {
-    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->logdb, s->ropts, s->cf[CF_LOG]);
-    size_t kl;
-    *first = *last = 0;
-    rocksdb_iter_seek_to_first(it);
-    if (rocksdb_iter_valid(it)) {
-        const char *k = rocksdb_iter_key(it, &kl);
-        if (kl == 8) *first = enc_get_u64(k);
-        rocksdb_iter_seek_to_last(it);
-        k = rocksdb_iter_key(it, &kl);
-        if (kl == 8) *last = enc_get_u64(k);
-    }
-    rocksdb_iter_destroy(it);
+    wal_bounds(s->wal, first, last);
 }
 
 int store_log_truncate_suffix(store_t *s, uint64_t from, char *err, size_t errlen)
 {
-    char start[8], end[8];
-    enc_put_u64(start, from);
-    memset(end, 0xff, 8);
-    char *rerr = NULL;
-    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-    rocksdb_writebatch_delete_range_cf(wb, s->cf[CF_LOG], start, 8, end, 8);
-    rocksdb_writebatch_delete_cf(wb, s->cf[CF_LOG], end, 8);
-    rocksdb_write(s->logdb, s->wsync, wb, &rerr);
-    rocksdb_writebatch_destroy(wb);
-    if (rerr) {
-        set_err(err, errlen, "log truncate", rerr);
-        return -1;
-    }
-    return 0;
+    return wal_truncate_suffix(s->wal, from, err, errlen);
 }
 
-/* ---- meta -------------------------------------------------------------- */
+int store_log_compact(store_t *s, uint64_t upto, char *err, size_t errlen)
+{
+    return wal_compact(s->wal, upto, err, errlen);
+}
+
+uint64_t store_log_size(store_t *s)
+{
+    return wal_size(s->wal);
+}
+
+/* ---- hard state (wal.c) ---------------------------------------------------- */
 
 uint64_t store_meta_get_u64(store_t *s, const char *name, uint64_t def)
 {
-    char *rerr = NULL;
-    size_t vlen;
-    char *v = rocksdb_get_cf(s->logdb, s->ropts, s->raft_cf, name, strlen(name), &vlen, &rerr);
-    free(rerr);
-    uint64_t r = (v && vlen == 8) ? enc_get_u64(v) : def;
-    rocksdb_free(v);
-    return r;
+    return wal_meta_get(s->wal, name, def);
 }
 
+/* Callers have no error buffer (a failed hard-state write is fatal to them
+ * anyway), so the reason is logged here. */
 int store_meta_put_u64(store_t *s, const char *name, uint64_t v, bool sync)
 {
-    char buf[8], *rerr = NULL;
-    enc_put_u64(buf, v);
-    rocksdb_put_cf(s->logdb, sync ? s->wsync : s->wnosync, s->raft_cf, name, strlen(name), buf, 8, &rerr);
-    if (rerr) {
-        free(rerr);
-        return -1;
-    }
-    return 0;
+    char err[256];
+    if (wal_meta_put(s->wal, name, v, sync, err, sizeof(err)) == 0) return 0;
+    log_error("hard_state_write_failed", " name=%s error=\"%s\"", name, err);
+    return -1;
 }
 
 /* ---- transactions ------------------------------------------------------ */
@@ -456,7 +394,7 @@ static int get_committed(store_t *s, store_cf_t cf, const char *key, size_t klen
         return 1;
     }
     char *rerr = NULL;
-    char *v = rocksdb_get_cf(s->db_of[cf], s->ropts, s->cf[cf], key, klen, vlen, &rerr);
+    char *v = rocksdb_get_cf(s->smdb, s->ropts, s->cf[cf], key, klen, vlen, &rerr);
     if (rerr) {
         free(rerr);
         return -1;
@@ -483,7 +421,8 @@ int store_get(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, char 
 }
 
 /* Transactions belong to the state machine; the log has its own calls. A
- * log CF handle here would silently land in the other instance. */
+ * cf outside the enum (a caller's bug) must not reach RocksDB as a stray
+ * handle. */
 static void txn_cf_check(store_cf_t cf)
 {
     if (cf != CF_META && cf != CF_DATA) {
@@ -726,7 +665,7 @@ store_iter_t *store_iter_new(store_txn_t *t, store_cf_t cf)
 {
     store_drain(t->s);
     store_iter_t *it = malloc(sizeof(*it));
-    rocksdb_iterator_t *base = rocksdb_create_iterator_cf(t->s->db_of[cf], t->s->ropts, t->s->cf[cf]);
+    rocksdb_iterator_t *base = rocksdb_create_iterator_cf(t->s->smdb, t->s->ropts, t->s->cf[cf]);
     if (t->write) materialize_wbwi(t);
     it->it = t->write ? rocksdb_writebatch_wi_create_iterator_with_base_cf(t->wbwi, base, t->s->cf[cf]) : base;
     return it;
@@ -768,10 +707,10 @@ void store_iter_free(store_iter_t *it)
 
 uint64_t store_approx_size(store_t *s, store_cf_t cf)
 {
-    char *v = rocksdb_property_value_cf(s->db_of[cf], s->cf[cf], "rocksdb.total-sst-files-size");
+    char *v = rocksdb_property_value_cf(s->smdb, s->cf[cf], "rocksdb.total-sst-files-size");
     uint64_t n = v ? strtoull(v, NULL, 10) : 0;
     free(v);
-    v = rocksdb_property_value_cf(s->db_of[cf], s->cf[cf], "rocksdb.cur-size-all-mem-tables");
+    v = rocksdb_property_value_cf(s->smdb, s->cf[cf], "rocksdb.cur-size-all-mem-tables");
     n += v ? strtoull(v, NULL, 10) : 0;
     free(v);
     return n;

@@ -32,15 +32,18 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
     return remove(path);
 }
 
-static void rm_rf(const char *dir)
+void st_rm_rf(const char *dir)
 {
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Small log segments: opening stays cheap (a segment is zero-filled before
+ * use) and the log tests cross segment boundaries. */
 store_t *st_open_store(const char *dir)
 {
     char err[256] = "";
-    store_t *s = store_open(dir, err, sizeof(err));
+    store_options_t o = {.wal_segment_size = 64 * 1024};
+    store_t *s = store_open_opts(dir, &o, err, sizeof(err));
     if (!s) fail_msg("store_open(%s): %s", dir, err);
     return s;
 }
@@ -59,7 +62,7 @@ int st_teardown(void **state)
 {
     fx_t *f = *state;
     store_close(f->s);
-    rm_rf(f->dir);
+    st_rm_rf(f->dir);
     free(f);
     return 0;
 }

@@ -1,7 +1,8 @@
 /* Shared fixture and helpers of the store unit tests (test_store_log.c,
- * test_store_txn.c): a store_t opened on a fresh temporary directory for
- * each test (removed at teardown), a deterministic PRNG, and the small
- * put/delete/get/commit helpers that fail the running cmocka test on error. */
+ * test_store_txn.c, and the PRNG and rm_rf for test_wal.c): a store_t
+ * opened on a fresh temporary directory for each test (removed at
+ * teardown), a deterministic PRNG, and the small put/delete/get/commit
+ * helpers that fail the running cmocka test on error. */
 #ifndef REDRAFT_TESTS_STORETEST_H
 #define REDRAFT_TESTS_STORETEST_H
 
@@ -22,7 +23,9 @@ int st_teardown(void **state);
 
 /* xorshift64 with a fixed seed: the same sequence on every run. */
 uint64_t st_rnd(void);
-/* store_open, failing the test if it fails. */
+/* Removes dir and everything below it. */
+void st_rm_rf(const char *dir);
+/* store_open with 64 KB log segments, failing the test if it fails. */
 store_t *st_open_store(const char *dir);
 /* Closes and opens f's store again: what survives a restart. */
 void st_reopen(fx_t *f);

@@ -35,7 +35,8 @@ static int setup(void **state)
     if (!mkdtemp(f->dir)) fail_msg("mkdtemp failed");
     f->node.cfg = &f->cfg;
     f->node.loop = uv_default_loop();
-    f->node.store = store_open(f->dir, err, sizeof(err));
+    store_options_t o = {.wal_segment_size = 64 * 1024}; /* small log segments: cheap to open */
+    f->node.store = store_open_opts(f->dir, &o, err, sizeof(err));
     if (!f->node.store) fail_msg("store_open: %s", err);
     f->node.start_ms = node_wall_ms();
     session_init(&f->sess, 7);
