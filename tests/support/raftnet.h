@@ -188,6 +188,8 @@ void rn_isolate(raftnet_t *net, uint64_t id);
 void rn_heal(raftnet_t *net); /* every link up again (the filter stays) */
 void rn_set_filter(raftnet_t *net, rn_filter_fn f, void *arg);
 
+/* m is from -> to of that type (0 = any). */
+bool rn_msg_matches(const raft_msg_t *m, uint64_t from, uint64_t to, int type);
 size_t rn_count_queued(const raftnet_t *net, uint64_t from, uint64_t to, int type);
 const raft_msg_t *rn_find_queued(const raftnet_t *net, uint64_t from, uint64_t to, int type);
 /* Removes matching queued messages; returns how many. */
