@@ -1,6 +1,7 @@
 # redraft — build, test and run.
 #   make            build bin/redraft-server (installs missing Debian packages first)
 #   make test       unit + simulation + integration tests, also under ASan+UBSan
+#   make sim        the Raft simulator over more seeds: make sim SEEDS=100000 [STEPS=2000 NODES=3|5]
 #   make cluster    build and start the local cluster from conf/cluster.conf
 #   make bench      scripts/bench.sh: redraft side by side with its peers
 .DEFAULT_GOAL := all
@@ -21,6 +22,8 @@ MAIN     := src/main.c
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 INT_SRC  := $(sort $(wildcard tests/integration/test_*.c))
 TSUP_SRC := $(sort $(wildcard tests/support/*.c))
+RAFT_SRC := $(sort $(wildcard src/raft/*.c))
+SIM_SRC  := $(filter-out tests/sim/sim_main.c tests/sim/sim_faults.c,$(sort $(wildcard tests/sim/*.c)))
 
 objs = $(patsubst %.c,build/$(1)/%.o,$(2))
 
@@ -69,14 +72,45 @@ build/asan/tests/%: tests/integration/%.c $(call objs,asan,$(SRC) $(TSUP_SRC)) |
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_asan) -Itests $(LDFLAGS_asan) -o $@ $< $(filter %.o,$^) $(LIBS) -lcmocka
 
+# The Raft simulator (tests/sim/) links the core (src/raft/) and nothing else
+# of src/. Its objects go to build/<mode>/sim/, since build/<mode>/tests/sim is
+# the binary. sim_faults links a copy of the core built with -DRAFT_FAULTS.
+simobjs = $(patsubst tests/sim/%.c,build/$(1)/sim/%.o,$(2))
+SIM_BIN := build/release/tests/sim build/asan/tests/sim build/release/tests/sim_faults
+
+build/release/sim/%.o: tests/sim/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_release) -c $< -o $@
+build/asan/sim/%.o: tests/sim/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_asan) -c $< -o $@
+build/faults/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_release) -DRAFT_FAULTS -c $< -o $@
+
+build/release/tests/sim: $(call simobjs,release,$(SIM_SRC) tests/sim/sim_main.c) \
+                         $(call objs,release,$(RAFT_SRC))
+	$(CC) -o $@ $(filter %.o,$^)
+build/asan/tests/sim: $(call simobjs,asan,$(SIM_SRC) tests/sim/sim_main.c) $(call objs,asan,$(RAFT_SRC))
+	$(CC) $(LDFLAGS_asan) -o $@ $(filter %.o,$^)
+build/release/tests/sim_faults: $(call simobjs,release,$(SIM_SRC) tests/sim/sim_faults.c) \
+                                $(call objs,faults,$(RAFT_SRC))
+	$(CC) -o $@ $(filter %.o,$^)
+
 test-build: bin/redraft-server bin/redraft-server-asan $(UNIT_BIN_release) $(UNIT_BIN_asan) \
-            $(INT_BIN_release) $(INT_BIN_asan)
+            $(INT_BIN_release) $(INT_BIN_asan) $(SIM_BIN)
 
 test: test-build
 	@scripts/run-tests.sh
 
 unit: $(UNIT_BIN_release)
 	@scripts/run-tests.sh unit
+
+SEEDS ?= 2000
+STEPS ?= 2000
+NODES ?= 3
+sim: build/release/tests/sim
+	build/release/tests/sim --seeds $(SEEDS) --steps $(STEPS) --nodes $(NODES)
 
 # ---- running ---------------------------------------------------------------
 cluster: bin/redraft-server
@@ -94,7 +128,7 @@ format:
 clean:
 	rm -rf build bin
 
-.PHONY: all test test-build unit cluster bench fuzz format clean
+.PHONY: all test test-build unit sim cluster bench fuzz format clean
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

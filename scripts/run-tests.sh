@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the test binaries built by `make test-build`: unit tests (plain and
-# ASan+UBSan), then integration tests against bin/redraft-server and against
+# ASan+UBSan), the Raft simulator (plain and ASan+UBSan, and the fault test),
+# then integration tests against bin/redraft-server and against
 # bin/redraft-server-asan. Prints one line per binary and a closing summary
-# "N passed, N failed". Usage: scripts/run-tests.sh [unit|integration|all]
+# "N passed, N failed". Usage: scripts/run-tests.sh [unit|sim|integration|all]
 set -u
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -31,6 +32,16 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
     run "unit/$t" "build/release/tests/$t"
     [ "$what" = all ] && run "unit-asan/$t" "build/asan/tests/$t"
   done
+fi
+if [ "$what" = all ] || [ "$what" = sim ]; then
+  # seeds x 2000 steps each, spread over every core (SIM_JOBS to change that)
+  run sim/3-nodes build/release/tests/sim SIM_SEEDS=2000 SIM_NODES=3
+  run sim/5-nodes build/release/tests/sim SIM_SEEDS=1000 SIM_NODES=5
+  run sim/faults build/release/tests/sim_faults
+  if [ "$what" = all ]; then
+    run sim-asan/3-nodes build/asan/tests/sim SIM_SEEDS=300 SIM_NODES=3
+    run sim-asan/5-nodes build/asan/tests/sim SIM_SEEDS=100 SIM_NODES=5
+  fi
 fi
 if [ "$what" = all ] || [ "$what" = integration ]; then
   for src in tests/integration/test_*.c; do
