@@ -79,14 +79,14 @@ static void draw_params(sim_t *s)
         "params:%s %d clients, drop %u dup %u slow %u (to %" PRIu64 ") ppm, delay 1..%" PRIu64
         ", disk 0..%" PRIu64 ", crash %u restart %u partition %u heal %u compact %u conf %u"
         " transfer %u campaign %u write %u read %u kill-leader %u ppm, snapshot failures %u ppm;"
-        " heartbeat %d, pre-vote %d, check-quorum %d, %u entries / %" PRIu64
+        " heartbeat %d, pre-vote %d, check-quorum %d, lease reads %d, %u entries / %" PRIu64
         " bytes per append, %u / %" PRIu64 " bytes in flight; faults until t=%" PRIu64,
         storm ? " storm," : "", s->n_clients, p->drop_ppm, p->dup_ppm, p->slow_ppm, p->slow_max,
         p->delay_max, p->disk_max, p->crash_ppm, p->restart_ppm, p->part_ppm, p->heal_ppm,
         p->compact_ppm, p->conf_ppm, p->transfer_ppm, p->campaign_ppm, p->write_ppm, p->read_ppm,
         p->kill_leader_ppm, p->snap_fail_ppm, c->heartbeat_ticks, c->pre_vote, c->check_quorum,
-        c->max_msg_entries, c->max_msg_bytes, c->max_inflight_msgs, c->max_inflight_bytes,
-        s->heal_at);
+        c->lease_reads, c->max_msg_entries, c->max_msg_bytes, c->max_inflight_msgs,
+        c->max_inflight_bytes, s->heal_at);
 }
 
 /* The up leader of the highest term, or NULL (statuses of the last check). */
