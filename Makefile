@@ -10,10 +10,10 @@ CC      ?= cc
 PKGS    := libuv hiredis rocksdb
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CSTD    := -std=c11 -D_GNU_SOURCE
-INC     := -Isrc -Itests $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
-CFLAGS_release := -O2 -g $(WARN) $(CSTD) $(INC) -MMD -MP
-CFLAGS_asan    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+INC      = -Isrc -Itests $(PKG_CFLAGS)
+LIBS     = $(PKG_LIBS) -lm -lpthread
+CFLAGS_release  = -O2 -g $(WARN) $(CSTD) $(INC) -MMD -MP
+CFLAGS_asan     = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                   -fno-sanitize-recover=undefined $(WARN) $(CSTD) $(INC) -MMD -MP
 LDFLAGS_asan   := -fsanitize=address,undefined
 
@@ -27,10 +27,19 @@ SIM_SRC  := $(filter-out tests/sim/sim_main.c tests/sim/sim_faults.c,$(sort $(wi
 
 objs = $(patsubst %.c,build/$(1)/%.o,$(2))
 
-DEPS_STAMP := build/.deps-ok
+# Installing what is missing comes first: build/config.mk is made by
+# deps/install.sh and then records the flags pkg-config gives. Make rebuilds
+# an included makefile before anything else and restarts, so the flags are
+# read after the packages exist (on a fresh machine they do not at first).
+DEPS_STAMP := build/config.mk
 $(DEPS_STAMP): deps/install.sh
 	@deps/install.sh --with-tests
-	@mkdir -p build && touch $@
+	@mkdir -p build
+	@printf 'PKG_CFLAGS := %s\nPKG_LIBS := %s\n' "$$(pkg-config --cflags $(PKGS))" \
+	    "$$(pkg-config --libs $(PKGS))" >$@.tmp && mv $@.tmp $@
+ifeq ($(filter clean format,$(MAKECMDGOALS)),)
+include $(DEPS_STAMP)
+endif
 
 # ---- the server ------------------------------------------------------------
 all: bin/redraft-server
