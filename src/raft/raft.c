@@ -99,6 +99,11 @@ int raft_restore(raft_t *r, const raft_hard_state_t *hs, const raft_snapshot_met
     r->stable = last;
     r->unstable_from = last + 1;
     r->prev_hs = (raft_hard_state_t){r->term, r->vote, r->commit};
+    /* Before the restart this voter may have acknowledged a heartbeat that
+     * gave a leader its lease; it forgot that, so with lease reads (set alike
+     * on every node) it keeps the promise behind the lease by ignoring vote
+     * requests for one election timeout. */
+    if (r->term > 0 && r->cfg.lease_reads) r->quiet_until = r->ticks + (uint64_t)r->cfg.election_ticks;
     recompute_conf(r);
     return RAFT_OK;
 }
@@ -186,6 +191,7 @@ static void reset_term(raft_t *r, uint64_t term) {
     if (r->term != term) {
         r->term = term;
         r->vote = 0;
+        r->lease_broken = false;
     }
     r->leader = 0;
     r->election_elapsed = 0;
@@ -195,15 +201,16 @@ static void reset_term(raft_t *r, uint64_t term) {
     reset_randomized_timeout(r);
 }
 
-/* Leaving leadership (or a leader change seen by a follower) fails every
- * read the old leader could no longer confirm. */
+/* Leaving leadership, or a new leader or term seen by a follower, fails
+ * every read the old leader could no longer confirm (a forwarded read may
+ * have been dropped by a leader that moved to a newer term). */
 void become_follower(raft_t *r, uint64_t term, uint64_t leader) {
     bool was_leader = r->role == RAFT_LEADER;
-    uint64_t old_leader = r->leader;
+    uint64_t old_leader = r->leader, old_term = r->term;
     reset_term(r, term);
     r->role = RAFT_FOLLOWER;
     r->leader = leader;
-    if (was_leader || old_leader != leader) reads_fail_all(r);
+    if (was_leader || old_leader != leader || old_term != term) reads_fail_all(r);
 }
 
 static void become_leader(raft_t *r) {
@@ -296,11 +303,17 @@ int raft_campaign(raft_t *r) {
     return RAFT_OK;
 }
 
+/* We heard from a leader less than an election timeout ago. */
+static bool leader_heard(const raft_t *r) {
+    return r->leader != 0 && r->election_elapsed < r->cfg.election_ticks;
+}
+
 /* Within a leader lease (check-quorum: we heard from a leader less than an
- * election timeout ago) a vote request is ignored, so a node that was cut off
- * cannot depose a healthy leader (thesis §4.2.3). */
+ * election timeout ago, or restarted less than one ago) a vote request is
+ * ignored, so a node that was cut off cannot depose a healthy leader (thesis
+ * §4.2.3) and a lease the leader counts on holds. */
 static bool in_lease(const raft_t *r) {
-    return r->cfg.check_quorum && r->leader != 0 && r->election_elapsed < r->cfg.election_ticks;
+    return r->cfg.check_quorum && (leader_heard(r) || r->ticks < r->quiet_until);
 }
 
 static bool log_up_to_date(const raft_t *r, uint64_t last_term, uint64_t last_index) {
@@ -312,6 +325,9 @@ static void handle_vote(raft_t *r, const raft_msg_t *m) {
     bool pre = m->type == RAFT_MSG_PREVOTE;
     bool can = r->vote == m->from || (r->vote == 0 && r->leader == 0) || (pre && m->term > r->term) ||
                FAULT(RAFT_FAULT_DOUBLE_VOTE);
+    /* Thesis §9.6: no pre-vote while a leader is heard from, so pre-vote on
+     * its own (without check-quorum) keeps a rejoining node from deposing it. */
+    if (pre && leader_heard(r)) can = false;
     bool grant = can && log_up_to_date(r, m->log_term, m->index) && is_voter(r, m->from);
     raft_msg_t *o = send_msg(r, pre ? RAFT_MSG_PREVOTE_RESP : RAFT_MSG_VOTE_RESP, m->from);
     if (!o) return;
@@ -355,6 +371,7 @@ void raft_tick(raft_t *r) {
     r->ticks++;
     r->election_elapsed++;
     if (r->role != RAFT_LEADER) {
+        reads_fwd_expire(r);
         if (r->election_elapsed >= r->randomized_timeout && is_voter(r, r->id)) {
             r->election_elapsed = 0;
             campaign(r, r->cfg.pre_vote, false);
@@ -377,8 +394,16 @@ void raft_tick(raft_t *r) {
 
 /* ---- step ------------------------------------------------------------------ */
 
+/* Whether id was removed by a committed configuration. The configuration in
+ * force may not be committed yet; then the removal it adds (the last one of
+ * the list, which only grows) may still be cut from the log, and the node it
+ * names may lead the term that cuts it, so its messages must get through.
+ * Every earlier removal was committed before this entry was appended (one
+ * change at a time). */
 static bool removed_id(const raft_t *r, uint64_t id) {
-    for (int i = 0; i < r->conf.n_removed; i++)
+    int n = r->conf.n_removed;
+    if (r->conf_index > r->commit && n > 0) n--;
+    for (int i = 0; i < n; i++)
         if (r->conf.removed[i] == id) return true;
     return false;
 }
@@ -400,6 +425,10 @@ int raft_step(raft_t *r, const raft_msg_t *m) {
     if (!raft_msg_valid(m) || m->to != r->id) return RAFT_EINVAL;
     if (removed_id(r, m->from)) return RAFT_OK;
     bool vote_req = m->type == RAFT_MSG_VOTE || m->type == RAFT_MSG_PREVOTE;
+    /* A vote request from outside our configuration must not change our term
+     * (a removed or unknown node would depose the leader). A real new member
+     * is in the configuration of the quorum that added it, which elects. */
+    if (vote_req && !raft_conf_find(&r->conf, m->from)) return RAFT_OK;
     if (m->term > r->term) {
         if (vote_req && !m->transfer && in_lease(r)) return RAFT_OK;
         if (m->type == RAFT_MSG_PREVOTE || (m->type == RAFT_MSG_PREVOTE_RESP && !m->reject)) {
@@ -418,6 +447,10 @@ int raft_step(raft_t *r, const raft_msg_t *m) {
         } else if (m->type == RAFT_MSG_PREVOTE) {
             raft_msg_t *o = send_msg(r, RAFT_MSG_PREVOTE_RESP, m->from);
             if (o) o->reject = true;
+        } else if (m->type == RAFT_MSG_READ_INDEX) {
+            /* The asker learns our term and its read is not left hanging. */
+            raft_msg_t *o = send_msg(r, RAFT_MSG_READ_INDEX_RESP, m->from);
+            if (o) o->reject = true, o->ctx = m->ctx;
         }
         return RAFT_OK;
     }
@@ -425,7 +458,6 @@ int raft_step(raft_t *r, const raft_msg_t *m) {
     switch (m->type) {
     case RAFT_MSG_PREVOTE:
     case RAFT_MSG_VOTE:
-        if (!raft_conf_find(&r->conf, m->from)) return RAFT_OK;
         handle_vote(r, m);
         break;
     case RAFT_MSG_PREVOTE_RESP:
@@ -484,6 +516,10 @@ int raft_propose(raft_t *r, const void *data, size_t len, uint64_t *index) {
 int raft_propose_conf(raft_t *r, raft_conf_op_t op, uint64_t id, const char *addr, uint64_t *index) {
     if (r->role != RAFT_LEADER) return RAFT_ENOTLEADER;
     if (r->transferee || r->conf_index > r->commit) return RAFT_EBUSY;
+    /* Not before an entry of this term is committed: a configuration left
+     * uncommitted by an earlier leader could otherwise commit later alongside
+     * ours, two single-server changes apart (Ongaro, raft-dev 2015). */
+    if (rlog_term(&r->log, r->commit) != r->term) return RAFT_EBUSY;
     if (id == 0) return RAFT_EINVAL;
     raft_conf_t c = r->conf;
     raft_member_t *mb = NULL;

@@ -99,6 +99,7 @@ typedef struct pending_read {
     uint64_t from;  /* 0: this node; else the follower that asked */
     uint64_t index;
     uint64_t round; /* heartbeat round that confirms it; 0: not assigned yet */
+    uint64_t tick;  /* forwarded reads: when the READ_INDEX left */
 } pending_read_t;
 
 typedef struct readvec {
@@ -152,6 +153,8 @@ struct raft {
     int n_votes;
 
     uint64_t transferee;
+    bool lease_broken;   /* TIMEOUT_NOW was sent in this term: no lease reads */
+    uint64_t quiet_until;/* a restarted voter ignores vote requests until this tick */
 
     /* reads */
     uint64_t round;      /* last heartbeat round sent (leader) */
@@ -191,6 +194,7 @@ void handle_append_resp(raft_t *r, const raft_msg_t *m);
 void handle_heartbeat(raft_t *r, const raft_msg_t *m);
 void handle_heartbeat_resp(raft_t *r, const raft_msg_t *m);
 void handle_snapshot(raft_t *r, const raft_msg_t *m);
+void withdraw_acks(raft_t *r, uint64_t from);
 void leader_check_transfer(raft_t *r, progress_t *p);
 
 /* read.c */
@@ -200,6 +204,7 @@ void reads_on_round_ack(raft_t *r);
 void reads_start_round(raft_t *r);
 void reads_fail_all(raft_t *r);
 void reads_fwd_resp(raft_t *r, const raft_msg_t *m);
+void reads_fwd_expire(raft_t *r);
 void reads_release_applied(raft_t *r);
 void read_out(raft_t *r, uint64_t index, uint64_t ctx, bool rejected);
 

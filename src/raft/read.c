@@ -40,7 +40,7 @@ void read_out(raft_t *r, uint64_t index, uint64_t ctx, bool rejected) {
  * follower's gets its index back. */
 static void confirm(raft_t *r, const pending_read_t *pr) {
     if (pr->from == 0 || pr->from == r->id) {
-        push(&r->reads_apply, (pending_read_t){pr->ctx, 0, pr->index, 0});
+        push(&r->reads_apply, (pending_read_t){pr->ctx, 0, pr->index, 0, 0});
         return;
     }
     raft_msg_t *m = send_msg(r, RAFT_MSG_READ_INDEX_RESP, pr->from);
@@ -62,7 +62,8 @@ static bool committed_in_term(const raft_t *r) { return rlog_term(&r->log, r->co
  * an election timeout ago (minus a tick of margin): within that time no
  * voter of that quorum grants a vote to anyone else (in_lease in raft.c). */
 static bool lease_valid(const raft_t *r) {
-    if (!r->cfg.lease_reads) return false;
+    /* After a TIMEOUT_NOW the target may win votes inside our lease. */
+    if (!r->cfg.lease_reads || r->lease_broken) return false;
     int ok = 0;
     for (int i = 0; i < r->n_prs; i++) {
         const progress_t *p = &r->prs[i];
@@ -80,7 +81,7 @@ static bool lease_valid(const raft_t *r) {
 
 /* A read on the leader, from this node (from == 0) or a follower. */
 void read_request(raft_t *r, uint64_t ctx, uint64_t from) {
-    pending_read_t pr = {ctx, from, r->commit, 0};
+    pending_read_t pr = {ctx, from, r->commit, 0, 0};
     if (FAULT(RAFT_FAULT_READ_NO_QUORUM)) {
         confirm(r, &pr);
         return;
@@ -115,7 +116,7 @@ int raft_read_index(raft_t *r, uint64_t ctx) {
     raft_msg_t *m = send_msg(r, RAFT_MSG_READ_INDEX, r->leader);
     if (!m) return RAFT_ENOMEM;
     m->ctx = ctx;
-    push(&r->reads_fwd, (pending_read_t){ctx, r->leader, 0, 0});
+    push(&r->reads_fwd, (pending_read_t){ctx, r->leader, 0, 0, r->ticks});
     return RAFT_OK;
 }
 
@@ -181,10 +182,25 @@ void reads_fwd_resp(raft_t *r, const raft_msg_t *m) {
         if (m->reject)
             read_out(r, 0, m->ctx, true);
         else
-            push(&r->reads_apply, (pending_read_t){m->ctx, 0, m->index, 0});
+            push(&r->reads_apply, (pending_read_t){m->ctx, 0, m->index, 0, 0});
         r->reads_fwd.r[i] = r->reads_fwd.r[--r->reads_fwd.n];
         return;
     }
+}
+
+/* A forwarded read that got no answer within an election timeout is
+ * rejected (its READ_INDEX or the answer was lost); the application retries.
+ * A late answer then finds nothing and is ignored. */
+void reads_fwd_expire(raft_t *r) {
+    size_t keep = 0;
+    for (size_t i = 0; i < r->reads_fwd.n; i++) {
+        pending_read_t pr = r->reads_fwd.r[i];
+        if (r->ticks - pr.tick >= (uint64_t)r->cfg.election_ticks)
+            read_out(r, 0, pr.ctx, true);
+        else
+            r->reads_fwd.r[keep++] = pr;
+    }
+    r->reads_fwd.n = keep;
 }
 
 /* Hands out confirmed reads whose index this node has applied. */

@@ -56,9 +56,25 @@ bool maybe_commit(raft_t *r) {
     return true;
 }
 
+/* Takes back acknowledgements still waiting for durability (msgs_after)
+ * that claim entries from `from` on: those entries were just replaced, so the
+ * claim would never become true (the leader that sent them could count a
+ * replica this node never stored). */
+void withdraw_acks(raft_t *r, uint64_t from) {
+    msgvec_t *v = &r->msgs_after;
+    size_t keep = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const raft_msg_t *m = &v->m[i];
+        if (m->type == RAFT_MSG_APPEND_RESP && !m->reject && m->index >= from) continue;
+        v->m[keep++] = v->m[i]; /* APPEND_RESPs carry no entries: slices stay */
+    }
+    v->n = keep;
+}
+
 /* Drops our entries from index on (they conflict with the leader's): nothing
  * committed may go, and what is gone is neither durable nor in force. */
 static void truncate_from(raft_t *r, uint64_t index) {
+    withdraw_acks(r, index);
     rlog_truncate(&r->log, index);
     if (r->unstable_from > index) r->unstable_from = index;
     if (r->stable >= index) r->stable = index - 1;
@@ -126,7 +142,7 @@ void handle_append(raft_t *r, const raft_msg_t *m) {
 /* Sends TIMEOUT_NOW to the transfer target once it holds the whole log. */
 void leader_check_transfer(raft_t *r, progress_t *p) {
     if (r->transferee != p->id || p->match != rlog_last_index(&r->log)) return;
-    send_msg(r, RAFT_MSG_TIMEOUT_NOW, p->id);
+    if (send_msg(r, RAFT_MSG_TIMEOUT_NOW, p->id)) r->lease_broken = true;
 }
 
 void handle_append_resp(raft_t *r, const raft_msg_t *m) {
@@ -222,6 +238,7 @@ void handle_snapshot(raft_t *r, const raft_msg_t *m) {
     }
     r->snap = *s;
     r->snap_pending = true;
+    withdraw_acks(r, s->index + 1);
     rlog_reset(&r->log, s->index, s->term);
     r->commit = s->index;
     r->stable = 0;
