@@ -34,13 +34,18 @@
  * safe because nothing that depended on it was sent.
  *
  * rd.committed lists entries to apply, in order, all durable locally; once
- * applied the application calls raft_applied(). rd.reads lists read requests
+ * applied the application calls raft_applied(). It includes the NOOP entries
+ * of new leaders and CONF entries (the configuration is already in force; the
+ * application may record it). rd.reads lists read requests
  * that are now safe: their index is committed in the leader's term, a quorum
  * confirmed the leadership after the read arrived, and this node has applied
  * up to the index (the core holds them back until raft_applied says so).
  *
  * The in-memory log holds every entry since the last compaction point; on
- * restart the application hands back what it persisted with raft_restore().
+ * restart the application hands back what it persisted with raft_restore(),
+ * then calls raft_applied() with its state machine's applied index (entries up
+ * to the snapshot index count as applied; later ones would be handed out
+ * again).
  * Entry data lives in reference-counted buffers owned by the core: a ready,
  * and the entries and messages in it, stay valid until raft_ready_free(), even
  * while the core goes on stepping and ticking.
@@ -169,13 +174,20 @@ typedef struct raft_config {
     uint64_t id;                /* this node, never 0 */
     int election_ticks;         /* base election timeout; randomized in [e, 2e) */
     int heartbeat_ticks;        /* leader heartbeat interval, < election_ticks */
-    bool pre_vote;              /* thesis §9.6 */
-    bool check_quorum;          /* leader steps down without a quorum; leases */
-    bool lease_reads;           /* ReadIndex answered from the lease (needs check_quorum) */
+    bool pre_vote;              /* thesis §9.6: no term change without a winnable
+                                   election; refused while a leader is heard */
+    bool check_quorum;          /* leader steps down without a quorum; a voter
+                                   that heard a leader ignores vote requests */
+    bool lease_reads;           /* ReadIndex answered from the lease (needs
+                                   check_quorum; set alike on every node: a
+                                   restarted voter then ignores vote requests
+                                   for an election timeout, a leader stops lease
+                                   reads in a term where it sent TIMEOUT_NOW) */
     uint32_t max_msg_entries;   /* entries per APPEND */
     uint64_t max_msg_bytes;     /* entry bytes per APPEND (at least one entry is sent) */
     uint32_t max_inflight_msgs; /* APPENDs in flight per follower */
-    uint64_t max_inflight_bytes;/* entry bytes in flight per follower (0 = no limit) */
+    uint64_t max_inflight_bytes;/* entry bytes in flight per follower (0 = no limit;
+                                   the last message may cross it) */
     uint32_t max_entry_bytes;   /* largest entry accepted by raft_propose */
     /* The source of randomness (election timeouts). NULL: an internal generator
      * seeded with rand_seed. */
@@ -200,7 +212,10 @@ void raft_free(raft_t *r);
 
 /* Loads what was persisted before a restart (or, for a brand-new cluster, the
  * initial configuration as a snapshot at index 0). Call once, before anything
- * else. entries must follow snap->index without gaps; they are copied. */
+ * else. entries must follow snap->index without gaps; they are copied. A node
+ * joining an existing cluster starts from nothing (or an empty configuration
+ * as a snapshot at 0): it is no voter, never campaigns, and takes the log or a
+ * snapshot from the leader that added it. */
 int raft_restore(raft_t *r, const raft_hard_state_t *hs, const raft_snapshot_meta_t *snap,
                  const raft_entry_t *entries, size_t n);
 
@@ -209,21 +224,32 @@ int raft_restore(raft_t *r, const raft_hard_state_t *hs, const raft_snapshot_met
 int raft_bootstrap(raft_t *r, const raft_conf_t *conf);
 
 void raft_tick(raft_t *r);
-/* Steps a message addressed to this node. Messages from an older term, from
- * nodes outside the configuration (unless they could be joining), or that are
- * malformed are dropped; returns RAFT_EINVAL for malformed ones. */
+/* Steps a message addressed to this node. Returns RAFT_EINVAL for malformed
+ * ones (raft_msg_valid). Dropped without effect: vote requests from ids
+ * outside the configuration in force (before their term is looked at),
+ * anything from an id whose removal is committed, and messages of an older
+ * term (a stale leader, pre-candidate or reader gets an answer in our term).
+ * Everything else from an unknown id is accepted: it may be the leader of a
+ * configuration this node has not seen yet, or this node may be joining. */
 int raft_step(raft_t *r, const raft_msg_t *m);
 
 /* Appends an entry (leader only); *index (if not NULL) gets its index. */
 int raft_propose(raft_t *r, const void *data, size_t len, uint64_t *index);
-/* Proposes a membership change (leader only, one at a time). */
+/* Proposes a membership change (leader only). RAFT_EBUSY while the previous
+ * change is uncommitted, during a transfer, and until the leader has committed
+ * an entry of its own term (its no-op): the single-server change fix. */
 int raft_propose_conf(raft_t *r, raft_conf_op_t op, uint64_t id, const char *addr, uint64_t *index);
-/* Asks for a read point; ctx comes back in a raft_read_state_t (or in a
- * rejection, with index 0, when no leader can answer). */
+/* Asks for a read point; ctx (unique among the reads in flight) comes back in
+ * exactly one raft_read_state_t of a later ready: served, or rejected with
+ * index 0 (no leader known: then this call also returns RAFT_ENOTLEADER; the
+ * leader changed or the term moved on; a follower's forwarded read got no
+ * answer within an election timeout). Rejected reads are retried by the
+ * application. */
 int raft_read_index(raft_t *r, uint64_t ctx);
 /* Hands leadership to `to` (leader only). */
 int raft_transfer_leader(raft_t *r, uint64_t to);
-/* Starts an election now (a node told to take over; tests). */
+/* Starts an election now, without a pre-vote (a node told to take over;
+ * tests). Voters in a leader's lease still ignore it. */
 int raft_campaign(raft_t *r);
 
 /* The application could not reach `to` (its messages were lost): the leader
@@ -275,7 +301,8 @@ void raft_applied(raft_t *r, uint64_t index);
 void raft_ready_free(raft_t *r, raft_ready_t *rd);
 
 /* The state machine covers the log up to index (<= applied): the core drops
- * entries up to index - trailing, keeping `trailing` for slow followers.
+ * entries up to index - trailing, keeping `trailing` for slow followers (so
+ * the snapshot index may lie above the first index still in the log).
  * Returns the snapshot metadata the application must store with its state. */
 int raft_compact(raft_t *r, uint64_t index, uint64_t trailing, raft_snapshot_meta_t *meta);
 
@@ -311,8 +338,10 @@ void raft_status(const raft_t *r, raft_status_t *st);
 uint64_t raft_term_at(const raft_t *r, uint64_t index);
 const char *raft_role_name(raft_role_t role);
 const char *raft_msg_type_name(int type);
-/* Validates a message built from bytes a peer sent: known type, entries
- * consecutive, snapshot present when needed. */
+/* Validates a message built from bytes a peer sent: known type, a sender,
+ * entries only in APPEND, consecutive from index + 1, of known types, with
+ * terms not decreasing from log_term and not above the message's term, data
+ * present when len > 0; snapshot metadata present in SNAPSHOT. */
 bool raft_msg_valid(const raft_msg_t *m);
 
 #ifdef RAFT_FAULTS

@@ -79,9 +79,15 @@ static bool lease_valid(const raft_t *r) {
     return ok >= quorum_size(r);
 }
 
-/* A read on the leader, from this node (from == 0) or a follower. */
+/* A read on the leader, from this node (from == 0) or a follower. A node
+ * outside the configuration is refused: it gets no entries from us, so it
+ * could never apply up to the read's index. */
 void read_request(raft_t *r, uint64_t ctx, uint64_t from) {
     pending_read_t pr = {ctx, from, r->commit, 0, 0};
+    if (from && from != r->id && !progress_of(r, from)) {
+        reject(r, &pr);
+        return;
+    }
     if (FAULT(RAFT_FAULT_READ_NO_QUORUM)) {
         confirm(r, &pr);
         return;
@@ -181,26 +187,33 @@ void reads_fwd_resp(raft_t *r, const raft_msg_t *m) {
         if (r->reads_fwd.r[i].ctx != m->ctx || r->reads_fwd.r[i].from != m->from) continue;
         if (m->reject)
             read_out(r, 0, m->ctx, true);
-        else
-            push(&r->reads_apply, (pending_read_t){m->ctx, 0, m->index, 0, 0});
+        else /* waits for our apply, which a cut-off follower may never do */
+            push(&r->reads_apply, (pending_read_t){m->ctx, 0, m->index, 0, r->ticks});
         r->reads_fwd.r[i] = r->reads_fwd.r[--r->reads_fwd.n];
         return;
     }
 }
 
-/* A forwarded read that got no answer within an election timeout is
- * rejected (its READ_INDEX or the answer was lost); the application retries.
- * A late answer then finds nothing and is ignored. */
-void reads_fwd_expire(raft_t *r) {
+static void expire(raft_t *r, readvec_t *v, bool all) {
     size_t keep = 0;
-    for (size_t i = 0; i < r->reads_fwd.n; i++) {
-        pending_read_t pr = r->reads_fwd.r[i];
-        if (r->ticks - pr.tick >= (uint64_t)r->cfg.election_ticks)
+    for (size_t i = 0; i < v->n; i++) {
+        pending_read_t pr = v->r[i];
+        if ((all || pr.tick) && r->ticks - pr.tick >= (uint64_t)r->cfg.election_ticks)
             read_out(r, 0, pr.ctx, true);
         else
-            r->reads_fwd.r[keep++] = pr;
+            v->r[keep++] = pr;
     }
-    r->reads_fwd.n = keep;
+    v->n = keep;
+}
+
+/* A forwarded read that got no answer within an election timeout is
+ * rejected (its READ_INDEX or the answer was lost), and so is one the leader
+ * confirmed that this follower has not applied up to within an election
+ * timeout after (it may be cut off, or removed without knowing it). The
+ * application retries; a late answer finds nothing and is ignored. */
+void reads_fwd_expire(raft_t *r) {
+    expire(r, &r->reads_fwd, true);
+    expire(r, &r->reads_apply, false);
 }
 
 /* Hands out confirmed reads whose index this node has applied. */
