@@ -29,6 +29,8 @@ typedef struct session {
     const char *last_cmd; /* for CLIENT LIST: a command's (static) name, or last_sub */
     char last_sub[32];    /* "client|list": a container's subcommand */
     bool close_asap;    /* QUIT: close once the reply is out */
+    bool readonly;      /* READONLY: reads on a follower are served locally, stale */
+    uint64_t peer_id;   /* RAFT.HELLO: this connection is that node's raft link */
     bool in_multi;
     bool multi_dirty;   /* an error while queueing: EXEC aborts */
     queued_cmd_t *queue;

@@ -1,13 +1,16 @@
 /* From request to answer: the checks Redis makes before running a command
- * (known, arity, auth, MULTI queueing), then either a proposal to the log
- * (writes) or a local run (everything else).
+ * (known, arity, auth, MULTI queueing), then a proposal to the log (writes,
+ * on the leader), a -MOVED or a wait for a leader (writes elsewhere), a
+ * ReadIndex read (data reads) or a local run (everything else).
  *
  * Ordering rule: a client's replies leave in request order. A write's reply
- * comes when its entry is applied, so while a client has writes pending,
- * anything that would be answered at once (a read, an error, +QUEUED) is held
- * with CONN_PAUSE until the pending writes are answered. Writes behind
- * writes are proposed at once: the log keeps their order, and consecutive
- * writes of a pipeline share one synced append. */
+ * comes when its entry is applied and a read's when its batch is confirmed,
+ * so while a client has requests in flight, anything that would be answered
+ * at once (an error, +QUEUED, PING) is held with CONN_PAUSE until they are
+ * answered. Writes behind writes are proposed at once (the log keeps their
+ * order, and a pipeline of writes shares one synced append); reads behind
+ * reads are queued at once (read batches are released in order); a write
+ * behind a read, or a read behind a write, waits. */
 #include "node/introspect.h"
 #include "node/node.h"
 #include "node/server_cmds.h"
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void *on_open(void *ud, conn_t *c)
 {
@@ -40,6 +44,7 @@ static void on_close(void *ud, conn_t *c)
     client_t *cl = c->udata;
     (void)ud;
     cl->conn = NULL;
+    cl->sess.peer_id = 0;
     if (cl->pending == 0) {
         session_free(&cl->sess);
         free(cl);
@@ -83,6 +88,38 @@ static void propose_cmd(node_t *n, client_t *cl, int argc, const char **argv, co
     node_propose(n, cl);
 }
 
+/* Where a write goes when this node is not the leader: -MOVED to the
+ * leader (the cluster clients' redirect), or, with no leader known, a wait
+ * of up to request_timeout_ms for one (the request is held and offered
+ * again on every tick and leadership change), then -CLUSTERDOWN. Returns
+ * CONN_CONTINUE when the caller may go on and propose (this node leads). */
+static conn_verdict_t route_write(node_t *n, client_t *cl, reply_t *r, bool *go)
+{
+    *go = false;
+    if (node_is_leader(n)) {
+        cl->wait_since_ms = 0;
+        *go = true;
+        return CONN_CONTINUE;
+    }
+    if (cl->pending) return CONN_PAUSE; /* answered at once: after what is in flight */
+    const char *addr;
+    int64_t now = (int64_t)uv_now(n->loop);
+    if (node_leader(n, &addr) && addr[0]) {
+        cl->wait_since_ms = 0;
+        reply_errorf(r, "MOVED 0 %s", addr);
+        n->stats.writes_redirected++;
+        return CONN_CONTINUE;
+    }
+    if (!cl->wait_since_ms) cl->wait_since_ms = now;
+    if (now - cl->wait_since_ms >= n->cfg->request_timeout_ms) {
+        cl->wait_since_ms = 0;
+        reply_error(r, "CLUSTERDOWN No raft leader");
+        return CONN_CONTINUE;
+    }
+    node_wait_for_leader(n, cl);
+    return CONN_PAUSE;
+}
+
 /* EXEC: a transaction with a write in it becomes one entry, applied
  * atomically on every replica; a read-only one runs here and now, which is
  * just as atomic on the single loop. */
@@ -104,6 +141,12 @@ static conn_verdict_t exec_transaction(node_t *n, client_t *cl, reply_t *r)
         if (cmd && (cmd->flags & CMD_WRITE)) writes = true;
     }
     if (writes) {
+        bool go;
+        conn_verdict_t v = route_write(n, cl, r, &go);
+        if (!go) {
+            if (v == CONN_CONTINUE) session_discard(s); /* answered -MOVED or -CLUSTERDOWN */
+            return v;
+        }
         entry_begin(&n->ebuf, ENTRY_MULTI, node_entry_time(n));
         for (int i = 0; i < s->nqueued; i++)
             entry_add_cmd(&n->ebuf, s->queue[i].argc, (const char *const *)s->queue[i].argv, s->queue[i].argvlen);
@@ -135,6 +178,10 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
         return CONN_CLOSE;
     }
     s->last_cmd_ms = (int64_t)uv_now(n->loop);
+    if (argvlen[0] > 5 && strncasecmp(argv[0], "raft.", 5) == 0) {
+        if (cl->pending) return CONN_PAUSE;
+        return node_raft_command(n, cl, argc, argv, argvlen, r) ? CONN_CONTINUE : CONN_CLOSE;
+    }
     const command_t *cmd = cmd_lookup(argv[0], argvlen[0]);
 
     if (!cmd || !arity_ok(cmd, argc) || (cmd->subcommands && argc >= 2 && !subcommand_ok(cmd, argc, argv, argvlen))) {
@@ -157,6 +204,13 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
     }
     if (s->in_multi && !server_cmd_runs_in_multi(cmd)) {
         if (cl->pending) return CONN_PAUSE;
+        const char *addr;
+        if ((cmd->flags & CMD_WRITE) && !node_is_leader(n) && node_leader(n, &addr) && addr[0]) {
+            /* as Redis Cluster does for a key of another node inside MULTI */
+            reply_errorf(r, "MOVED 0 %s", addr);
+            s->multi_dirty = true;
+            return CONN_CONTINUE;
+        }
         session_queue(s, argc, argv, argvlen);
         reply_simple(r, "QUEUED");
         return CONN_CONTINUE;
@@ -166,7 +220,15 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
         return exec_transaction(n, cl, r);
     }
     if (cmd->flags & CMD_WRITE) {
-        propose_cmd(n, cl, argc, argv, argvlen);
+        if (cl->pending_reads) return CONN_PAUSE;
+        bool go;
+        conn_verdict_t v = route_write(n, cl, r, &go);
+        if (go) propose_cmd(n, cl, argc, argv, argvlen);
+        return v;
+    }
+    if ((cmd->flags & CMD_READONLY) && !(s->readonly && !node_is_leader(n))) {
+        if (cl->pending > cl->pending_reads) return CONN_PAUSE;
+        node_read(n, cl, cmd, argc, argv, argvlen);
         return CONN_CONTINUE;
     }
     if (cl->pending) return CONN_PAUSE;

@@ -195,7 +195,7 @@ static void info_persistence(sbuf_t *b, node_t *n)
               "raft_applied_index:%llu\r\n" "log_last_index:%llu\r\n" "log_appends:%llu\r\n"
               "log_last_append_usec:%lld\r\n"
               "log_entries_applied:%llu\r\n",
-              (long long)(n->start_ms / 1000), n->append_rc == 0 ? "ok" : "err",
+              (long long)(n->start_ms / 1000), n->write_rc == 0 ? "ok" : "err",
               (unsigned long long)store_log_size(n->store), (unsigned long long)n->term,
               (unsigned long long)n->db.applied, (unsigned long long)n->last_index,
               (unsigned long long)n->stats.appends, (long long)n->stats.last_append_us,

@@ -1,4 +1,5 @@
-/* The node's write path: propose, append durably, apply, answer. */
+/* The node's write path: propose through Raft, apply what commits, answer
+ * the clients that wait for their entries; start and stop. */
 #include "node/node.h"
 #include "util/log.h"
 
@@ -21,38 +22,6 @@ reply_t *client_reply(client_t *cl)
     return cl ? &cl->node->scratch : NULL;
 }
 
-/* ---- proposal queues ---------------------------------------------------- */
-
-static void queue_push(prop_queue_t *q, client_t *cl, uint64_t index, const char *data, size_t len)
-{
-    if (q->n == q->cap) {
-        q->cap = q->cap ? q->cap * 2 : 256;
-        q->items = realloc(q->items, sizeof(*q->items) * (size_t)q->cap);
-    }
-    if (q->alen + len > q->acap) {
-        size_t ncap = q->acap ? q->acap * 2 : 64 * 1024;
-        while (ncap < q->alen + len) ncap *= 2;
-        q->arena = realloc(q->arena, ncap);
-        q->acap = ncap;
-    }
-    memcpy(q->arena + q->alen, data, len);
-    q->items[q->n++] = (proposal_t){.client = cl, .index = index, .off = q->alen, .len = len};
-    q->alen += len;
-}
-
-static void queue_clear(prop_queue_t *q)
-{
-    q->n = 0;
-    q->alen = 0;
-}
-
-static void queue_free(prop_queue_t *q)
-{
-    free(q->items);
-    free(q->arena);
-    memset(q, 0, sizeof(*q));
-}
-
 /* Entry time is the wall clock, held monotonic so that expiry decisions of
  * later entries never go back in time even if the clock does. */
 int64_t node_entry_time(node_t *n)
@@ -63,11 +32,67 @@ int64_t node_entry_time(node_t *n)
     return now;
 }
 
+bool node_is_leader(const node_t *n)
+{
+    return n->role == RAFT_LEADER;
+}
+
+uint64_t node_leader(const node_t *n, const char **addr)
+{
+    if (addr) *addr = "";
+    if (!n->leader || !n->raft) return n->leader;
+    raft_status_t st;
+    raft_status(n->raft, &st);
+    const raft_member_t *m = raft_conf_find(st.conf, n->leader);
+    if (m && addr) *addr = m->addr;
+    return n->leader;
+}
+
+/* Keeps waiters ordered by (index, term). Proposals come in index order, so
+ * this is an append except after a leadership change, when a new entry may
+ * reuse the index of one that is still waiting for its fate. */
+static void waiter_add(node_t *n, uint64_t index, uint64_t term, client_t *cl)
+{
+    if (n->whead > 0 && n->whead == n->wn) n->whead = n->wn = 0;
+    if (n->wn == n->wcap) {
+        if (n->whead > n->wcap / 2) {
+            memmove(n->waiters, n->waiters + n->whead, sizeof(*n->waiters) * (n->wn - n->whead));
+            n->wn -= n->whead;
+            n->whead = 0;
+        } else {
+            n->wcap = n->wcap ? n->wcap * 2 : 256;
+            n->waiters = realloc(n->waiters, sizeof(*n->waiters) * n->wcap);
+        }
+    }
+    size_t i = n->wn;
+    while (i > n->whead && (n->waiters[i - 1].index > index ||
+                            (n->waiters[i - 1].index == index && n->waiters[i - 1].term > term)))
+        i--;
+    memmove(n->waiters + i + 1, n->waiters + i, sizeof(*n->waiters) * (n->wn - i));
+    n->waiters[i] = (waiter_t){index, term, cl, (int64_t)uv_now(n->loop) + n->cfg->request_timeout_ms};
+    n->wn++;
+}
+
 uint64_t node_propose(node_t *n, client_t *cl)
 {
-    uint64_t index = ++n->last_index;
-    queue_push(&n->queue, cl, index, n->ebuf.buf, n->ebuf.len);
-    if (cl) cl->pending++;
+    uint64_t index = 0;
+    int rc = n->role == RAFT_LEADER ? raft_propose(n->raft, n->ebuf.buf, n->ebuf.len, &index) : RAFT_ENOTLEADER;
+    if (rc != RAFT_OK) {
+        if (cl) {
+            reply_t *r = client_reply(cl);
+            if (rc == RAFT_EBUSY)
+                reply_error(r, "TRYAGAIN leadership transfer in progress");
+            else if (rc == RAFT_ETOOBIG)
+                reply_error(r, "ERR write too large for the log");
+            else
+                reply_error(r, "TRYAGAIN this node is no longer the leader");
+        }
+        return 0;
+    }
+    if (cl) {
+        cl->pending++;
+        waiter_add(n, index, raft_term_at(n->raft, index), cl);
+    }
     return index;
 }
 
@@ -115,7 +140,7 @@ static void apply_entry(node_t *n, store_txn_t *txn, uint64_t index, const char 
 
 /* Ends the wait of a client whose write was answered: its held requests, if
  * any, may go on now; a client that left meanwhile is freed. */
-static void client_done(client_t *cl)
+void client_done(client_t *cl)
 {
     cl->pending--;
     if (!cl->conn) {
@@ -135,75 +160,108 @@ static void fatal_storage(const char *what, const char *err)
     exit(1);
 }
 
-/* The batch is durable: apply it in one atomic write with the new applied
- * index, then answer the waiting clients. */
-static void apply_batch(node_t *n, prop_queue_t *q)
+/* The waiter of index, if any: the client gets the reply when the entry
+ * applied there is its own (same term); otherwise its write was replaced by
+ * another leader's entry and never happened. */
+static client_t *take_waiter(node_t *n, uint64_t index, uint64_t term)
 {
-    if (q->n == 0) return;
+    client_t *mine = NULL;
+    while (n->whead < n->wn && n->waiters[n->whead].index <= index) {
+        waiter_t w = n->waiters[n->whead++];
+        if (!w.client) continue;
+        if (w.index == index && w.term == term) {
+            mine = w.client;
+            continue;
+        }
+        reply_error(client_reply(w.client), "TRYAGAIN the write was lost in a leader change and not applied");
+        n->stats.writes_lost++;
+        client_done(w.client);
+    }
+    return mine;
+}
+
+/* Applies committed entries in one atomic state-machine batch with the new
+ * applied index, then answers the clients whose entries they were. */
+void node_apply_committed(node_t *n, const raft_entry_t *e, size_t count)
+{
     store_txn_t *txn = store_txn_begin(n->store, true);
-    for (int i = 0; i < q->n; i++) {
-        proposal_t *p = &q->items[i];
-        apply_entry(n, txn, p->index, q->arena + p->off, p->len, p->client);
-        n->db.applied = p->index;
-        if (p->index == n->expire_index) n->expire_inflight = false;
+    client_t *stack[64], **done = count <= 64 ? stack : malloc(sizeof(*done) * count);
+    size_t ndone = 0;
+    for (size_t i = 0; i < count; i++) {
+        client_t *cl = take_waiter(n, e[i].index, e[i].term);
+        if (e[i].type == RAFT_ENTRY_NORMAL) apply_entry(n, txn, e[i].index, e[i].data, e[i].len, cl);
+        else if (cl) reply_error(client_reply(cl), "ERR internal: a client waited on a raft entry");
+        n->db.applied = e[i].index;
+        if (e[i].index == n->expire_index) n->expire_inflight = false;
+        if (cl) done[ndone++] = cl;
+        if (e[i].type == RAFT_ENTRY_CONF) {
+            raft_status_t st;
+            raft_status(n->raft, &st);
+            peers_sync(&n->peers, st.conf);
+        }
     }
     db_save(&n->db, txn);
     char err[256];
     if (store_txn_commit(txn, err, sizeof(err)) < 0) fatal_storage("apply", err);
     reply_clear(&n->scratch);
-    for (int i = 0; i < q->n; i++)
-        if (q->items[i].client) client_done(q->items[i].client);
+    raft_applied(n->raft, n->db.applied);
+    for (size_t i = 0; i < ndone; i++) client_done(done[i]);
+    if (done != stack) free(done);
 }
 
-/* ---- the append --------------------------------------------------------- */
+static void resume_waiting(node_t *n);
 
-static void append_work(uv_work_t *w)
+/* A write whose entry did not commit within request_timeout_ms gets an
+ * error that says its fate is unknown; the entry may still commit later
+ * (then nobody is told). */
+void node_tick_waiters(node_t *n)
 {
-    node_t *n = w->data;
-    prop_queue_t *q = &n->batch;
-    store_entry_t stack[64], *es = q->n <= 64 ? stack : malloc(sizeof(*es) * (size_t)q->n);
-    for (int i = 0; i < q->n; i++)
-        es[i] = (store_entry_t){.index = q->items[i].index, .term = n->term,
-                                .data = q->arena + q->items[i].off, .len = q->items[i].len};
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    n->append_rc = store_log_append(n->store, es, q->n, n->cfg->fsync, n->append_err, sizeof(n->append_err));
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    n->stats.last_append_us = (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
-    if (es != stack) free(es);
+    int64_t now = (int64_t)uv_now(n->loop);
+    for (size_t i = n->whead; i < n->wn; i++) {
+        waiter_t *w = &n->waiters[i];
+        if (!w->client || w->deadline_ms > now) continue;
+        reply_error(client_reply(w->client), "TIMEOUT the write was not committed within request_timeout_ms; "
+                                             "it may or may not be applied");
+        n->stats.writes_timed_out++;
+        client_t *cl = w->client;
+        w->client = NULL;
+        client_done(cl);
+    }
+    resume_waiting(n); /* lets held requests time out */
 }
 
-static void maybe_start_append(node_t *n);
-
-static void append_done(uv_work_t *w, int status)
+void node_wait_for_leader(node_t *n, client_t *cl)
 {
-    node_t *n = w->data;
-    n->appending = false;
-    if (status != 0 || n->append_rc != 0) fatal_storage("log_append", status ? uv_strerror(status) : n->append_err);
-    n->stats.appends++;
-    apply_batch(n, &n->batch);
-    queue_clear(&n->batch);
-    maybe_start_append(n);
+    if (cl->waiting) return;
+    if (n->nwaiting == n->capwaiting) {
+        n->capwaiting = n->capwaiting ? n->capwaiting * 2 : 16;
+        n->waiting = realloc(n->waiting, sizeof(*n->waiting) * n->capwaiting);
+    }
+    cl->waiting = true;
+    cl->pending++; /* keeps the client alive and its requests held */
+    n->waiting[n->nwaiting++] = cl;
 }
 
-/* One append in flight at a time: whatever is proposed meanwhile waits and
- * goes out together in the next one, which is what makes writes cheap under
- * load (group commit). */
-static void maybe_start_append(node_t *n)
+/* Requests held for a leader are offered again, and decide for themselves
+ * whether to go on, redirect, or give up. */
+static void resume_waiting(node_t *n)
 {
-    if (n->appending || n->queue.n == 0) return;
-    prop_queue_t tmp = n->batch;
-    n->batch = n->queue;
-    n->queue = tmp;
-    queue_clear(&n->queue);
-    n->appending = true;
-    n->work.data = n;
-    uv_queue_work(n->loop, &n->work, append_work, append_done);
+    size_t count = n->nwaiting;
+    n->nwaiting = 0;
+    for (size_t i = 0; i < count; i++) {
+        client_t *cl = n->waiting[i];
+        cl->waiting = false;
+        client_done(cl);
+    }
 }
 
-static void on_check(uv_check_t *h)
+void node_role_changed(node_t *n)
 {
-    maybe_start_append(h->data);
+    const char *addr;
+    node_leader(n, &addr);
+    log_info("raft_role", " role=%s term=%llu leader=%llu leader_addr=%s", raft_role_name(n->role),
+             (unsigned long long)n->term, (unsigned long long)n->leader, addr[0] ? addr : "none");
+    resume_waiting(n);
 }
 
 /* ---- active expiry ------------------------------------------------------ */
@@ -219,7 +277,7 @@ static void add_expired_key(void *ud, const char *key, size_t klen)
 static void expire_cycle(uv_timer_t *t)
 {
     node_t *n = t->data;
-    if (n->expire_inflight || n->shutting_down) return;
+    if (n->expire_inflight || n->shutting_down || n->role != RAFT_LEADER) return;
     /* the entry's own time decides, so the keys found are expired at it too */
     int64_t now = node_entry_time(n);
     entry_buf_t *e = &n->ebuf;
@@ -231,7 +289,7 @@ static void expire_cycle(uv_timer_t *t)
     entry_cmd_end(e);
     entry_end(e);
     n->expire_index = node_propose(n, NULL);
-    n->expire_inflight = true;
+    n->expire_inflight = n->expire_index != 0;
     n->stats.expire_cycles++;
 }
 
@@ -264,39 +322,11 @@ static int mkdir_p(const char *path)
     return (mkdir(tmp, 0755) < 0 && errno != EEXIST) ? -1 : 0;
 }
 
-/* Entries past the applied index were durable but not yet applied when the
- * node stopped: apply them before serving anyone. */
-static int replay_log(node_t *n)
+/* Once per loop iteration, after the I/O of the iteration was handled:
+ * everything proposed, read or received meanwhile goes into one ready. */
+static void on_check(uv_check_t *h)
 {
-    uint64_t first, last;
-    store_log_bounds(n->store, &first, &last);
-    n->last_index = last > n->db.applied ? last : n->db.applied;
-    if (last <= n->db.applied) return 0;
-    uint64_t from = n->db.applied + 1;
-    store_txn_t *txn = store_txn_begin(n->store, true);
-    char err[256];
-    for (uint64_t i = from; i <= last; i++) {
-        store_entry_t e;
-        int rc = store_log_get(n->store, i, &e, err, sizeof(err));
-        if (rc != 0) {
-            log_error("replay_failed", " index=%llu error=\"%s\"", (unsigned long long)i, rc > 0 ? "missing entry" : err);
-            store_txn_abort(txn);
-            return -1;
-        }
-        entry_view_t v;
-        if (entry_decode(&v, e.data, e.len) == 0 && v.time_ms > n->last_time_ms) n->last_time_ms = v.time_ms;
-        apply_entry(n, txn, i, e.data, e.len, NULL);
-        reply_clear(&n->scratch);
-        n->db.applied = i;
-        free((void *)e.data);
-    }
-    db_save(&n->db, txn);
-    if (store_txn_commit(txn, err, sizeof(err)) < 0) {
-        log_error("replay_failed", " error=\"%s\"", err);
-        return -1;
-    }
-    log_info("log_replayed", " from=%llu to=%llu", (unsigned long long)from, (unsigned long long)last);
-    return 0;
+    node_raft_process(h->data);
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -325,20 +355,15 @@ int node_start(node_t *n, config_t *cfg, uv_loop_t *loop)
     }
     store_enable_cache(n->store, (size_t)cfg->cache_size_mb << 20);
     db_load(&n->db, n->store);
-    n->term = store_meta_get_u64(n->store, "term", 0);
-    if (n->term == 0) {
-        n->term = 1;
-        store_meta_put_u64(n->store, "term", 1, true);
-    }
-    /* the command table must exist before the log is replayed through it */
+    /* the command table must exist before entries are applied through it */
     static bool registered;
     if (!registered) {
         registered = true;
         cmd_register_data_commands();
         node_register_commands();
     }
-    if (replay_log(n) < 0) return -1;
-
+    n->role = RAFT_FOLLOWER;
+    if (node_raft_start(n) < 0) return -1;
 
     resp_limits_t lim = {.max_bulk_len = cfg->proto_max_bulk_len, .max_multibulk = cfg->max_multibulk_len,
                          .max_inline = (size_t)cfg->max_inline_len};
@@ -363,6 +388,7 @@ int node_start(node_t *n, config_t *cfg, uv_loop_t *loop)
     uv_signal_init(loop, &n->sigint);
     n->sigint.data = n;
     uv_signal_start(&n->sigint, on_signal, SIGINT);
+    node_raft_process(n);
     log_info("ready", " addr=%s:%d data=%s applied=%llu last_index=%llu keys=%lld", cfg->binding, cfg->port,
              cfg->node_dir, (unsigned long long)n->db.applied, (unsigned long long)n->last_index,
              (long long)n->db.nkeys);
@@ -374,8 +400,8 @@ static void close_handle(uv_handle_t *h)
     if (!uv_is_closing(h)) uv_close(h, NULL);
 }
 
-/* Closes every handle; the loop then ends once the append in flight (if any)
- * has completed and been applied, so nothing acknowledged is lost. */
+/* Closes every handle; the loop then ends once the write in flight (if any)
+ * has completed, so nothing acknowledged is lost. */
 void node_stop(node_t *n)
 {
     if (n->shutting_down) return;
@@ -389,17 +415,20 @@ void node_stop(node_t *n)
     close_handle((uv_handle_t *)&n->sigint);
     uv_check_stop(&n->check);
     close_handle((uv_handle_t *)&n->check);
+    node_raft_stop(n);
 }
 
 /* After the loop has ended. */
 void node_free(node_t *n)
 {
-    store_close(n->store);
-    n->store = NULL;
-    queue_free(&n->queue);
-    queue_free(&n->batch);
+    node_raft_free(n);
+    reads_free(n);
+    free(n->waiters);
+    free(n->waiting);
     entry_buf_free(&n->ebuf);
     reply_free(&n->scratch);
     free(n->argv);
     free(n->argvlen);
+    store_close(n->store);
+    n->store = NULL;
 }

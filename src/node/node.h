@@ -1,15 +1,20 @@
 /* The node: everything on the one event loop glued together.
  *
- * A write becomes a log entry (node_propose); all entries proposed during one
- * loop iteration are appended to the log (storage/wal.c) in one synced write
- * on a thread-pool thread; once durable they are applied in order in one batch
- * and each waiting client gets its reply. Reads run at once — unless the
- * client still waits for one of its own writes, in which case the read is
- * held (CONN_PAUSE) so replies keep request order and a client always reads
- * its own writes.
+ * Every node runs the Raft core (src/raft/), a cluster of one included. A
+ * write on the leader becomes a log entry (node_propose); the core's ready
+ * batches are driven from one place (node_raft.c): messages go to the peers
+ * (peer.c), new entries and the hard state are written to the log
+ * (storage/wal.c) in one synced write on a thread-pool thread while the loop
+ * goes on, committed entries are applied in order and each waiting client
+ * gets its reply from the apply of its own entry. Reads (node_read.c) wait
+ * for a ReadIndex confirmed by a quorum and for the local apply to reach
+ * it, then run against the local state. Writes reaching a follower are
+ * answered -MOVED or wait for a leader (dispatch.c).
  *
- * The log is single-node today; Raft replaces "durable locally" with
- * "committed by a quorum" in node_ready without changing the callers. */
+ * Reply order: a client's replies leave in request order. Writes behind
+ * writes and reads behind reads are started at once (commit order and the
+ * FIFO of read batches keep them in order); anything else waits
+ * (CONN_PAUSE) until what the client has in flight is answered. */
 #ifndef REDRAFT_NODE_NODE_H
 #define REDRAFT_NODE_NODE_H
 
@@ -20,6 +25,9 @@
 #include "cmd/session.h"
 #include "net/server.h"
 #include "node/entry.h"
+#include "node/peer.h"
+#include "node/wire.h"
+#include "raft/raft.h"
 #include "util/config.h"
 
 typedef struct node node_t;
@@ -30,25 +38,30 @@ typedef struct client {
     node_t *node;
     conn_t *conn;
     session_t sess;
-    int pending; /* proposed writes not yet answered */
+    int pending;       /* requests in flight (writes and reads) */
+    int pending_reads; /* of which reads */
+    bool waiting;      /* held until a leader is known (node->waiting) */
+    int64_t wait_since_ms;
 } client_t;
 
-typedef struct proposal {
-    client_t *client; /* NULL: nobody waits for the reply */
-    uint64_t index;
-    size_t off, len;  /* the entry bytes in the queue's arena */
-} proposal_t;
+/* A client waiting for the apply of the entry it proposed at (index, term).
+ * The entry applied at that index may turn out to be another leader's: then
+ * the write was not done and the client is told so. */
+typedef struct waiter {
+    uint64_t index, term;
+    client_t *client; /* NULL once answered (a timeout) */
+    int64_t deadline_ms;
+} waiter_t;
 
-typedef struct prop_queue {
-    proposal_t *items;
-    int n, cap;
-    char *arena;
-    size_t alen, acap;
-} prop_queue_t;
+typedef struct read_req read_req_t;
+typedef struct read_batch read_batch_t;
 
 typedef struct node_stats {
     uint64_t entries_applied;
     uint64_t appends;        /* synced log writes */
+    uint64_t reads_served, reads_retried, reads_failed;
+    uint64_t writes_timed_out, writes_lost, writes_redirected;
+    uint64_t msgs_in, msgs_out, msgs_bad;
     uint64_t expire_cycles;  /* __expire entries proposed */
     uint64_t keyspace_hits, keyspace_misses;
     int64_t last_append_us;
@@ -61,16 +74,45 @@ struct node {
     db_t db;
     server_t srv;
 
-    uint64_t term;
-    uint64_t last_index;   /* highest index proposed */
+    /* raft */
+    raft_t *raft;
+    uint64_t id, cluster_id;
+    peers_t peers;
+    wire_msg_t wmsg;       /* decoding scratch for RAFT.MSG */
+    raft_role_t role;      /* as of the last ready */
+    uint64_t leader, term;
+    uint64_t last_index;   /* last index in the log (status) */
+    uint64_t commit;
     int64_t last_time_ms;  /* time_ms of the last entry proposed */
+    uv_timer_t tick_timer;
+    int tick_ms;
+    int64_t leader_since_ms; /* when the current leader became known */
 
-    prop_queue_t queue;    /* proposed, waiting for the next append */
-    prop_queue_t batch;    /* being appended right now */
-    bool appending;
+    /* clients waiting for their entries, by (index, term) ascending */
+    waiter_t *waiters;
+    size_t wn, whead, wcap;
+
+    /* readies whose writes are not yet durable, in order: `job` is being
+     * written on the thread pool, `pend` waits for the next write */
+    raft_ready_t **pend, **job;
+    size_t npend, cappend, njob, capjob;
+    bool writing;
     uv_work_t work;
-    int append_rc;
-    char append_err[256];
+    int write_rc;
+    char write_err[256];
+    bool in_ready;         /* node_raft_process is running */
+
+    /* reads: FIFO of requests and of their batches (node_read.c) */
+    read_req_t **rq;
+    size_t rqn, rqhead, rqcap;
+    read_batch_t *batches;
+    size_t bn, bhead, bcap;
+    uint64_t read_ctx;     /* last ctx handed to the core */
+    uint64_t read_seq;     /* last batch number */
+
+    /* connections held until a leader is known */
+    client_t **waiting;
+    size_t nwaiting, capwaiting;
 
     uv_check_t check;
     uv_timer_t expire_timer;
@@ -97,8 +139,45 @@ void node_stop(node_t *n);
 /* Releases what is left once the loop has ended. */
 void node_free(node_t *n);
 
-/* Queues an entry built in n->ebuf; cl (may be NULL) is answered on apply. */
+/* Proposes the entry built in n->ebuf (leader only); cl (may be NULL) is
+ * answered on apply. Returns its index, or 0 when this node cannot propose
+ * now (cl, if any, has been answered with the reason). */
 uint64_t node_propose(node_t *n, client_t *cl);
+
+/* This node is the leader. */
+bool node_is_leader(const node_t *n);
+/* The current leader's id (0: unknown) and its address from the
+ * configuration ("" when unknown). */
+uint64_t node_leader(const node_t *n, const char **addr);
+/* Holds cl's current request until a leader is known (or it is too late):
+ * the caller returns CONN_PAUSE; the request is offered again then. */
+void node_wait_for_leader(node_t *n, client_t *cl);
+/* Ends a wait for the client's request (a write or read was answered). */
+void client_done(client_t *cl);
+
+/* raft_cmds.c: RAFT.HELLO and RAFT.MSG from a peer (argv[0] starts with
+ * "raft."); answers into r. Returns false to close the connection. */
+bool node_raft_command(node_t *n, client_t *cl, int argc, const char **argv, const size_t *argvlen, reply_t *r);
+
+/* node_read.c: queues a read command (copying argv) until a ReadIndex for it
+ * is confirmed and applied; cl->pending counts it. */
+void node_read(node_t *n, client_t *cl, const command_t *cmd, int argc, const char **argv, const size_t *argvlen);
+/* Called from the ready loop and the tick. */
+void reads_request(node_t *n);
+void reads_on_state(node_t *n, const raft_read_state_t *rs);
+void reads_release(node_t *n);
+void reads_tick(node_t *n);
+void reads_free(node_t *n);
+
+/* node_raft.c: the ready loop, persistence and ticks. */
+int node_raft_start(node_t *n);
+void node_raft_process(node_t *n);
+void node_raft_stop(node_t *n);
+void node_raft_free(node_t *n);
+/* node.c, called by node_raft.c */
+void node_apply_committed(node_t *n, const raft_entry_t *e, size_t count);
+void node_role_changed(node_t *n);
+void node_tick_waiters(node_t *n);
 
 /* Runs a command now against the live state (reads, server commands). */
 void node_exec_local(node_t *n, client_t *cl, const command_t *cmd, int argc, const char *const *argv,

@@ -183,8 +183,8 @@ void recompute_conf(raft_t *r) {
 /* ---- roles ---------------------------------------------------------------- */
 
 void reset_randomized_timeout(raft_t *r) {
-    int e = r->cfg.election_ticks;
-    r->randomized_timeout = e + (int)(raft_rand(r) % (uint64_t)e);
+    int e = r->cfg.election_ticks, max = r->cfg.election_ticks_max > e ? r->cfg.election_ticks_max : 2 * e;
+    r->randomized_timeout = e + (int)(raft_rand(r) % (uint64_t)(max - e));
 }
 
 static void reset_term(raft_t *r, uint64_t term) {

@@ -172,7 +172,8 @@ typedef struct raft raft_t;
 
 typedef struct raft_config {
     uint64_t id;                /* this node, never 0 */
-    int election_ticks;         /* base election timeout; randomized in [e, 2e) */
+    int election_ticks;         /* base election timeout; randomized in [e, max) */
+    int election_ticks_max;     /* exclusive upper bound; 0 (or <= e) means 2e */
     int heartbeat_ticks;        /* leader heartbeat interval, < election_ticks */
     bool pre_vote;              /* thesis §9.6: no term change without a winnable
                                    election; refused while a leader is heard */

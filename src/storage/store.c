@@ -188,6 +188,12 @@ int store_log_append(store_t *s, const store_entry_t *e, int n, bool sync, char 
     return wal_append(s->wal, e, n, sync, err, errlen);
 }
 
+int store_log_write(store_t *s, const store_meta_t *m, int nm, const store_entry_t *e, int n, bool sync, char *err,
+                    size_t errlen)
+{
+    return wal_write(s->wal, m, nm, e, n, sync, err, errlen);
+}
+
 int store_log_get(store_t *s, uint64_t index, store_entry_t *out, char *err, size_t errlen)
 {
     return wal_get(s->wal, index, out, err, errlen);

@@ -63,6 +63,12 @@ void store_cache_stats(store_t *s, uint64_t *hits, uint64_t *misses, uint64_t *e
  * suffix). Safe to call from a thread-pool thread. Returns 0, or -1 with err. */
 int store_log_append(store_t *s, const store_entry_t *e, int n, bool sync, char *err, size_t errlen);
 
+/* Writes hard-state values and entries together (wal_write): one write,
+ * one fdatasync when sync is true. */
+typedef wal_meta_t store_meta_t;
+int store_log_write(store_t *s, const store_meta_t *m, int nm, const store_entry_t *e, int n, bool sync, char *err,
+                    size_t errlen);
+
 /* Reads entry `index`; data is malloc'ed (free with free()). Returns 0,
  * 1 if absent, -1 on a checksum or I/O error (message in err). */
 int store_log_get(store_t *s, uint64_t index, store_entry_t *out, char *err, size_t errlen);

@@ -54,10 +54,10 @@ typedef struct seg {
     size_t n, cap;
 } seg_t;
 
-typedef struct wal_meta {
+typedef struct meta_val {
     char name[WAL_META_NAME_MAX + 1];
     uint64_t v;
-} wal_meta_t;
+} meta_val_t;
 
 struct wal {
     char dir[1024];
@@ -73,7 +73,7 @@ struct wal {
     uint64_t first, last; /* 0, 0: empty */
     uint64_t floor;       /* entries below were compacted away */
     uint64_t bytes;
-    wal_meta_t *metas;
+    meta_val_t *metas;
     size_t nmetas;
 
     /* wmu: one writer at a time; it guards the write state below */
@@ -364,7 +364,7 @@ static void meta_set(wal_t *w, const char *name, size_t nlen, uint64_t v)
             return;
         }
     w->metas = realloc(w->metas, sizeof(*w->metas) * (w->nmetas + 1));
-    wal_meta_t *m = &w->metas[w->nmetas++];
+    meta_val_t *m = &w->metas[w->nmetas++];
     memcpy(m->name, name, nlen);
     m->name[nlen] = '\0';
     m->v = v;
@@ -573,10 +573,19 @@ static int write_record(wal_t *w, int type, uint64_t v, const char *name, size_t
     return 0;
 }
 
-int wal_append(wal_t *w, const wal_entry_t *e, int n, bool sync, char *err, size_t errlen)
+int wal_write(wal_t *w, const wal_meta_t *m, int nm, const wal_entry_t *e, int n, bool sync, char *err,
+              size_t errlen)
 {
-    if (n <= 0) return 0;
+    if (n <= 0 && nm <= 0) return 0;
     uint64_t body = 0;
+    for (int i = 0; i < nm; i++) {
+        size_t nlen = strlen(m[i].name);
+        if (nlen == 0 || nlen > WAL_META_NAME_MAX) {
+            errf(err, errlen, "wal: a hard-state name has 1 to %d bytes", WAL_META_NAME_MAX);
+            return -1;
+        }
+        body += rec_size(8 + nlen);
+    }
     for (int i = 0; i < n; i++) {
         if (e[i].index != e[0].index + (uint64_t)i) {
             errf(err, errlen, "wal: entries of one append must be consecutive");
@@ -586,7 +595,14 @@ int wal_append(wal_t *w, const wal_entry_t *e, int n, bool sync, char *err, size
     }
     int rc = -1;
     pthread_mutex_lock(&w->wmu);
-    if (check_next(w, e[0].index, err, errlen) < 0 || begin_write(w, body, err, errlen) < 0) goto out;
+    if ((n > 0 && check_next(w, e[0].index, err, errlen) < 0) || begin_write(w, body, err, errlen) < 0) goto out;
+    /* The hard state first: a write torn after it keeps a term at least as
+     * new as any entry of the write that survived. */
+    for (int i = 0; i < nm; i++) {
+        char v[8];
+        enc_put_u64(v, m[i].v);
+        put_record(w, REC_META, v, 8, m[i].name, strlen(m[i].name));
+    }
     for (int i = 0; i < n; i++) {
         char h[ENTRY_HDR];
         enc_put_u64(h, e[i].index);
@@ -599,6 +615,11 @@ int wal_append(wal_t *w, const wal_entry_t *e, int n, bool sync, char *err, size
 out:
     pthread_mutex_unlock(&w->wmu);
     return rc;
+}
+
+int wal_append(wal_t *w, const wal_entry_t *e, int n, bool sync, char *err, size_t errlen)
+{
+    return wal_write(w, NULL, 0, e, n, sync, err, errlen);
 }
 
 int wal_meta_put(wal_t *w, const char *name, uint64_t v, bool sync, char *err, size_t errlen)

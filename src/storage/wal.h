@@ -59,6 +59,18 @@ void wal_close(wal_t *w);
  * error: a failed fsync cannot be retried safely). */
 int wal_append(wal_t *w, const wal_entry_t *e, int n, bool sync, char *err, size_t errlen);
 
+/* A named hard-state value for wal_write. */
+typedef struct wal_meta {
+    const char *name;
+    uint64_t v;
+} wal_meta_t;
+
+/* Writes nm hard-state values and then n consecutive entries (same rules as
+ * wal_append) as one write and at most one fdatasync, so that a raft ready
+ * (new term or vote, new entries) costs one sync. */
+int wal_write(wal_t *w, const wal_meta_t *m, int nm, const wal_entry_t *e, int n, bool sync, char *err,
+              size_t errlen);
+
 /* Reads entry `index` with pread, checking its checksum, so that the loop
  * thread can read while an append runs. out->data is malloc'ed (free()).
  * Returns 0, 1 if absent, -1 on a checksum or I/O error (err). */

@@ -1,0 +1,361 @@
+/* The Raft core on the event loop: restoring it from disk, the tick, and the
+ * ready loop that sends, persists and applies what the core hands out.
+ *
+ * Persistence follows the contract of raft.h. A ready's messages (`msgs`)
+ * leave at once; its writes (hard state, entries) join the queue of writes;
+ * one thread-pool job writes every queued ready with a single fdatasync at
+ * the end (group commit), while the loop goes on serving; when the job is
+ * done each of its readies is reported persisted, in order, and only then
+ * are its `msgs_after` (votes, acknowledgements) sent. Committed entries are
+ * applied as soon as a ready hands them out: the core gives only entries
+ * already durable here. */
+#include "node/node.h"
+#include "node/wire.h"
+#include "storage/store.h"
+#include "util/log.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BOOT_CONF_KEY "raft_boot_conf"
+
+static void fatal(const char *what, const char *err)
+{
+    log_error("storage_failure", " op=%s error=\"%s\" action=exit", what, err);
+    exit(1);
+}
+
+/* ---- the log's term field ------------------------------------------------------ */
+
+/* The log stores an entry's raft type (normal, no-op, configuration) in the
+ * top byte of its term, so that the bytes of an entry are stored as they
+ * are, without a copy to prefix them. Terms never reach 2^56. Entries of the
+ * single-node versions before Raft have type 0: normal. */
+#define TERM_TYPE_SHIFT 56
+#define TERM_MASK ((1ULL << TERM_TYPE_SHIFT) - 1)
+
+static uint64_t stored_term(uint64_t t) { return t & TERM_MASK; }
+static uint8_t stored_type(uint64_t t) { return (uint8_t)(t >> TERM_TYPE_SHIFT); }
+static uint64_t term_with_type(const raft_entry_t *e) { return e->term | ((uint64_t)e->type << TERM_TYPE_SHIFT); }
+
+/* ---- configuration at first start ----------------------------------------- */
+
+/* The configuration a brand-new cluster starts from: the members of the
+ * config file (or this node alone). It is stored at the first start and
+ * read back on every later one, so that editing cluster.conf never changes a
+ * running cluster's membership: that lives in the log. */
+static int boot_conf(node_t *n, raft_conf_t *c)
+{
+    store_txn_t *t = store_txn_begin(n->store, false);
+    char *val = NULL;
+    size_t vlen = 0;
+    int rc = store_get(t, CF_META, BOOT_CONF_KEY, strlen(BOOT_CONF_KEY), &val, &vlen);
+    store_txn_abort(t);
+    if (rc == 1) {
+        rc = raft_conf_decode(c, val, vlen);
+        store_free(val);
+        if (rc != 0) log_error("boot_conf_corrupt", " dir=%s", n->cfg->node_dir);
+        return rc;
+    }
+    memset(c, 0, sizeof(*c));
+    const config_t *cfg = n->cfg;
+    if (cfg->enabled) {
+        for (int i = 0; i < cfg->nmembers && i < RAFT_MAX_NODES; i++) {
+            raft_member_t *m = &c->m[c->n++];
+            m->id = (uint64_t)cfg->members[i].id;
+            m->voter = true;
+            if (strlen(cfg->members[i].host) > RAFT_ADDR_MAX - 8) {
+                log_error("member_host_too_long", " id=%d max=%d", cfg->members[i].id, RAFT_ADDR_MAX - 8);
+                return -1;
+            }
+            snprintf(m->addr, sizeof(m->addr), "%.*s:%d", RAFT_ADDR_MAX - 8, cfg->members[i].host,
+                     cfg->members[i].port);
+        }
+    } else {
+        raft_member_t *m = &c->m[c->n++];
+        m->id = n->id;
+        m->voter = true;
+        snprintf(m->addr, sizeof(m->addr), "%.*s:%d", RAFT_ADDR_MAX - 8, cfg->binding, cfg->port);
+    }
+    char buf[4096], err[256];
+    size_t len = raft_conf_encode(c, buf, sizeof(buf));
+    t = store_txn_begin(n->store, true);
+    store_put(t, CF_META, BOOT_CONF_KEY, strlen(BOOT_CONF_KEY), buf, len);
+    if (store_txn_commit(t, err, sizeof(err)) < 0) fatal("boot_conf", err);
+    store_drain(n->store);
+    return 0;
+}
+
+/* The cluster id every message carries: fixed at the first start from the
+ * founding members, kept in the log's hard state. */
+static uint64_t cluster_id(node_t *n, const raft_conf_t *c)
+{
+    uint64_t id = store_meta_get_u64(n->store, "cluster_id", 0);
+    if (id) return id;
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a over the founding members */
+    for (int i = 0; i < c->n; i++) {
+        char line[128];
+        int len = snprintf(line, sizeof(line), "%" PRIu64 "@%s;", c->m[i].id, c->m[i].addr);
+        for (int k = 0; k < len; k++) h = (h ^ (unsigned char)line[k]) * 1099511628211ULL;
+    }
+    if (h == 0) h = 1;
+    if (store_meta_put_u64(n->store, "cluster_id", h, true) < 0) fatal("cluster_id", "write failed");
+    return h;
+}
+
+/* ---- start -------------------------------------------------------------------- */
+
+static void on_tick(uv_timer_t *t)
+{
+    node_t *n = t->data;
+    raft_tick(n->raft);
+    node_tick_waiters(n);
+    reads_tick(n);
+}
+
+static void on_unreachable(void *ud, uint64_t id)
+{
+    node_t *n = ud;
+    raft_report_unreachable(n->raft, id);
+}
+
+/* Loads the hard state and the whole log into the core (it keeps the log in
+ * memory until compaction) and tells it what the state machine has applied. */
+int node_raft_start(node_t *n)
+{
+    const config_t *cfg = n->cfg;
+    n->id = cfg->enabled ? (uint64_t)cfg->node_id : 1;
+    raft_conf_t conf;
+    if (boot_conf(n, &conf) != 0) return -1;
+    n->cluster_id = cluster_id(n, &conf);
+
+    n->tick_ms = cfg->heartbeat_interval_ms > 0 ? cfg->heartbeat_interval_ms : 100;
+    raft_config_t rc;
+    raft_config_default(&rc, n->id);
+    rc.heartbeat_ticks = 1;
+    rc.election_ticks = (cfg->election_timeout_min_ms + n->tick_ms - 1) / n->tick_ms;
+    if (rc.election_ticks < 2) rc.election_ticks = 2;
+    rc.election_ticks_max = (cfg->election_timeout_max_ms + n->tick_ms - 1) / n->tick_ms;
+    rc.lease_reads = cfg->read_mode == READ_LEASE;
+    rc.max_entry_bytes = (uint32_t)(cfg->proto_max_bulk_len + (1 << 20) > UINT32_MAX ? UINT32_MAX
+                                                                                   : cfg->proto_max_bulk_len + (1 << 20));
+    rc.rand_seed = n->id ^ (uint64_t)node_wall_ms() ^ ((uint64_t)uv_os_getpid() << 32);
+    n->raft = raft_new(&rc);
+    if (!n->raft) {
+        log_error("raft_config_invalid", " election_ticks=%d", rc.election_ticks);
+        return -1;
+    }
+
+    raft_hard_state_t hs = {
+        .term = store_meta_get_u64(n->store, "term", 0),
+        .vote = store_meta_get_u64(n->store, "vote", 0),
+        .commit = store_meta_get_u64(n->store, "commit", 0),
+    };
+    raft_snapshot_meta_t snap = {.index = 0, .term = 0, .conf = conf};
+    uint64_t first, last;
+    store_log_bounds(n->store, &first, &last);
+    size_t count = last >= first && last ? (size_t)(last - first + 1) : 0;
+    if (count && first != 1) {
+        log_error("log_start_unsupported", " first=%" PRIu64 " reason=\"no snapshot support yet\"", first);
+        return -1;
+    }
+    raft_entry_t *ents = count ? calloc(count, sizeof(*ents)) : NULL;
+    char err[256];
+    for (size_t i = 0; i < count; i++) {
+        store_entry_t e;
+        if (store_log_get(n->store, first + i, &e, err, sizeof(err)) != 0) {
+            log_error("log_read_failed", " index=%" PRIu64 " error=\"%s\"", first + i, err);
+            return -1;
+        }
+        ents[i] = (raft_entry_t){.term = stored_term(e.term), .index = e.index, .type = stored_type(e.term),
+                                 .len = (uint32_t)e.len, .data = e.data};
+        entry_view_t v;
+        if (ents[i].type == RAFT_ENTRY_NORMAL && entry_decode(&v, e.data, e.len) == 0 && v.time_ms > n->last_time_ms)
+            n->last_time_ms = v.time_ms;
+    }
+    int rrc = raft_restore(n->raft, &hs, &snap, ents, count);
+    for (size_t i = 0; i < count; i++) free((void *)ents[i].data);
+    free(ents);
+    if (rrc != RAFT_OK) {
+        log_error("raft_restore_failed", " rc=%d term=%" PRIu64 " last=%" PRIu64, rrc, hs.term, last);
+        return -1;
+    }
+    raft_applied(n->raft, n->db.applied);
+    n->last_index = last;
+
+    peers_init(&n->peers, n->loop, n->id, n->cluster_id, cfg->cluster_secret);
+    n->peers.on_unreachable = on_unreachable;
+    n->peers.ud = n;
+    raft_status_t st;
+    raft_status(n->raft, &st);
+    peers_sync(&n->peers, st.conf);
+    /* A cluster of one need not wait an election timeout for itself. */
+    if (raft_conf_voters(st.conf) == 1 && raft_conf_find(st.conf, n->id)) raft_campaign(n->raft);
+
+    uv_timer_init(n->loop, &n->tick_timer);
+    n->tick_timer.data = n;
+    uv_timer_start(&n->tick_timer, on_tick, (uint64_t)n->tick_ms, (uint64_t)n->tick_ms);
+    log_info("raft_started", " id=%" PRIu64 " cluster_id=%016" PRIx64 " term=%" PRIu64 " log=%" PRIu64 "..%" PRIu64
+             " applied=%" PRIu64 " members=%d tick_ms=%d election_ticks=%d",
+             n->id, n->cluster_id, hs.term, first, last, n->db.applied, st.conf->n, n->tick_ms, rc.election_ticks);
+    return 0;
+}
+
+/* ---- the writes ------------------------------------------------------------ */
+
+static bool has_writes(const raft_ready_t *rd)
+{
+    return rd->n_entries || rd->hs_changed || rd->has_snapshot;
+}
+
+static void send_all(node_t *n, const raft_msg_t *m, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (peers_send(&n->peers, &m[i])) {
+            n->stats.msgs_out++;
+        } else if (m[i].type == RAFT_MSG_APPEND || m[i].type == RAFT_MSG_SNAPSHOT) {
+            raft_report_unreachable(n->raft, m[i].to);
+        }
+        if (m[i].type == RAFT_MSG_SNAPSHOT) /* snapshots come with issue 5 */
+            raft_report_snapshot(n->raft, m[i].to, false);
+    }
+}
+
+/* Thread pool: every queued ready's hard state and entries, each as one
+ * write, synced once at the end. */
+static void write_work(uv_work_t *w)
+{
+    node_t *n = w->data;
+    n->write_rc = 0;
+    for (size_t i = 0; i < n->njob && n->write_rc == 0; i++) {
+        raft_ready_t *rd = n->job[i];
+        if (!has_writes(rd)) continue;
+        bool last = true;
+        for (size_t k = i + 1; k < n->njob; k++)
+            if (has_writes(n->job[k])) last = false;
+        store_meta_t metas[3];
+        int nm = 0;
+        if (rd->hs_changed) {
+            metas[nm++] = (store_meta_t){"term", rd->hs.term};
+            metas[nm++] = (store_meta_t){"vote", rd->hs.vote};
+        }
+        store_entry_t stack[64], *es = rd->n_entries <= 64 ? stack : malloc(sizeof(*es) * rd->n_entries);
+        for (size_t k = 0; k < rd->n_entries; k++)
+            es[k] = (store_entry_t){.index = rd->entries[k].index, .term = term_with_type(&rd->entries[k]),
+                                    .data = rd->entries[k].data, .len = rd->entries[k].len};
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        n->write_rc = store_log_write(n->store, metas, nm, es, (int)rd->n_entries, last && n->cfg->fsync,
+                                      n->write_err, sizeof(n->write_err));
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        n->stats.last_append_us = (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
+        if (es != stack) free(es);
+    }
+}
+
+static void maybe_start_write(node_t *n);
+
+static void write_done(uv_work_t *w, int status)
+{
+    node_t *n = w->data;
+    n->writing = false;
+    if (status != 0 || n->write_rc != 0) fatal("log_write", status ? uv_strerror(status) : n->write_err);
+    n->stats.appends++;
+    for (size_t i = 0; i < n->njob; i++) {
+        raft_ready_t *rd = n->job[i];
+        raft_persisted(n->raft, rd);
+        send_all(n, rd->msgs_after, rd->n_msgs_after);
+        raft_ready_free(n->raft, rd);
+        free(rd);
+    }
+    n->njob = 0;
+    node_raft_process(n);
+}
+
+/* One write in flight: what queues up meanwhile goes out in the next one. */
+static void maybe_start_write(node_t *n)
+{
+    if (n->writing || n->npend == 0) return;
+    raft_ready_t **t = n->job;
+    size_t cap = n->capjob;
+    n->job = n->pend;
+    n->capjob = n->cappend;
+    n->njob = n->npend;
+    n->pend = t;
+    n->cappend = cap;
+    n->npend = 0;
+    n->writing = true;
+    n->work.data = n;
+    uv_queue_work(n->loop, &n->work, write_work, write_done);
+}
+
+static void queue_ready(node_t *n, raft_ready_t *rd)
+{
+    if (n->npend == n->cappend) {
+        n->cappend = n->cappend ? n->cappend * 2 : 16;
+        n->pend = realloc(n->pend, sizeof(*n->pend) * n->cappend);
+    }
+    n->pend[n->npend++] = rd;
+}
+
+/* ---- the ready loop --------------------------------------------------------- */
+
+/* Takes every ready the core has: sends, applies, queues the writes. Called
+ * once per loop iteration (uv_check) and after each write completes, so that
+ * everything proposed or received in one iteration shares one ready. */
+void node_raft_process(node_t *n)
+{
+    if (!n->raft || n->in_ready) return;
+    n->in_ready = true;
+    reads_request(n);
+    while (raft_has_ready(n->raft)) {
+        raft_ready_t *rd = malloc(sizeof(*rd));
+        raft_ready(n->raft, rd);
+        send_all(n, rd->msgs, rd->n_msgs);
+        if (rd->n_committed) node_apply_committed(n, rd->committed, rd->n_committed);
+        for (size_t i = 0; i < rd->n_reads; i++) reads_on_state(n, &rd->reads[i]);
+        if (rd->role != n->role || rd->leader != n->leader || rd->hs.term != n->term) {
+            n->role = rd->role;
+            n->leader = rd->leader;
+            n->term = rd->hs.term;
+            node_role_changed(n);
+        }
+        if (has_writes(rd) || ((n->npend || n->writing) && rd->n_msgs_after)) {
+            queue_ready(n, rd);
+        } else {
+            send_all(n, rd->msgs_after, rd->n_msgs_after);
+            raft_ready_free(n->raft, rd);
+            free(rd);
+        }
+    }
+    reads_release(n);
+    maybe_start_write(n);
+    raft_status_t st;
+    raft_status(n->raft, &st);
+    n->last_index = st.last_index;
+    n->commit = st.commit;
+    n->in_ready = false;
+}
+
+void node_raft_stop(node_t *n)
+{
+    if (!n->raft) return;
+    uv_timer_stop(&n->tick_timer);
+    if (!uv_is_closing((uv_handle_t *)&n->tick_timer)) uv_close((uv_handle_t *)&n->tick_timer, NULL);
+    peers_close(&n->peers);
+}
+
+void node_raft_free(node_t *n)
+{
+    for (size_t i = 0; i < n->npend; i++) {
+        raft_ready_free(n->raft, n->pend[i]);
+        free(n->pend[i]);
+    }
+    free(n->pend);
+    free(n->job);
+    n->pend = n->job = NULL;
+    n->npend = n->njob = 0;
+    raft_free(n->raft);
+    n->raft = NULL;
+}

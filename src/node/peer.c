@@ -1,0 +1,303 @@
+/* Outgoing connections to the other nodes (see peer.h). */
+#include "node/peer.h"
+#include "node/wire.h"
+#include "util/log.h"
+
+#include <hiredis/adapters/libuv.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BACKOFF_MIN_MS 50
+#define BACKOFF_MAX_MS 1000
+#define BACKOFF_REFUSED_MS 5000 /* the peer refused our HELLO: a config problem */
+#define CONNECT_TIMEOUT_MS 1000
+
+struct peer {
+    peers_t *owner;
+    uint64_t id;
+    char addr[RAFT_ADDR_MAX];
+    char host[RAFT_ADDR_MAX];
+    int port;
+    redisAsyncContext *ac;
+    bool connected; /* the TCP connection is up and HELLO went out */
+    bool closing;
+    bool logged_down; /* "peer_down" said once per outage */
+    int backoff_ms;
+    uv_timer_t timer;
+    uint64_t sent, dropped, connects;
+};
+
+int peer_parse_addr(const char *addr, char *host, size_t hostlen, int *port)
+{
+    const char *colon = strrchr(addr, ':');
+    if (!colon || colon == addr || (size_t)(colon - addr) >= hostlen) return -1;
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end || p <= 0 || p > 65535) return -1;
+    memcpy(host, addr, (size_t)(colon - addr));
+    host[colon - addr] = '\0';
+    *port = (int)p;
+    return 0;
+}
+
+static void peer_connect(peer_t *p);
+static void schedule_reconnect(peer_t *p, int delay_ms);
+
+static void on_timer(uv_timer_t *t)
+{
+    peer_connect(t->data);
+}
+
+/* hiredis 0.14's libuv adapter ignores a poll error, so a refused
+ * connection never reports back: a connection not up in time is given up
+ * here and tried again. */
+static void on_connect_timeout(uv_timer_t *t)
+{
+    peer_t *p = t->data;
+    if (!p->ac || p->connected) return;
+    redisAsyncContext *ac = p->ac;
+    p->ac = NULL;
+    ac->data = NULL;
+    redisAsyncFree(ac);
+    schedule_reconnect(p, p->backoff_ms);
+}
+
+/* Tries again later, waiting longer each time, so a node that is down costs
+ * a connection attempt per second at most. */
+static void schedule_reconnect(peer_t *p, int delay_ms)
+{
+    if (p->closing) return;
+    if (!p->logged_down) {
+        log_info("peer_down", " peer=%" PRIu64 " addr=%s retry_ms=%d", p->id, p->addr, delay_ms);
+        p->logged_down = true;
+    }
+    uv_timer_start(&p->timer, on_timer, (uint64_t)delay_ms, 0);
+    p->backoff_ms = delay_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay_ms * 2;
+}
+
+/* A peer that refuses our HELLO (another cluster, a wrong secret) says why
+ * once; we keep retrying slowly in case its configuration is fixed. */
+static void on_hello_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+    redisReply *reply = r;
+    peer_t *p = ac->data;
+    (void)priv;
+    if (!p || !reply) return;
+    if (reply->type == REDIS_REPLY_ERROR) {
+        log_warn("peer_refused", " peer=%" PRIu64 " addr=%s error=\"%.*s\"", p->id, p->addr,
+                 (int)(reply->len < 200 ? reply->len : 200), reply->str);
+        p->backoff_ms = BACKOFF_REFUSED_MS;
+        redisAsyncDisconnect(ac);
+    }
+}
+
+/* An error answer to RAFT.MSG means the peer cannot take our messages
+ * (e.g. it lost our HELLO): reconnecting starts over with a HELLO. */
+static void on_msg_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+    redisReply *reply = r;
+    peer_t *p = ac->data;
+    (void)priv;
+    if (!p || !reply || reply->type != REDIS_REPLY_ERROR || !p->connected) return;
+    log_warn("peer_msg_refused", " peer=%" PRIu64 " error=\"%.*s\"", p->id,
+             (int)(reply->len < 200 ? reply->len : 200), reply->str);
+    p->connected = false;
+    redisAsyncDisconnect(ac);
+}
+
+static void send_hello(peer_t *p)
+{
+    char cid[24], self[24];
+    snprintf(cid, sizeof(cid), "%" PRIu64, p->owner->cluster_id);
+    snprintf(self, sizeof(self), "%" PRIu64, p->owner->self);
+    const char *argv[4] = {"RAFT.HELLO", cid, self, p->owner->secret ? p->owner->secret : ""};
+    size_t lens[4] = {10, strlen(cid), strlen(self), strlen(argv[3])};
+    redisAsyncCommandArgv(p->ac, on_hello_reply, NULL, 4, argv, lens);
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+    peer_t *p = ac->data;
+    if (!p) return;
+    if (status != REDIS_OK) { /* hiredis frees ac after this callback */
+        uv_timer_stop(&p->timer);
+        p->ac = NULL;
+        schedule_reconnect(p, p->backoff_ms);
+        return;
+    }
+    uv_timer_stop(&p->timer);
+    p->connected = true;
+    p->connects++;
+    p->backoff_ms = BACKOFF_MIN_MS;
+    if (p->logged_down || p->connects == 1)
+        log_info("peer_up", " peer=%" PRIu64 " addr=%s", p->id, p->addr);
+    p->logged_down = false;
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+    peer_t *p = ac->data;
+    (void)status;
+    if (!p) return;
+    p->ac = NULL;
+    p->connected = false;
+    schedule_reconnect(p, p->backoff_ms);
+}
+
+static void peer_connect(peer_t *p)
+{
+    if (p->closing || p->ac) return;
+    redisAsyncContext *ac = redisAsyncConnect(p->host, p->port);
+    if (!ac || ac->err) {
+        if (ac) redisAsyncFree(ac);
+        schedule_reconnect(p, p->backoff_ms);
+        return;
+    }
+    ac->data = p;
+    if (redisLibuvAttach(ac, p->owner->loop) != REDIS_OK) {
+        ac->data = NULL;
+        redisAsyncFree(ac);
+        schedule_reconnect(p, p->backoff_ms);
+        return;
+    }
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    p->ac = ac;
+    uv_timer_start(&p->timer, on_connect_timeout, CONNECT_TIMEOUT_MS, 0);
+    /* queued now, written first once the connection is up */
+    send_hello(p);
+}
+
+static peer_t *peer_new(peers_t *ps, const raft_member_t *m)
+{
+    peer_t *p = calloc(1, sizeof(*p));
+    if (!p) return NULL;
+    p->owner = ps;
+    p->id = m->id;
+    snprintf(p->addr, sizeof(p->addr), "%s", m->addr);
+    if (peer_parse_addr(m->addr, p->host, sizeof(p->host), &p->port) < 0) {
+        log_error("peer_bad_address", " peer=%" PRIu64 " addr=\"%s\"", m->id, m->addr);
+        free(p);
+        return NULL;
+    }
+    p->backoff_ms = BACKOFF_MIN_MS;
+    uv_timer_init(ps->loop, &p->timer);
+    p->timer.data = p;
+    peer_connect(p);
+    return p;
+}
+
+static void free_peer(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void peer_close(peer_t *p)
+{
+    p->closing = true;
+    p->connected = false;
+    if (p->ac) {
+        redisAsyncContext *ac = p->ac;
+        p->ac = NULL;
+        ac->data = NULL;
+        redisAsyncFree(ac);
+    }
+    uv_timer_stop(&p->timer);
+    uv_close((uv_handle_t *)&p->timer, free_peer);
+}
+
+void peers_init(peers_t *ps, uv_loop_t *loop, uint64_t self, uint64_t cluster_id, const char *secret)
+{
+    memset(ps, 0, sizeof(*ps));
+    ps->loop = loop;
+    ps->self = self;
+    ps->cluster_id = cluster_id;
+    ps->secret = secret;
+}
+
+void peers_sync(peers_t *ps, const raft_conf_t *conf)
+{
+    /* drop peers that left or moved */
+    int keep = 0;
+    for (int i = 0; i < ps->n; i++) {
+        peer_t *p = ps->p[i];
+        const raft_member_t *m = raft_conf_find(conf, p->id);
+        if (m && strcmp(m->addr, p->addr) == 0) {
+            ps->p[keep++] = p;
+        } else {
+            log_info("peer_removed", " peer=%" PRIu64 " addr=%s", p->id, p->addr);
+            peer_close(p);
+        }
+    }
+    ps->n = keep;
+    for (int i = 0; i < conf->n; i++) {
+        const raft_member_t *m = &conf->m[i];
+        if (m->id == ps->self) continue;
+        bool have = false;
+        for (int j = 0; j < ps->n; j++)
+            if (ps->p[j]->id == m->id) have = true;
+        if (have || ps->n >= RAFT_MAX_NODES) continue;
+        peer_t *p = peer_new(ps, m);
+        if (p) ps->p[ps->n++] = p;
+    }
+}
+
+static peer_t *find_peer(peers_t *ps, uint64_t id)
+{
+    for (int i = 0; i < ps->n; i++)
+        if (ps->p[i]->id == id) return ps->p[i];
+    return NULL;
+}
+
+bool peers_send(peers_t *ps, const raft_msg_t *m)
+{
+    peer_t *p = find_peer(ps, m->to);
+    if (!p) return false;
+    if (!p->connected || !p->ac || (p->ac->c.obuf && sdslen(p->ac->c.obuf) > PEER_OBUF_MAX)) {
+        p->dropped++;
+        return false;
+    }
+    size_t need = wire_size(m);
+    if (need > ps->cap) {
+        size_t cap = ps->cap ? ps->cap : 4096;
+        while (cap < need) cap *= 2;
+        char *b = realloc(ps->buf, cap);
+        if (!b) return false;
+        ps->buf = b;
+        ps->cap = cap;
+    }
+    size_t len = wire_encode(m, ps->cluster_id, ps->buf, ps->cap);
+    if (len == 0) return false;
+    const char *argv[2] = {"RAFT.MSG", ps->buf};
+    size_t lens[2] = {8, len};
+    if (redisAsyncCommandArgv(p->ac, on_msg_reply, NULL, 2, argv, lens) != REDIS_OK) {
+        p->dropped++;
+        return false;
+    }
+    p->sent++;
+    return true;
+}
+
+int peers_stats(const peers_t *ps, peer_stats_t *st, int max)
+{
+    for (int i = 0; i < ps->n && i < max; i++) {
+        const peer_t *p = ps->p[i];
+        st[i] = (peer_stats_t){.id = p->id, .connected = p->connected, .sent = p->sent,
+                               .dropped = p->dropped, .connects = p->connects};
+        snprintf(st[i].addr, sizeof(st[i].addr), "%s", p->addr);
+    }
+    return ps->n;
+}
+
+void peers_close(peers_t *ps)
+{
+    for (int i = 0; i < ps->n; i++) peer_close(ps->p[i]);
+    ps->n = 0;
+    free(ps->buf);
+    ps->buf = NULL;
+    ps->cap = 0;
+}

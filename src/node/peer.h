@@ -1,0 +1,65 @@
+/* The Raft transport between nodes: one outgoing connection per peer,
+ * speaking RESP on the peer's client port with hiredis async on the libuv
+ * loop.
+ *
+ *   RAFT.HELLO <cluster_id> <node_id> <secret>   first, once per connection
+ *   RAFT.MSG <wire bytes>                          then one per raft message
+ *
+ * The receiving side (dispatch.c) accepts RAFT.MSG only on a connection
+ * that said a valid HELLO: same cluster id, the shared secret when
+ * cluster_secret is set, a sender id that is not its own. Messages are
+ * fire-and-forget: a peer that is not connected (or whose output buffer is
+ * full) loses them, the core is told (raft_report_unreachable) and Raft's
+ * own retries cover the loss. A lost connection is retried with a backoff
+ * that doubles from 50 ms to 1 s. */
+#ifndef REDRAFT_NODE_PEER_H
+#define REDRAFT_NODE_PEER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "raft/raft.h"
+
+#define PEER_OBUF_MAX (64u << 20) /* bytes queued to one peer before dropping */
+
+typedef struct peer peer_t;
+
+typedef struct peer_stats {
+    uint64_t id;
+    char addr[RAFT_ADDR_MAX];
+    bool connected;
+    uint64_t sent, dropped, connects;
+} peer_stats_t;
+
+typedef struct peers {
+    uv_loop_t *loop;
+    uint64_t self, cluster_id;
+    const char *secret;
+    peer_t *p[RAFT_MAX_NODES];
+    int n;
+    char *buf; /* encoding scratch */
+    size_t cap;
+    void (*on_unreachable)(void *ud, uint64_t id);
+    void *ud;
+} peers_t;
+
+void peers_init(peers_t *ps, uv_loop_t *loop, uint64_t self, uint64_t cluster_id, const char *secret);
+/* Makes the set of peers that of the configuration (every member but this
+ * node): new members get a connection, removed ones lose theirs, a member
+ * whose address changed is reconnected. */
+void peers_sync(peers_t *ps, const raft_conf_t *conf);
+/* Sends m to m->to; false (and the message dropped) when that peer is not
+ * connected or too far behind. */
+bool peers_send(peers_t *ps, const raft_msg_t *m);
+/* Fills up to max entries of st; returns how many peers there are. */
+int peers_stats(const peers_t *ps, peer_stats_t *st, int max);
+/* Closes every connection; the memory goes once libuv has closed the
+ * handles (the loop must run on). */
+void peers_close(peers_t *ps);
+
+/* "host:port" -> host (at most hostlen bytes, NUL included) and port.
+ * Returns 0, or -1 when the address is not of that form. */
+int peer_parse_addr(const char *addr, char *host, size_t hostlen, int *port);
+
+#endif

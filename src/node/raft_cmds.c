@@ -1,0 +1,110 @@
+/* The receiving end of the peer transport (peer.h): RAFT.HELLO makes a
+ * connection a raft link from one node of this cluster, RAFT.MSG carries
+ * one message to the core. Anything else from a peer, or a message that
+ * does not decode, is refused with an error and logged; it never reaches
+ * the core. */
+#include "node/node.h"
+#include "util/log.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static bool parse_u64(const char *s, size_t len, uint64_t *out)
+{
+    if (len == 0 || len > 20) return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        uint64_t d = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+/* Compares secrets in time independent of where they differ. */
+static bool secret_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+    unsigned char d = alen != blen;
+    for (size_t i = 0; i < alen && i < blen; i++) d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+/* RAFT.HELLO <cluster_id> <node_id> <secret> */
+static bool hello(node_t *n, client_t *cl, int argc, const char **argv, const size_t *argvlen, reply_t *r)
+{
+    uint64_t cid, from;
+    if (argc != 4 || !parse_u64(argv[1], argvlen[1], &cid) || !parse_u64(argv[2], argvlen[2], &from) || from == 0) {
+        reply_error(r, "ERR syntax: RAFT.HELLO <cluster_id> <node_id> <secret>");
+        return true;
+    }
+    const char *secret = n->cfg->cluster_secret;
+    if (secret[0] && !secret_eq(argv[3], argvlen[3], secret, strlen(secret))) {
+        log_warn("peer_refused", " from=%" PRIu64 " addr=%s reason=bad_secret", from, cl->sess.addr);
+        reply_error(r, "ERR raft: wrong cluster_secret");
+        return true;
+    }
+    if (cid != n->cluster_id) {
+        log_warn("peer_refused", " from=%" PRIu64 " addr=%s reason=cluster_id theirs=%016" PRIx64 " ours=%016" PRIx64,
+                 from, cl->sess.addr, cid, n->cluster_id);
+        reply_error(r, "ERR raft: this node belongs to another cluster");
+        return true;
+    }
+    if (from == n->id) {
+        log_warn("peer_refused", " from=%" PRIu64 " addr=%s reason=own_id", from, cl->sess.addr);
+        reply_error(r, "ERR raft: a peer uses this node's own id");
+        return true;
+    }
+    cl->sess.peer_id = from;
+    reply_simple(r, "OK");
+    return true;
+}
+
+/* RAFT.MSG <bytes>: decoded (every length checked), then stepped. A
+ * message naming another sender than the HELLO, another cluster or another
+ * destination is refused; so is one the core finds malformed. */
+static bool msg(node_t *n, client_t *cl, int argc, const char **argv, const size_t *argvlen, reply_t *r)
+{
+    if (!cl->sess.peer_id) {
+        reply_error(r, "ERR raft: RAFT.MSG needs RAFT.HELLO first");
+        return true;
+    }
+    if (argc != 2) {
+        reply_error(r, "ERR syntax: RAFT.MSG <message>");
+        return true;
+    }
+    char err[128];
+    wire_msg_t *w = &n->wmsg;
+    const char *why = NULL;
+    if (wire_decode(w, argv[1], argvlen[1], err, sizeof(err)) != 0)
+        why = err;
+    else if (w->cluster_id != n->cluster_id)
+        why = "cluster id";
+    else if (w->m.from != cl->sess.peer_id)
+        why = "sender is not the node that said hello";
+    else if (w->m.to != n->id)
+        why = "addressed to another node";
+    else if (raft_step(n->raft, &w->m) != RAFT_OK)
+        why = "refused by the raft core";
+    if (why) {
+        n->stats.msgs_bad++;
+        log_warn("peer_bad_message", " from=%" PRIu64 " addr=%s len=%zu reason=\"%s\"", cl->sess.peer_id,
+                 cl->sess.addr, argvlen[1], why);
+        reply_errorf(r, "ERR raft: bad message: %s", why);
+        return true;
+    }
+    n->stats.msgs_in++;
+    reply_simple(r, "OK");
+    return true;
+}
+
+bool node_raft_command(node_t *n, client_t *cl, int argc, const char **argv, const size_t *argvlen, reply_t *r)
+{
+    if (argvlen[0] == 8 && strncasecmp(argv[0], "raft.msg", 8) == 0) return msg(n, cl, argc, argv, argvlen, r);
+    if (argvlen[0] == 10 && strncasecmp(argv[0], "raft.hello", 10) == 0) return hello(n, cl, argc, argv, argvlen, r);
+    reply_errorf(r, "ERR unknown raft command '%.*s'", (int)(argvlen[0] < 64 ? argvlen[0] : 64), argv[0]);
+    return true;
+}
