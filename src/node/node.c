@@ -93,6 +93,7 @@ uint64_t node_propose(node_t *n, client_t *cl)
         cl->pending++;
         waiter_add(n, index, raft_term_at(n->raft, index), cl);
     }
+    node_kick(n);
     return index;
 }
 

@@ -115,6 +115,7 @@ struct node {
     size_t nwaiting, capwaiting;
 
     uv_check_t check;
+    uv_idle_t idle;        /* keeps the loop from blocking while work waits */
     uv_timer_t expire_timer;
     bool expire_inflight;
     uint64_t expire_index;
@@ -172,6 +173,9 @@ void reads_free(node_t *n);
 /* node_raft.c: the ready loop, persistence and ticks. */
 int node_raft_start(node_t *n);
 void node_raft_process(node_t *n);
+/* Work for the core appeared outside the I/O phase (a timer, a resumed
+ * request): makes the loop process it without blocking in poll first. */
+void node_kick(node_t *n);
 void node_raft_stop(node_t *n);
 void node_raft_free(node_t *n);
 /* node.c, called by node_raft.c */

@@ -193,6 +193,8 @@ int node_raft_start(node_t *n)
     /* A cluster of one need not wait an election timeout for itself. */
     if (raft_conf_voters(st.conf) == 1 && raft_conf_find(st.conf, n->id)) raft_campaign(n->raft);
 
+    uv_idle_init(n->loop, &n->idle);
+    n->idle.data = n;
     uv_timer_init(n->loop, &n->tick_timer);
     n->tick_timer.data = n;
     uv_timer_start(&n->tick_timer, on_tick, (uint64_t)n->tick_ms, (uint64_t)n->tick_ms);
@@ -304,38 +306,55 @@ static void queue_ready(node_t *n, raft_ready_t *rd)
 /* Takes every ready the core has: sends, applies, queues the writes. Called
  * once per loop iteration (uv_check) and after each write completes, so that
  * everything proposed or received in one iteration shares one ready. */
+static void on_idle(uv_idle_t *h)
+{
+    uv_idle_stop(h);
+    node_raft_process(h->data);
+}
+
+void node_kick(node_t *n)
+{
+    if (n->raft && !n->shutting_down) uv_idle_start(&n->idle, on_idle);
+}
+
 void node_raft_process(node_t *n)
 {
     if (!n->raft || n->in_ready) return;
     n->in_ready = true;
-    reads_request(n);
-    while (raft_has_ready(n->raft)) {
-        raft_ready_t *rd = malloc(sizeof(*rd));
-        raft_ready(n->raft, rd);
-        send_all(n, rd->msgs, rd->n_msgs);
-        if (rd->n_committed) node_apply_committed(n, rd->committed, rd->n_committed);
-        for (size_t i = 0; i < rd->n_reads; i++) reads_on_state(n, &rd->reads[i]);
-        if (rd->role != n->role || rd->leader != n->leader || rd->hs.term != n->term) {
-            n->role = rd->role;
-            n->leader = rd->leader;
-            n->term = rd->hs.term;
-            node_role_changed(n);
+    /* Answering clients resumes their held requests, which may propose or
+     * read again: go round until nothing is left for the core. */
+    for (int rounds = 0; rounds < 16; rounds++) {
+        reads_request(n);
+        if (!raft_has_ready(n->raft)) break;
+        while (raft_has_ready(n->raft)) {
+            raft_ready_t *rd = malloc(sizeof(*rd));
+            raft_ready(n->raft, rd);
+            send_all(n, rd->msgs, rd->n_msgs);
+            if (rd->n_committed) node_apply_committed(n, rd->committed, rd->n_committed);
+            for (size_t i = 0; i < rd->n_reads; i++) reads_on_state(n, &rd->reads[i]);
+            if (rd->role != n->role || rd->leader != n->leader || rd->hs.term != n->term) {
+                n->role = rd->role;
+                n->leader = rd->leader;
+                n->term = rd->hs.term;
+                node_role_changed(n);
+            }
+            if (has_writes(rd) || ((n->npend || n->writing) && rd->n_msgs_after)) {
+                queue_ready(n, rd);
+            } else {
+                send_all(n, rd->msgs_after, rd->n_msgs_after);
+                raft_ready_free(n->raft, rd);
+                free(rd);
+            }
         }
-        if (has_writes(rd) || ((n->npend || n->writing) && rd->n_msgs_after)) {
-            queue_ready(n, rd);
-        } else {
-            send_all(n, rd->msgs_after, rd->n_msgs_after);
-            raft_ready_free(n->raft, rd);
-            free(rd);
-        }
+        reads_release(n);
     }
-    reads_release(n);
     maybe_start_write(n);
     raft_status_t st;
     raft_status(n->raft, &st);
     n->last_index = st.last_index;
     n->commit = st.commit;
     n->in_ready = false;
+    if (raft_has_ready(n->raft)) node_kick(n);
 }
 
 void node_raft_stop(node_t *n)
@@ -343,6 +362,8 @@ void node_raft_stop(node_t *n)
     if (!n->raft) return;
     uv_timer_stop(&n->tick_timer);
     if (!uv_is_closing((uv_handle_t *)&n->tick_timer)) uv_close((uv_handle_t *)&n->tick_timer, NULL);
+    uv_idle_stop(&n->idle);
+    if (!uv_is_closing((uv_handle_t *)&n->idle)) uv_close((uv_handle_t *)&n->idle, NULL);
     peers_close(&n->peers);
 }
 

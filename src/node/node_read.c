@@ -100,6 +100,7 @@ void node_read(node_t *n, client_t *cl, const command_t *cmd, int argc, const ch
     n->rq[n->rqn++] = r;
     cl->pending++;
     cl->pending_reads++;
+    node_kick(n);
 }
 
 /* Sends the open batch (and any batch to ask again) to the core. */
