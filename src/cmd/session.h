@@ -31,6 +31,7 @@ typedef struct session {
     bool close_asap;    /* QUIT: close once the reply is out */
     bool readonly;      /* READONLY: reads on a follower are served locally, stale */
     uint64_t peer_id;   /* RAFT.HELLO: this connection is that node's raft link */
+    bool proxied;       /* RAFT.PROXY: a follower forwards its client here; never forward again */
     bool in_multi;
     bool multi_dirty;   /* an error while queueing: EXEC aborts */
     queued_cmd_t *queue;

@@ -45,6 +45,7 @@ static void on_close(void *ud, conn_t *c)
     (void)ud;
     cl->conn = NULL;
     cl->sess.peer_id = 0;
+    proxy_close(cl);
     if (cl->pending == 0) {
         session_free(&cl->sess);
         free(cl);
@@ -93,7 +94,8 @@ static void propose_cmd(node_t *n, client_t *cl, int argc, const char **argv, co
  * of up to request_timeout_ms for one (the request is held and offered
  * again on every tick and leadership change), then -CLUSTERDOWN. Returns
  * CONN_CONTINUE when the caller may go on and propose (this node leads). */
-static conn_verdict_t route_write(node_t *n, client_t *cl, reply_t *r, bool *go)
+static conn_verdict_t route_write(node_t *n, client_t *cl, reply_t *r, bool *go, int argc, const char **argv,
+                                  const size_t *argvlen, bool exec)
 {
     *go = false;
     if (node_is_leader(n)) {
@@ -101,9 +103,13 @@ static conn_verdict_t route_write(node_t *n, client_t *cl, reply_t *r, bool *go)
         *go = true;
         return CONN_CONTINUE;
     }
-    if (cl->pending) return CONN_PAUSE; /* answered at once: after what is in flight */
     const char *addr;
     int64_t now = (int64_t)uv_now(n->loop);
+    if (n->cfg->follower_mode == FOLLOWER_PROXY && !cl->sess.proxied && node_leader(n, &addr) && addr[0]) {
+        cl->wait_since_ms = 0;
+        return proxy_forward(n, cl, argc, argv, argvlen, exec);
+    }
+    if (cl->pending) return CONN_PAUSE; /* answered at once: after what is in flight */
     if (node_leader(n, &addr) && addr[0]) {
         cl->wait_since_ms = 0;
         reply_errorf(r, "MOVED 0 %s", addr);
@@ -142,9 +148,9 @@ static conn_verdict_t exec_transaction(node_t *n, client_t *cl, reply_t *r)
     }
     if (writes) {
         bool go;
-        conn_verdict_t v = route_write(n, cl, r, &go);
+        conn_verdict_t v = route_write(n, cl, r, &go, 0, NULL, NULL, true);
         if (!go) {
-            if (v == CONN_CONTINUE) session_discard(s); /* answered -MOVED or -CLUSTERDOWN */
+            if (v == CONN_CONTINUE && s->in_multi) session_discard(s); /* answered -MOVED or -CLUSTERDOWN */
             return v;
         }
         entry_begin(&n->ebuf, ENTRY_MULTI, node_entry_time(n));
@@ -205,7 +211,8 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
     if (s->in_multi && !server_cmd_runs_in_multi(cmd)) {
         if (cl->pending) return CONN_PAUSE;
         const char *addr;
-        if ((cmd->flags & CMD_WRITE) && !node_is_leader(n) && node_leader(n, &addr) && addr[0]) {
+        if ((cmd->flags & CMD_WRITE) && !node_is_leader(n) && node_leader(n, &addr) && addr[0] &&
+            (n->cfg->follower_mode == FOLLOWER_REDIRECT || s->proxied)) {
             /* as Redis Cluster does for a key of another node inside MULTI */
             reply_errorf(r, "MOVED 0 %s", addr);
             s->multi_dirty = true;
@@ -222,7 +229,7 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
     if (cmd->flags & CMD_WRITE) {
         if (cl->pending_reads) return CONN_PAUSE;
         bool go;
-        conn_verdict_t v = route_write(n, cl, r, &go);
+        conn_verdict_t v = route_write(n, cl, r, &go, argc, argv, argvlen, false);
         if (go) propose_cmd(n, cl, argc, argv, argvlen);
         return v;
     }

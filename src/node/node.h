@@ -41,6 +41,8 @@ typedef struct client {
     int pending;       /* requests in flight (writes and reads) */
     int pending_reads; /* of which reads */
     bool waiting;      /* held until a leader is known (node->waiting) */
+    struct upstream *up;  /* proxy mode: this client's session on the leader */
+    uint64_t up_leader;   /* the node id it goes to */
     int64_t wait_since_ms;
 } client_t;
 
@@ -60,7 +62,7 @@ typedef struct node_stats {
     uint64_t entries_applied;
     uint64_t appends;        /* synced log writes */
     uint64_t reads_served, reads_retried, reads_failed;
-    uint64_t writes_timed_out, writes_lost, writes_redirected;
+    uint64_t writes_timed_out, writes_lost, writes_redirected, writes_proxied;
     uint64_t msgs_in, msgs_out, msgs_bad;
     uint64_t expire_cycles;  /* __expire entries proposed */
     uint64_t keyspace_hits, keyspace_misses;
@@ -159,6 +161,16 @@ void client_done(client_t *cl);
 /* raft_cmds.c: RAFT.HELLO and RAFT.MSG from a peer (argv[0] starts with
  * "raft."); answers into r. Returns false to close the connection. */
 bool node_raft_command(node_t *n, client_t *cl, int argc, const char **argv, const size_t *argvlen, reply_t *r);
+
+/* proxy.c (follower_mode = proxy): forwards a write, or a whole MULTI
+ * transaction (queued in cl's session) when exec is true, to the leader over
+ * the client's own upstream session and passes the leader's reply back byte
+ * for byte. Returns CONN_PAUSE when the request must wait (a session to an
+ * old leader still has requests in flight). */
+conn_verdict_t proxy_forward(node_t *n, client_t *cl, int argc, const char **argv, const size_t *argvlen,
+                             bool exec);
+/* The client is gone: its session to the leader closes. */
+void proxy_close(client_t *cl);
 
 /* node_read.c: queues a read command (copying argv) until a ReadIndex for it
  * is confirmed and applied; cl->pending counts it. */

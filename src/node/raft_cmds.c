@@ -101,8 +101,21 @@ static bool msg(node_t *n, client_t *cl, int argc, const char **argv, const size
     return true;
 }
 
+/* RAFT.PROXY <node_id>: the connection carries a follower's client. */
+static bool proxy(client_t *cl, int argc, reply_t *r)
+{
+    if (argc != 2) {
+        reply_error(r, "ERR syntax: RAFT.PROXY <node_id>");
+        return true;
+    }
+    cl->sess.proxied = true;
+    reply_simple(r, "OK");
+    return true;
+}
+
 bool node_raft_command(node_t *n, client_t *cl, int argc, const char **argv, const size_t *argvlen, reply_t *r)
 {
+    if (argvlen[0] == 10 && strncasecmp(argv[0], "raft.proxy", 10) == 0) return proxy(cl, argc, r);
     if (argvlen[0] == 8 && strncasecmp(argv[0], "raft.msg", 8) == 0) return msg(n, cl, argc, argv, argvlen, r);
     if (argvlen[0] == 10 && strncasecmp(argv[0], "raft.hello", 10) == 0) return hello(n, cl, argc, argv, argvlen, r);
     reply_errorf(r, "ERR unknown raft command '%.*s'", (int)(argvlen[0] < 64 ? argvlen[0] : 64), argv[0]);
