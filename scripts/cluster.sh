@@ -4,14 +4,14 @@
 # Each node runs in the background as `bin/redraft-server conf/cluster.conf
 # --node-id N`; pids and logs live in logs/ (override with REDRAFT_RUN_DIR).
 #
-# Until the Raft issues land the server is single-node, so only node 1 is
-# started (REDRAFT_NODES="1 2 3" starts more, each then a separate
-# single-node server).
+# Every member of [cluster] members is started (REDRAFT_NODES="1 2" picks
+# some); `status` says which node leads (INFO raft).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 conf=${REDRAFT_CONF:-conf/cluster.conf}
 run=${REDRAFT_RUN_DIR:-logs}
-nodes=${REDRAFT_NODES:-1}
+all_ids=$(grep -E '^\s*members\s*=' "$conf" | grep -oE '"[0-9]+:' | tr -d '":' | tr '\n' ' ')
+nodes=${REDRAFT_NODES:-$all_ids}
 bin=bin/redraft-server
 mkdir -p "$run"
 
@@ -29,7 +29,7 @@ start() {
     "$bin" "$conf" --node-id "$n" >>"$run/node$n.log" 2>&1 &
     echo $! >"$run/node$n.pid"
   done
-  sleep 0.5
+  sleep 2.5 # the first election takes an election timeout (1-2 s)
   status
   echo "logs: $run/node*.log   stop: scripts/cluster.sh stop"
 }
@@ -51,7 +51,8 @@ status() {
     p=$(port_of "$n")
     if alive "$n"; then
       if command -v redis-cli >/dev/null && redis-cli -p "$p" PING >/dev/null 2>&1; then
-        echo "node $n: up   pid $(cat "$run/node$n.pid")  127.0.0.1:$p"
+        role=$(redis-cli -p "$p" INFO raft | tr -d '\r' | awk -F: '$1=="raft_role"{r=$2} $1=="raft_term"{t=$2} END{print r" term "t}')
+        echo "node $n: up   pid $(cat "$run/node$n.pid")  127.0.0.1:$p  $role"
       else
         echo "node $n: starting or not answering  pid $(cat "$run/node$n.pid")  port $p"
       fi

@@ -95,14 +95,14 @@ static void memory_usage(uint64_t *used, uint64_t *rss)
 
 enum {
     S_SERVER, S_CLIENTS, S_MEMORY, S_PERSISTENCE, S_STATS, S_REPLICATION, S_CPU,
-    S_MODULES, S_COMMANDSTATS, S_ERRORSTATS, S_LATENCYSTATS, S_CLUSTER, S_KEYSPACE, S_COUNT
+    S_MODULES, S_COMMANDSTATS, S_ERRORSTATS, S_LATENCYSTATS, S_CLUSTER, S_KEYSPACE, S_RAFT, S_COUNT
 };
 static const char *const section_names[S_COUNT] = {
     "server", "clients", "memory", "persistence", "stats", "replication", "cpu",
-    "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace"};
+    "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace", "raft"};
 static const char *const section_titles[S_COUNT] = {
     "Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU",
-    "Modules", "Commandstats", "Errorstats", "Latencystats", "Cluster", "Keyspace"};
+    "Modules", "Commandstats", "Errorstats", "Latencystats", "Cluster", "Keyspace", "Raft"};
 #define SECTIONS_ALL ((1u << S_COUNT) - 1)
 #define SECTIONS_DEFAULT (SECTIONS_ALL & ~((1u << S_COMMANDSTATS) | (1u << S_LATENCYSTATS)))
 
@@ -245,6 +245,48 @@ static void info_replication(sbuf_t *b, node_t *n)
               repl_id);
 }
 
+/* The node's view of the cluster: who leads, how far the log is committed
+ * and applied, and (on the leader) each member's progress. */
+static void info_raft(sbuf_t *b, node_t *n)
+{
+    raft_status_t st;
+    raft_status(n->raft, &st);
+    const char *addr;
+    uint64_t leader = node_leader(n, &addr);
+    sb_printf(b,
+              "raft_node_id:%llu\r\n" "raft_cluster_id:%016llx\r\n" "raft_role:%s\r\n" "raft_term:%llu\r\n"
+              "raft_leader_id:%llu\r\n" "raft_leader_addr:%s\r\n" "raft_commit_index:%llu\r\n"
+              "raft_applied_index:%llu\r\n" "raft_last_index:%llu\r\n" "raft_last_term:%llu\r\n"
+              "raft_members:%d\r\n" "raft_voters:%d\r\n" "raft_msgs_in:%llu\r\n" "raft_msgs_out:%llu\r\n"
+              "raft_msgs_refused:%llu\r\n" "raft_writes_proxied:%llu\r\n" "raft_writes_redirected:%llu\r\n"
+              "raft_writes_timed_out:%llu\r\n" "raft_writes_lost:%llu\r\n" "raft_reads_served:%llu\r\n"
+              "raft_reads_retried:%llu\r\n" "raft_reads_failed:%llu\r\n",
+              (unsigned long long)n->id, (unsigned long long)n->cluster_id, raft_role_name(st.role),
+              (unsigned long long)st.term, (unsigned long long)leader, addr, (unsigned long long)st.commit,
+              (unsigned long long)st.applied, (unsigned long long)st.last_index, (unsigned long long)st.last_term,
+              st.conf->n, raft_conf_voters(st.conf), (unsigned long long)n->stats.msgs_in,
+              (unsigned long long)n->stats.msgs_out, (unsigned long long)n->stats.msgs_bad,
+              (unsigned long long)n->stats.writes_proxied, (unsigned long long)n->stats.writes_redirected,
+              (unsigned long long)n->stats.writes_timed_out, (unsigned long long)n->stats.writes_lost,
+              (unsigned long long)n->stats.reads_served, (unsigned long long)n->stats.reads_retried,
+              (unsigned long long)n->stats.reads_failed);
+    peer_stats_t ps[RAFT_MAX_NODES];
+    int np = peers_stats(&n->peers, ps, RAFT_MAX_NODES);
+    for (int i = 0; i < st.conf->n; i++) {
+        const raft_member_t *m = &st.conf->m[i];
+        const char *conn = m->id == n->id ? "self" : "down";
+        for (int k = 0; k < np; k++)
+            if (ps[k].id == m->id && ps[k].connected) conn = "up";
+        sb_printf(b, "raft_member%d:id=%llu,addr=%s,voter=%d,link=%s", i, (unsigned long long)m->id, m->addr,
+                  m->voter ? 1 : 0, conn);
+        for (int k = 0; k < st.n_peers; k++)
+            if (st.peers[k].id == m->id)
+                sb_printf(b, ",match=%llu,last_contact_ticks=%llu", (unsigned long long)st.peers[k].match,
+                          (unsigned long long)st.peers[k].ticks_since_ack);
+        sb_printf(b, "\r\n");
+    }
+}
+
 static void info_cpu(sbuf_t *b)
 {
     struct rusage self, children, thread;
@@ -293,6 +335,7 @@ static void infoCommand(cmd_ctx_t *c)
         case S_REPLICATION: info_replication(&b, n); break;
         case S_CPU: info_cpu(&b); break;
         case S_CLUSTER: sb_printf(&b, "cluster_enabled:0\r\n"); break;
+        case S_RAFT: info_raft(&b, n); break;
         case S_KEYSPACE:
             if (n->db.nkeys > 0)
                 sb_printf(&b, "db0:keys=%lld,expires=%lld,avg_ttl=0\r\n", (long long)n->db.nkeys,
