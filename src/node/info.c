@@ -249,6 +249,10 @@ static void info_replication(sbuf_t *b, node_t *n)
  * and applied, and (on the leader) each member's progress. */
 static void info_raft(sbuf_t *b, node_t *n)
 {
+    if (!n->raft) { /* a node being started or stopped */
+        sb_printf(b, "raft_role:none\r\n");
+        return;
+    }
     raft_status_t st;
     raft_status(n->raft, &st);
     const char *addr;
