@@ -105,7 +105,7 @@ static bool ping_ok(int port)
     return ok;
 }
 
-static int spawn(testproc_t *p, char *const argv[])
+static int spawn_nowait(testproc_t *p, char *const argv[])
 {
     install_guard();
     pid_t pid = fork();
@@ -122,10 +122,16 @@ static int spawn(testproc_t *p, char *const argv[])
     }
     p->pid = pid;
     remember(pid);
-    for (int i = 0; i < 1000; i++) { /* up to 10 s */
+    return 0;
+}
+
+int proc_wait_ready(testproc_t *p, int ms)
+{
+    if (p->pid <= 0) return -1;
+    for (int waited = 0; waited <= ms; waited += 10) {
         int st;
-        if (waitpid(pid, &st, WNOHANG) == pid) {
-            forget(pid);
+        if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+            forget(p->pid);
             p->pid = 0;
             fprintf(stderr, "server exited during start-up; log %s\n", p->log);
             return -1;
@@ -137,13 +143,18 @@ static int spawn(testproc_t *p, char *const argv[])
     return -1;
 }
 
-static int launch(testproc_t *p)
+static int spawn(testproc_t *p, char *const argv[])
 {
-    char port[16];
-    snprintf(port, sizeof(port), "%d", p->port);
-    char *argv[64];
+    if (spawn_nowait(p, argv) < 0) return -1;
+    return proc_wait_ready(p, 10000);
+}
+
+static char **launch_argv(testproc_t *p, char *argv[], char port[16])
+{
+    snprintf(port, 16, "%d", p->port);
     int n = 0;
     argv[n++] = p->bin;
+    if (p->conf[0]) argv[n++] = p->conf;
     argv[n++] = "--port";
     argv[n++] = port;
     argv[n++] = "--data_dir";
@@ -152,7 +163,21 @@ static int launch(testproc_t *p)
     argv[n++] = "127.0.0.1";
     for (int i = 0; i < p->nextra; i++) argv[n++] = p->extra[i];
     argv[n] = NULL;
-    return spawn(p, argv);
+    return argv;
+}
+
+static int launch(testproc_t *p)
+{
+    char port[16];
+    char *argv[64];
+    return spawn(p, launch_argv(p, argv, port));
+}
+
+int proc_launch_nowait(testproc_t *p)
+{
+    char port[16];
+    char *argv[64];
+    return spawn_nowait(p, launch_argv(p, argv, port));
 }
 
 int proc_start(testproc_t *p, const char *const *extra_args)
@@ -162,7 +187,7 @@ int proc_start(testproc_t *p, const char *const *extra_args)
     snprintf(p->dir, sizeof(p->dir), "/tmp/redraft-test-XXXXXX");
     if (!mkdtemp(p->dir)) return -1;
     snprintf(p->log, sizeof(p->log), "%s.log", p->dir);
-    for (int i = 0; extra_args && extra_args[i] && p->nextra < 8; i++)
+    for (int i = 0; extra_args && extra_args[i] && p->nextra < (int)(sizeof(p->extra) / sizeof(p->extra[0])); i++)
         snprintf(p->extra[p->nextra++], sizeof(p->extra[0]), "%s", extra_args[i]);
     for (int attempt = 0; attempt < 5; attempt++) { /* the free port may be taken meanwhile */
         p->port = proc_free_port();

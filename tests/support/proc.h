@@ -14,7 +14,8 @@ typedef struct testproc {
     char dir[256];     /* data dir (removed by proc_cleanup) */
     char log[300];     /* stdout+stderr of the server */
     char bin[256];
-    char extra[8][128];
+    char conf[256];    /* config file given first on the command line ("": none) */
+    char extra[24][192];
     int nextra;
 } testproc_t;
 
@@ -28,8 +29,17 @@ const char *proc_server_bin(void);
  * extra "--key value" arguments (NULL-terminated list). Waits until it
  * answers PING (up to 10 s). Returns 0 or -1. */
 int proc_start(testproc_t *p, const char *const *extra_args);
-/* Starts again on the same port and data dir (after a stop or kill). */
+/* Starts again on the same port and data dir (after a stop or kill). Also
+ * the first start of a testproc_t filled by hand (bin, conf, port, dir, log,
+ * extra): the command line is bin [conf] --port P --data_dir D --binding
+ * 127.0.0.1 extra... */
 int proc_restart(testproc_t *p);
+/* proc_restart in two halves, to start several servers at once: launches
+ * without waiting (0, or -1 if fork failed) ... */
+int proc_launch_nowait(testproc_t *p);
+/* ... then waits up to ms for it to answer PING: 0, or -1 if it exited
+ * (the pid is then forgotten) or did not answer in time. */
+int proc_wait_ready(testproc_t *p, int ms);
 /* SIGTERM and wait; returns the exit status (or -1). */
 int proc_stop(testproc_t *p);
 /* SIGTERM and wait (SIGKILL after 10 s) like proc_stop, but reports how it
