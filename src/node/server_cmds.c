@@ -1,5 +1,6 @@
 /* PING ECHO QUIT HELLO AUTH SELECT TIME MULTI EXEC DISCARD. */
 #include "node/server_cmds.h"
+#include "node/cluster_cmds.h"
 #include "node/node.h"
 
 #include <stdio.h>
@@ -243,4 +244,5 @@ void node_register_commands(void)
     done = true;
     cmd_table_add(server_commands, sizeof(server_commands) / sizeof(server_commands[0]));
     introspect_register();
+    cluster_cmds_register();
 }
