@@ -547,6 +547,21 @@ static void test_follower_redirect(void **state)
 
 /* ---- 3. kill -9 of the leader, default timings ---------------------------- */
 
+/* The last `max` role changes in node i's log (how an election went). */
+static void print_roles(int i, int max)
+{
+    FILE *f = fopen(cl.node[i].log, "r");
+    if (!f) return;
+    char lines[16][1024], buf[1024];
+    int n = 0;
+    if (max > 16) max = 16;
+    while (fgets(buf, sizeof(buf), f))
+        if (strstr(buf, "event=raft_role")) snprintf(lines[n++ % max], sizeof(lines[0]), "%s", buf);
+    fclose(f);
+    for (int k = n > max ? n - max : 0; k < n; k++)
+        fprintf(stderr, "    %s", lines[k % max]);
+}
+
 static size_t total_acked(void)
 {
     size_t n = 0;
@@ -594,6 +609,8 @@ static void test_failover_kill9_default_timings(void **state)
             conn_errors, retries, redirects);
     if (unexpected)
         soft_fail("%ld unexpected replies to the writers, first: %s", unexpected, first_unexpected);
+    for (int i = 0; i < CLUSTER_N; i++)
+        if (i != old) print_roles(i, 6);
     if (!failover) fail_msg("no write was acknowledged by a new leader within 10 s of the kill");
     if (failover - t_kill >= 3000)
         fail_msg("failover took %lld ms (from the kill to the first write acknowledged by the new "
