@@ -603,8 +603,7 @@ static void test_failover_kill9_default_timings(void **state)
     }
     fprintf(stderr,
             "  %zu writes acknowledged (%zu before the kill); first write on a new leader %lld ms "
-            "after the "
-            "kill (node %d); connection errors %ld, retried errors %ld, redirects %ld\n",
+            "after the kill (node %d); connection errors %ld, retried errors %ld, redirects %ld\n",
             total_acked(), before, failover ? (long long)(failover - t_kill) : -1LL, by + 1,
             conn_errors, retries, redirects);
     if (unexpected)
@@ -612,11 +611,10 @@ static void test_failover_kill9_default_timings(void **state)
     for (int i = 0; i < CLUSTER_N; i++)
         if (i != old) print_roles(i, 6);
     if (!failover) fail_msg("no write was acknowledged by a new leader within 10 s of the kill");
-    if (failover - t_kill >= 3000)
-        fail_msg("failover took %lld ms (from the kill to the first write acknowledged by the new "
-                 "leader node %d); "
-                 "want < 3000",
-                 (long long)(failover - t_kill), by + 1);
+    if (failover - t_kill >= 3000) /* the data checks below still run */
+        soft_fail("failover took %lld ms (from the kill to the first write acknowledged by the "
+                  "new leader node %d); want < 3000",
+                  (long long)(failover - t_kill), by + 1);
     assert_true(before > 0);
 
     for (int i = 0; i < CLUSTER_N; i++)
