@@ -1,6 +1,7 @@
 # redraft — build, test and run.
 #   make            build bin/redraft-server (installs missing Debian packages first)
 #   make test       unit + simulation + integration tests, also under ASan+UBSan
+#   make chaos      the chaos test with its linearizability check for longer: make chaos CHAOS_SECONDS=600
 #   make sim        the Raft simulator over more seeds: make sim SEEDS=100000 [STEPS=2000 NODES=3|5]
 #   make cluster    build and start the local cluster from conf/cluster.conf
 #   make bench      scripts/bench.sh: redraft side by side with its peers
@@ -121,6 +122,10 @@ NODES ?= 3
 sim: build/release/tests/sim
 	build/release/tests/sim --seeds $(SEEDS) --steps $(STEPS) --nodes $(NODES)
 
+CHAOS_SECONDS ?= 120
+chaos: bin/redraft-server build/release/tests/test_chaos
+	CHAOS_SECONDS=$(CHAOS_SECONDS) REDRAFT_BIN=bin/redraft-server build/release/tests/test_chaos
+
 # ---- running ---------------------------------------------------------------
 cluster: bin/redraft-server
 	@scripts/cluster.sh start
@@ -137,7 +142,7 @@ format:
 clean:
 	rm -rf build bin
 
-.PHONY: all test test-build unit sim cluster bench fuzz format clean
+.PHONY: all test test-build unit sim chaos cluster bench fuzz format clean
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)
