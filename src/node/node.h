@@ -88,6 +88,7 @@ struct node {
     int64_t last_time_ms;  /* time_ms of the last entry proposed */
     uv_timer_t tick_timer;
     int tick_ms;
+    uint64_t ticks;
     int64_t leader_since_ms; /* when the current leader became known */
 
     /* clients waiting for their entries, by (index, term) ascending */

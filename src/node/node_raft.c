@@ -106,10 +106,17 @@ static uint64_t cluster_id(node_t *n, const raft_conf_t *c)
 
 /* ---- start -------------------------------------------------------------------- */
 
+/* Ticks are a tenth of the heartbeat interval, so that election timeouts
+ * drawn at random fall on ~100 distinct values rather than ~10: two
+ * followers of a dead leader seldom time out together and split the vote.
+ * Client timeouts are checked every heartbeat interval. */
+#define TICKS_PER_HEARTBEAT 10
+
 static void on_tick(uv_timer_t *t)
 {
     node_t *n = t->data;
     raft_tick(n->raft);
+    if (++n->ticks % TICKS_PER_HEARTBEAT) return;
     node_tick_waiters(n);
     reads_tick(n);
 }
@@ -130,12 +137,13 @@ int node_raft_start(node_t *n)
     if (boot_conf(n, &conf) != 0) return -1;
     n->cluster_id = cluster_id(n, &conf);
 
-    n->tick_ms = cfg->heartbeat_interval_ms > 0 ? cfg->heartbeat_interval_ms : 100;
+    int hb = cfg->heartbeat_interval_ms > 0 ? cfg->heartbeat_interval_ms : 100;
+    n->tick_ms = hb / TICKS_PER_HEARTBEAT > 0 ? hb / TICKS_PER_HEARTBEAT : 1;
     raft_config_t rc;
     raft_config_default(&rc, n->id);
-    rc.heartbeat_ticks = 1;
+    rc.heartbeat_ticks = (hb + n->tick_ms - 1) / n->tick_ms;
     rc.election_ticks = (cfg->election_timeout_min_ms + n->tick_ms - 1) / n->tick_ms;
-    if (rc.election_ticks < 2) rc.election_ticks = 2;
+    if (rc.election_ticks <= rc.heartbeat_ticks) rc.election_ticks = rc.heartbeat_ticks + 1;
     rc.election_ticks_max = (cfg->election_timeout_max_ms + n->tick_ms - 1) / n->tick_ms;
     rc.lease_reads = cfg->read_mode == READ_LEASE;
     rc.max_entry_bytes = (uint32_t)(cfg->proto_max_bulk_len + (1 << 20) > UINT32_MAX ? UINT32_MAX

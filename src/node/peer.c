@@ -3,7 +3,8 @@
 #include "node/wire.h"
 #include "util/log.h"
 
-#include <hiredis/adapters/libuv.h>
+#include "node/hiredis_uv.h"
+
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
@@ -52,9 +53,8 @@ static void on_timer(uv_timer_t *t)
     peer_connect(t->data);
 }
 
-/* hiredis 0.14's libuv adapter ignores a poll error, so a refused
- * connection never reports back: a connection not up in time is given up
- * here and tried again. */
+/* A connection not up in time (a host that drops SYNs) is given up here
+ * and tried again. */
 static void on_connect_timeout(uv_timer_t *t)
 {
     peer_t *p = t->data;
@@ -158,7 +158,7 @@ static void peer_connect(peer_t *p)
         return;
     }
     ac->data = p;
-    if (redisLibuvAttach(ac, p->owner->loop) != REDIS_OK) {
+    if (hiredis_uv_attach(ac, p->owner->loop) != 0) {
         ac->data = NULL;
         redisAsyncFree(ac);
         schedule_reconnect(p, p->backoff_ms);

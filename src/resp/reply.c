@@ -129,11 +129,12 @@ void reply_ok(reply_t *r)
  * starts with one of them is sent as it is; anything else gets "ERR ". A
  * list rather than "any upper-case word" because Redis has plain messages
  * that start with a command name: "-ERR EXEC without MULTI". */
+/* TIMEOUT is redraft's own: a write whose fate is unknown. */
 static const char *const error_codes[] = {
     "ERR",       "WRONGTYPE",  "EXECABORT",   "NOAUTH",     "WRONGPASS",  "NOPROTO",  "MOVED",
     "ASK",       "TRYAGAIN",   "CLUSTERDOWN", "CROSSSLOT",  "BUSY",       "BUSYKEY",  "BUSYGROUP",
     "NOGROUP",   "NOSCRIPT",   "LOADING",     "READONLY",   "NOTBUSY",    "OOM",      "NOPERM",
-    "UNBLOCKED", "MASTERDOWN", "MISCONF",     "NOREPLICAS", "UNKILLABLE", "NOTREADY", NULL,
+    "UNBLOCKED", "MASTERDOWN", "MISCONF",     "NOREPLICAS", "UNKILLABLE", "NOTREADY", "TIMEOUT",  NULL,
 };
 
 static int has_error_code(const char *msg, size_t n)
