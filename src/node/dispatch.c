@@ -24,8 +24,7 @@
 static void *on_open(void *ud, conn_t *c)
 {
     node_t *n = ud;
-    client_t *cl = calloc(1, sizeof(*cl));
-    cl->node = n;
+    client_t *cl = client_new(n);
     cl->conn = c;
     session_init(&cl->sess, c->id);
     cl->sess.authed = n->cfg->requirepass[0] == '\0';
@@ -46,10 +45,7 @@ static void on_close(void *ud, conn_t *c)
     cl->conn = NULL;
     cl->sess.peer_id = 0;
     proxy_close(cl);
-    if (cl->pending == 0) {
-        session_free(&cl->sess);
-        free(cl);
-    }
+    if (cl->pending == 0) client_free(cl);
 }
 
 /* Redis's text for an unknown command: the name and the first arguments,

@@ -139,16 +139,33 @@ static void apply_entry(node_t *n, store_txn_t *txn, uint64_t index, const char 
     n->stats.entries_applied++;
 }
 
+client_t *client_new(node_t *n)
+{
+    client_t *cl = calloc(1, sizeof(*cl));
+    cl->node = n;
+    cl->next = n->clients;
+    if (n->clients) n->clients->prev = cl;
+    n->clients = cl;
+    return cl;
+}
+
+void client_free(client_t *cl)
+{
+    node_t *n = cl->node;
+    if (cl->prev) cl->prev->next = cl->next;
+    else n->clients = cl->next;
+    if (cl->next) cl->next->prev = cl->prev;
+    session_free(&cl->sess);
+    free(cl);
+}
+
 /* Ends the wait of a client whose write was answered: its held requests, if
  * any, may go on now; a client that left meanwhile is freed. */
 void client_done(client_t *cl)
 {
     cl->pending--;
     if (!cl->conn) {
-        if (cl->pending == 0) {
-            session_free(&cl->sess);
-            free(cl);
-        }
+        if (cl->pending == 0) client_free(cl);
         return;
     }
     conn_mark_dirty(cl->conn);
@@ -424,6 +441,7 @@ void node_free(node_t *n)
 {
     node_raft_free(n);
     reads_free(n);
+    while (n->clients) client_free(n->clients); /* left with requests in flight */
     free(n->waiters);
     free(n->waiting);
     entry_buf_free(&n->ebuf);

@@ -41,6 +41,7 @@ typedef struct client {
     int pending;       /* requests in flight (writes and reads) */
     int pending_reads; /* of which reads */
     bool waiting;      /* held until a leader is known (node->waiting) */
+    struct client *prev, *next; /* every client the node has (node->clients) */
     struct upstream *up;  /* proxy mode: this client's session on the leader */
     uint64_t up_leader;   /* the node id it goes to */
     int64_t wait_since_ms;
@@ -113,6 +114,8 @@ struct node {
     uint64_t read_ctx;     /* last ctx handed to the core */
     uint64_t read_seq;     /* last batch number */
 
+    client_t *clients;     /* every client, connected or still answered */
+
     /* connections held until a leader is known */
     client_t **waiting;
     size_t nwaiting, capwaiting;
@@ -158,6 +161,11 @@ uint64_t node_leader(const node_t *n, const char **addr);
 void node_wait_for_leader(node_t *n, client_t *cl);
 /* Ends a wait for the client's request (a write or read was answered). */
 void client_done(client_t *cl);
+/* A new client of n, on the node's list; client_free unlinks and frees it.
+ * Clients whose connection closed while requests were in flight stay on the
+ * list until answered, or until node_free at shutdown. */
+client_t *client_new(node_t *n);
+void client_free(client_t *cl);
 
 /* raft_cmds.c: RAFT.HELLO and RAFT.MSG from a peer (argv[0] starts with
  * "raft."); answers into r. Returns false to close the connection. */
