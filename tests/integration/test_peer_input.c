@@ -1,0 +1,165 @@
+/* The peer side of the client port refuses what a stranger or a broken peer
+ * sends, and the server lives on: RAFT.MSG without RAFT.HELLO, a HELLO of
+ * another cluster, with a wrong cluster_secret or with the node's own id,
+ * messages that do not decode (random bytes, truncations of a valid one),
+ * messages naming another sender or destination. After each, the data and
+ * the node's ability to serve writes are checked. */
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "node/wire.h"
+#include "support/proc.h"
+
+static testproc_t srv;
+static uint64_t cid; /* the node's cluster id, from INFO raft */
+
+static redisReply *cmdv(redisContext *c, int argc, const char **argv, const size_t *lens)
+{
+    redisReply *r = redisCommandArgv(c, argc, argv, lens);
+    assert_non_null(r);
+    return r;
+}
+
+static void expect_error(redisReply *r, const char *prefix)
+{
+    if (r->type != REDIS_REPLY_ERROR || strncmp(r->str, prefix, strlen(prefix)) != 0)
+        fail_msg("want an error starting \"%s\", got type %d \"%s\"", prefix, r->type, r->str ? r->str : "");
+    freeReplyObject(r);
+}
+
+static void expect_ok(redisReply *r)
+{
+    if (r->type != REDIS_REPLY_STATUS || strcmp(r->str, "OK") != 0)
+        fail_msg("want +OK, got type %d \"%s\"", r->type, r->str ? r->str : "");
+    freeReplyObject(r);
+}
+
+/* The node still serves: a write and a read on a fresh connection. */
+static void still_serving(const char *tag)
+{
+    redisContext *c = proc_connect(&srv);
+    assert_non_null(c);
+    expect_ok(redisCommand(c, "SET alive %s", tag));
+    redisReply *r = redisCommand(c, "GET alive");
+    assert_non_null(r);
+    assert_string_equal(r->str, tag);
+    freeReplyObject(r);
+    redisFree(c);
+    assert_true(proc_alive(&srv));
+}
+
+static int setup(void **state)
+{
+    const char *args[] = {"--cluster_secret", "s3cret", NULL};
+    if (proc_start(&srv, args) != 0) return -1;
+    redisContext *c = proc_connect(&srv);
+    if (!c) return -1;
+    redisReply *r = redisCommand(c, "INFO raft");
+    const char *p = r && r->str ? strstr(r->str, "raft_cluster_id:") : NULL;
+    if (p) cid = strtoull(p + 16, NULL, 16);
+    freeReplyObject(r);
+    redisFree(c);
+    return cid ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    return proc_finish(&srv);
+}
+
+static void hello(redisContext *c, uint64_t cluster, const char *from, const char *secret, const char *want)
+{
+    char id[24];
+    snprintf(id, sizeof(id), "%" PRIu64, cluster);
+    const char *argv[] = {"RAFT.HELLO", id, from, secret};
+    redisReply *r = redisCommandArgv(c, 4, argv, NULL);
+    assert_non_null(r);
+    if (want)
+        expect_error(r, want);
+    else
+        expect_ok(r);
+}
+
+static void test_hello_checks(void **state)
+{
+    redisContext *c = proc_connect(&srv);
+    assert_non_null(c);
+    const char *msg[] = {"RAFT.MSG", "x"};
+    expect_error(cmdv(c, 2, msg, NULL), "ERR raft: RAFT.MSG needs RAFT.HELLO first");
+    hello(c, cid, "7", "wrong", "ERR raft: wrong cluster_secret");
+    hello(c, cid + 1, "7", "s3cret", "ERR raft: this node belongs to another cluster");
+    hello(c, cid, "1", "s3cret", "ERR raft: a peer uses this node's own id");
+    expect_error(redisCommand(c, "RAFT.HELLO 1 2"), "ERR syntax");
+    expect_error(redisCommand(c, "RAFT.HELLO abc 2 s3cret"), "ERR syntax");
+    expect_error(redisCommand(c, "RAFT.NOPE"), "ERR unknown raft command");
+    expect_error(cmdv(c, 2, msg, NULL), "ERR raft: RAFT.MSG needs RAFT.HELLO first");
+    redisFree(c);
+    still_serving("a");
+}
+
+/* A valid HEARTBEAT from "node 7" to node 1, encoded with wire.c. */
+static size_t valid_msg(char *buf, size_t cap, uint64_t from, uint64_t to, uint64_t cluster)
+{
+    raft_msg_t m = {.type = RAFT_MSG_HEARTBEAT_RESP, .from = from, .to = to, .term = 1, .ctx = 1};
+    return wire_encode(&m, cluster, buf, cap);
+}
+
+static void test_bad_messages(void **state)
+{
+    redisContext *c = proc_connect(&srv);
+    assert_non_null(c);
+    hello(c, cid, "7", "s3cret", NULL);
+    char buf[256];
+    size_t len = valid_msg(buf, sizeof(buf), 7, 1, cid);
+    assert_true(len > 0);
+    const char *argv[2] = {"RAFT.MSG", buf};
+    size_t lens[2] = {8, len};
+    /* the valid one is taken (the core ignores a stranger's answer) */
+    expect_ok(cmdv(c, 2, argv, lens));
+    /* every truncation of it is refused */
+    for (size_t cut = 0; cut < len; cut++) {
+        lens[1] = cut;
+        expect_error(cmdv(c, 2, argv, lens), "ERR raft: bad message");
+    }
+    /* another sender than the HELLO, another destination, another cluster */
+    lens[1] = valid_msg(buf, sizeof(buf), 8, 1, cid);
+    expect_error(cmdv(c, 2, argv, lens), "ERR raft: bad message: sender");
+    lens[1] = valid_msg(buf, sizeof(buf), 7, 2, cid);
+    expect_error(cmdv(c, 2, argv, lens), "ERR raft: bad message: addressed");
+    lens[1] = valid_msg(buf, sizeof(buf), 7, 1, cid ^ 1);
+    expect_error(cmdv(c, 2, argv, lens), "ERR raft: bad message: cluster");
+    /* random bytes, some starting like a message */
+    unsigned seed = 42;
+    for (int i = 0; i < 2000; i++) {
+        size_t n = 1 + (size_t)(i % 200);
+        for (size_t k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[k] = (char)(seed >> 16);
+        }
+        if (i % 2 && n > 3) memcpy(buf, "RM\x01", 3);
+        lens[1] = n;
+        redisReply *r = cmdv(c, 2, argv, lens);
+        /* a random message could decode; the server must answer either way */
+        assert_true(r->type == REDIS_REPLY_ERROR || r->type == REDIS_REPLY_STATUS);
+        freeReplyObject(r);
+    }
+    redisFree(c);
+    still_serving("b");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hello_checks),
+        cmocka_unit_test(test_bad_messages),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
