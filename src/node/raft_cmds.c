@@ -91,8 +91,18 @@ static bool msg(node_t *n, client_t *cl, int argc, const char **argv, const size
         why = "refused by the raft core";
     if (why) {
         n->stats.msgs_bad++;
-        log_warn("peer_bad_message", " from=%" PRIu64 " addr=%s len=%zu reason=\"%s\"", cl->sess.peer_id,
-                 cl->sess.addr, argvlen[1], why);
+        /* one line per second at most, however much garbage comes */
+        static int64_t last_ms;
+        static uint64_t suppressed;
+        int64_t now = (int64_t)uv_now(n->loop);
+        if (now - last_ms >= 1000) {
+            log_warn("peer_bad_message", " from=%" PRIu64 " addr=%s len=%zu reason=\"%s\" suppressed=%" PRIu64,
+                     cl->sess.peer_id, cl->sess.addr, argvlen[1], why, suppressed);
+            last_ms = now;
+            suppressed = 0;
+        } else {
+            suppressed++;
+        }
         reply_errorf(r, "ERR raft: bad message: %s", why);
         return true;
     }
