@@ -357,6 +357,7 @@ void node_raft_process(node_t *n)
         reads_release(n);
     }
     maybe_start_write(n);
+    peers_flush(&n->peers);
     raft_status_t st;
     raft_status(n->raft, &st);
     n->last_index = st.last_index;

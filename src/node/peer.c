@@ -282,6 +282,14 @@ bool peers_send(peers_t *ps, const raft_msg_t *m)
     return true;
 }
 
+void peers_flush(peers_t *ps)
+{
+    for (int i = 0; i < ps->n; i++) {
+        peer_t *p = ps->p[i];
+        if (p->connected && p->ac && p->ac->c.obuf && sdslen(p->ac->c.obuf) > 0) redisAsyncHandleWrite(p->ac);
+    }
+}
+
 int peers_stats(const peers_t *ps, peer_stats_t *st, int max)
 {
     for (int i = 0; i < ps->n && i < max; i++) {

@@ -52,6 +52,9 @@ void peers_sync(peers_t *ps, const raft_conf_t *conf);
 /* Sends m to m->to; false (and the message dropped) when that peer is not
  * connected or too far behind. */
 bool peers_send(peers_t *ps, const raft_msg_t *m);
+/* Writes what is queued for each peer now (as much as the socket takes)
+ * instead of on the loop's next poll: one loop iteration less per hop. */
+void peers_flush(peers_t *ps);
 /* Fills up to max entries of st; returns how many peers there are. */
 int peers_stats(const peers_t *ps, peer_stats_t *st, int max);
 /* Closes every connection; the memory goes once libuv has closed the
