@@ -58,6 +58,18 @@ static bool hello(node_t *n, client_t *cl, int argc, const char **argv, const si
         reply_error(r, "ERR raft: a peer uses this node's own id");
         return true;
     }
+    raft_status_t st;
+    raft_status(n->raft, &st);
+    for (int i = 0; i < st.conf->n_removed; i++)
+        if (st.conf->removed[i] == from) {
+            log_warn("peer_refused", " from=%" PRIu64 " addr=%s reason=removed", from, cl->sess.addr);
+            reply_error(r, "ERR raft: this node id was removed from the cluster");
+            return true;
+        }
+    /* An id we do not know yet may be a member added by entries this node
+     * has not received: accepted (the core ignores its vote requests). */
+    if (!raft_conf_find(st.conf, from))
+        log_info("peer_unknown", " from=%" PRIu64 " addr=%s action=accepted", from, cl->sess.addr);
     cl->sess.peer_id = from;
     reply_simple(r, "OK");
     return true;
