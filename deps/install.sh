@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian packages redraft needs, and only those that are missing.
 # Idempotent: a second run finds everything present and installs nothing.
-# Works as root or through sudo. Usage: deps/install.sh [--with-tests]
+# Works as root or through sudo. Usage: deps/install.sh [--with-tests] [--with-bench]
+#   --with-tests  what the tests run against (redis-server, redis-cli, curl, python3)
+#   --with-bench  what scripts/bench.sh compares with: the above plus etcd (3-node
+#                 etcd cluster), etcdctl and wrk (HTTP load for etcd)
 set -euo pipefail
 
-with_tests=0
-[ "${1:-}" = "--with-tests" ] && with_tests=1
+with_tests=0 with_bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-tests) with_tests=1 ;;
+    --with-bench) with_tests=1 with_bench=1 ;;
+    *) echo "usage: $0 [--with-tests] [--with-bench]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 need_pkg() {            # need_pkg PACKAGE CHECK...: queue PACKAGE unless CHECK succeeds
@@ -29,6 +38,11 @@ if [ "$with_tests" = 1 ]; then
   need_pkg redis-server have_cmd redis-server
   need_pkg curl         have_cmd curl
   need_pkg python3      have_cmd python3
+fi
+if [ "$with_bench" = 1 ]; then
+  need_pkg etcd-server  have_cmd etcd
+  need_pkg etcd-client  have_cmd etcdctl
+  need_pkg wrk          have_cmd wrk
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
