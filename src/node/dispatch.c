@@ -231,6 +231,10 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
     }
     if ((cmd->flags & CMD_READONLY) && !(s->readonly && !node_is_leader(n))) {
         if (cl->pending > cl->pending_reads) return CONN_PAUSE;
+        if (cl->pending == 0 && node_read_now(n)) {
+            node_exec_local(n, cl, cmd, argc, argv, argvlen);
+            return CONN_CONTINUE;
+        }
         node_read(n, cl, cmd, argc, argv, argvlen);
         return CONN_CONTINUE;
     }

@@ -86,6 +86,7 @@ struct node {
     uint64_t leader, term;
     uint64_t last_index;   /* last index in the log (status) */
     uint64_t commit;
+    int voters;            /* voters in the configuration (as of the last ready round) */
     int64_t last_time_ms;  /* time_ms of the last entry proposed */
     uv_timer_t tick_timer;
     int tick_ms;
@@ -184,6 +185,10 @@ void proxy_close(client_t *cl);
 /* node_read.c: queues a read command (copying argv) until a ReadIndex for it
  * is confirmed and applied; cl->pending counts it. */
 void node_read(node_t *n, client_t *cl, const command_t *cmd, int argc, const char **argv, const size_t *argvlen);
+/* A read may run at once: this node is the only voter and leads (no other
+ * node can be elected without it), and everything committed is applied —
+ * what a ReadIndex would find, without queueing. */
+bool node_read_now(const node_t *n);
 /* Called from the ready loop and the tick. */
 void reads_request(node_t *n);
 void reads_on_state(node_t *n, const raft_read_state_t *rs);

@@ -362,6 +362,7 @@ void node_raft_process(node_t *n)
     raft_status(n->raft, &st);
     n->last_index = st.last_index;
     n->commit = st.commit;
+    n->voters = raft_conf_voters(st.conf);
     n->in_ready = false;
     if (raft_has_ready(n->raft)) node_kick(n);
 }

@@ -67,6 +67,12 @@ static read_batch_t *open_batch(node_t *n)
     return b;
 }
 
+bool node_read_now(const node_t *n)
+{
+    return n->role == RAFT_LEADER && n->voters == 1 && n->rqhead == n->rqn &&
+           n->db.applied >= raft_commit_index(n->raft);
+}
+
 void node_read(node_t *n, client_t *cl, const command_t *cmd, int argc, const char **argv, const size_t *argvlen)
 {
     size_t bytes = 0;

@@ -337,6 +337,8 @@ void raft_status(const raft_t *r, raft_status_t *st);
 /* Term of the entry at index, or 0 when it is not in the log (compacted or
  * beyond the end; the snapshot's index answers its term). */
 uint64_t raft_term_at(const raft_t *r, uint64_t index);
+/* The commit index, cheaper than raft_status for the hot path. */
+uint64_t raft_commit_index(const raft_t *r);
 const char *raft_role_name(raft_role_t role);
 const char *raft_msg_type_name(int type);
 /* Validates a message built from bytes a peer sent: known type, a sender,

@@ -179,6 +179,8 @@ int raft_compact(raft_t *r, uint64_t index, uint64_t trailing, raft_snapshot_met
     return RAFT_OK;
 }
 
+uint64_t raft_commit_index(const raft_t *r) { return r->commit; }
+
 uint64_t raft_term_at(const raft_t *r, uint64_t index) {
     if (index == r->snap.index) return r->snap.term;
     return rlog_term(&r->log, index);
