@@ -266,9 +266,10 @@ static void write_work(uv_work_t *w)
 
 static void maybe_start_write(node_t *n);
 
-static void write_done(uv_work_t *w, int status)
+/* The job's writes are durable: each ready is reported in order and its
+ * held messages leave. */
+static void finish_job(node_t *n, int status)
 {
-    node_t *n = w->data;
     n->writing = false;
     if (status != 0 || n->write_rc != 0) fatal("log_write", status ? uv_strerror(status) : n->write_err);
     n->stats.appends++;
@@ -280,13 +281,17 @@ static void write_done(uv_work_t *w, int status)
         free(rd);
     }
     n->njob = 0;
+}
+
+static void write_done(uv_work_t *w, int status)
+{
+    node_t *n = w->data;
+    finish_job(n, status);
     node_raft_process(n);
 }
 
-/* One write in flight: what queues up meanwhile goes out in the next one. */
-static void maybe_start_write(node_t *n)
+static void take_job(node_t *n)
 {
-    if (n->writing || n->npend == 0) return;
     raft_ready_t **t = n->job;
     size_t cap = n->capjob;
     n->job = n->pend;
@@ -297,7 +302,29 @@ static void maybe_start_write(node_t *n)
     n->npend = 0;
     n->writing = true;
     n->work.data = n;
+}
+
+/* One write in flight: what queues up meanwhile goes out in the next one.
+ * The write runs on the thread pool, so the loop goes on serving (and a
+ * leader's followers get their entries) during the fsync. */
+static void maybe_start_write(node_t *n)
+{
+    if (n->writing || n->npend == 0) return;
+    take_job(n);
     uv_queue_work(n->loop, &n->work, write_work, write_done);
+}
+
+/* A node that is the only voter has nobody to talk to during its fsync:
+ * it writes in the loop thread, as Redis does with appendfsync always, and
+ * saves the two thread hand-offs per batch; requests arriving meanwhile wait
+ * in their sockets and form the next batch. */
+static bool write_inline(node_t *n)
+{
+    if (n->writing || n->npend == 0 || n->voters != 1 || n->shutting_down) return false;
+    take_job(n);
+    write_work(&n->work);
+    finish_job(n, 0);
+    return true;
 }
 
 static void queue_ready(node_t *n, raft_ready_t *rd)
@@ -331,6 +358,7 @@ void node_raft_process(node_t *n)
     n->in_ready = true;
     /* Answering clients resumes their held requests, which may propose or
      * read again: go round until nothing is left for the core. */
+again:
     for (int rounds = 0; rounds < 16; rounds++) {
         reads_request(n);
         if (!raft_has_ready(n->raft)) break;
@@ -356,6 +384,7 @@ void node_raft_process(node_t *n)
         }
         reads_release(n);
     }
+    if (write_inline(n)) goto again;
     maybe_start_write(n);
     peers_flush(&n->peers);
     raft_status_t st;
