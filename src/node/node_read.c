@@ -69,8 +69,12 @@ static read_batch_t *open_batch(node_t *n)
 
 bool node_read_now(const node_t *n)
 {
-    return n->role == RAFT_LEADER && n->voters == 1 && n->rqhead == n->rqn &&
-           n->db.applied >= raft_commit_index(n->raft);
+    if (n->role != RAFT_LEADER || n->voters != 1 || n->rqhead != n->rqn) return false;
+    /* As for any ReadIndex: only once the leader has committed an entry of
+     * its own term is its commit index known to cover every acknowledged
+     * write (after a restart it is just the applied index until then). */
+    uint64_t commit = raft_commit_index(n->raft);
+    return raft_term_at(n->raft, commit) == n->term && n->db.applied >= commit;
 }
 
 void node_read(node_t *n, client_t *cl, const command_t *cmd, int argc, const char **argv, const size_t *argvlen)
