@@ -101,6 +101,9 @@ struct node {
      * written on the thread pool, `pend` waits for the next write */
     raft_ready_t **pend, **job;
     size_t npend, cappend, njob, capjob;
+    /* readies written during a round, freed at its end (node_raft.c) */
+    raft_ready_t **done;
+    size_t ndone, capdone;
     bool writing;
     uv_work_t work;
     int write_rc;

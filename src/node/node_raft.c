@@ -266,6 +266,15 @@ static void write_work(uv_work_t *w)
 
 static void maybe_start_write(node_t *n);
 
+static void queue_done(node_t *n, raft_ready_t *rd)
+{
+    if (n->ndone == n->capdone) {
+        n->capdone = n->capdone ? n->capdone * 2 : 16;
+        n->done = realloc(n->done, sizeof(*n->done) * n->capdone);
+    }
+    n->done[n->ndone++] = rd;
+}
+
 /* The job's writes are durable: each ready is reported in order and its
  * held messages leave. */
 static void finish_job(node_t *n, int status)
@@ -277,8 +286,13 @@ static void finish_job(node_t *n, int status)
         raft_ready_t *rd = n->job[i];
         raft_persisted(n->raft, rd);
         send_all(n, rd->msgs_after, rd->n_msgs_after);
-        raft_ready_free(n->raft, rd);
-        free(rd);
+        if (n->in_ready) { /* the round still applies its committed entries */
+            rd->n_msgs_after = 0;
+            queue_done(n, rd);
+        } else {
+            raft_ready_free(n->raft, rd);
+            free(rd);
+        }
     }
     n->njob = 0;
 }
@@ -314,17 +328,26 @@ static void maybe_start_write(node_t *n)
     uv_queue_work(n->loop, &n->work, write_work, write_done);
 }
 
-/* A node that is the only voter has nobody to talk to during its fsync:
- * it writes in the loop thread, as Redis does with appendfsync always, and
- * saves the two thread hand-offs per batch; requests arriving meanwhile wait
- * in their sockets and form the next batch. */
+/* Writes the queued readies in the loop thread, as Redis does with
+ * appendfsync always: no thread hand-offs, and requests arriving meanwhile
+ * wait in their sockets and form the next batch. A node that is the
+ * only voter writes this way; with peers, the write goes to the thread pool
+ * so that the loop keeps serving reads and acknowledgements meanwhile. */
 static bool write_inline(node_t *n)
 {
-    if (n->writing || n->npend == 0 || n->voters != 1 || n->shutting_down) return false;
+    if (n->writing || n->npend == 0 || n->shutting_down) return false;
+    if (n->voters != 1) return false;
+    peers_flush(&n->peers);
     take_job(n);
     write_work(&n->work);
     finish_job(n, 0);
+    peers_flush(&n->peers);
     return true;
+}
+
+static void start_write(node_t *n)
+{
+    if (!write_inline(n)) maybe_start_write(n);
 }
 
 static void queue_ready(node_t *n, raft_ready_t *rd)
@@ -358,7 +381,6 @@ void node_raft_process(node_t *n)
     n->in_ready = true;
     /* Answering clients resumes their held requests, which may propose or
      * read again: go round until nothing is left for the core. */
-again:
     for (int rounds = 0; rounds < 16; rounds++) {
         reads_request(n);
         if (!raft_has_ready(n->raft)) break;
@@ -366,6 +388,14 @@ again:
             raft_ready_t *rd = malloc(sizeof(*rd));
             raft_ready(n->raft, rd);
             send_all(n, rd->msgs, rd->n_msgs);
+            /* The log write starts before the apply: on a follower the
+             * apply of earlier entries then overlaps the fsync (or, written
+             * inline, follows the acknowledgement) instead of delaying it. */
+            bool held = has_writes(rd) || ((n->npend || n->writing) && rd->n_msgs_after);
+            if (held) {
+                queue_ready(n, rd);
+                start_write(n);
+            }
             if (rd->n_committed) node_apply_committed(n, rd->committed, rd->n_committed);
             for (size_t i = 0; i < rd->n_reads; i++) reads_on_state(n, &rd->reads[i]);
             if (rd->role != n->role || rd->leader != n->leader || rd->hs.term != n->term) {
@@ -374,18 +404,21 @@ again:
                 n->term = rd->hs.term;
                 node_role_changed(n);
             }
-            if (has_writes(rd) || ((n->npend || n->writing) && rd->n_msgs_after)) {
-                queue_ready(n, rd);
-            } else {
+            if (!held) {
                 send_all(n, rd->msgs_after, rd->n_msgs_after);
                 raft_ready_free(n->raft, rd);
                 free(rd);
             }
         }
         reads_release(n);
+        /* what queued up while a write was in flight goes out now */
+        if (!n->writing && n->npend) start_write(n);
     }
-    if (write_inline(n)) goto again;
-    maybe_start_write(n);
+    for (size_t i = 0; i < n->ndone; i++) {
+        raft_ready_free(n->raft, n->done[i]);
+        free(n->done[i]);
+    }
+    n->ndone = 0;
     peers_flush(&n->peers);
     raft_status_t st;
     raft_status(n->raft, &st);
@@ -414,6 +447,8 @@ void node_raft_free(node_t *n)
     }
     free(n->pend);
     free(n->job);
+    free(n->done);
+    n->done = NULL;
     n->pend = n->job = NULL;
     n->npend = n->njob = 0;
     raft_free(n->raft);
