@@ -274,6 +274,25 @@ static void info_raft(sbuf_t *b, node_t *n)
               (unsigned long long)n->stats.writes_timed_out, (unsigned long long)n->stats.writes_lost,
               (unsigned long long)n->stats.reads_served, (unsigned long long)n->stats.reads_retried,
               (unsigned long long)n->stats.reads_failed);
+    uint64_t first, last;
+    store_log_bounds(n->store, &first, &last);
+    int sending = 0;
+    for (int k = 0; k < st.n_peers; k++) sending += st.peers[k].state == RAFT_PROGRESS_SNAPSHOT;
+    const node_snap_t *sn = &n->snap;
+    sb_printf(b,
+              "raft_log_first_index:%llu\r\n" "raft_log_entries:%llu\r\n" "raft_log_bytes:%llu\r\n"
+              "raft_snapshot_index:%llu\r\n" "raft_snapshot_term:%llu\r\n" "raft_snapshot_bytes:%llu\r\n"
+              "raft_snapshot_files:%u\r\n" "raft_snapshot_in_progress:%d\r\n" "raft_last_snapshot_time:%lld\r\n"
+              "raft_last_snapshot_duration_ms:%lld\r\n" "raft_snapshots_made:%llu\r\n"
+              "raft_snapshots_sent:%llu\r\n" "raft_snapshots_received:%llu\r\n"
+              "raft_snapshot_sends_failed:%llu\r\n" "raft_snapshot_receives_failed:%llu\r\n"
+              "raft_snapshot_sending:%d\r\n" "raft_snapshot_receiving:%d\r\n",
+              (unsigned long long)first, (unsigned long long)(last && last >= first ? last - first + 1 : 0),
+              (unsigned long long)store_log_size(n->store), (unsigned long long)sn->cur.index,
+              (unsigned long long)sn->cur.term, (unsigned long long)sn->cur.bytes, sn->cur.nfiles, sn->making ? 1 : 0,
+              (long long)(sn->last_time_ms / 1000), (long long)sn->last_duration_ms, (unsigned long long)sn->made,
+              (unsigned long long)sn->sent, (unsigned long long)sn->received, (unsigned long long)sn->send_failed,
+              (unsigned long long)sn->recv_failed, sending, sn->recv ? 1 : 0);
     peer_stats_t ps[RAFT_MAX_NODES];
     int np = peers_stats(&n->peers, ps, RAFT_MAX_NODES);
     for (int i = 0; i < st.conf->n; i++) {

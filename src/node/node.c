@@ -366,7 +366,8 @@ int node_start(node_t *n, config_t *cfg, uv_loop_t *loop)
         log_error("data_dir_failed", " dir=%s error=\"%s\"", cfg->node_dir, strerror(errno));
         return -1;
     }
-    n->store = store_open(cfg->node_dir, err, sizeof(err));
+    store_options_t so = {.wal_segment_size = (uint64_t)cfg->log_segment_size};
+    n->store = store_open_opts(cfg->node_dir, &so, err, sizeof(err));
     if (!n->store) {
         log_error("store_open_failed", " dir=%s error=\"%s\"", cfg->node_dir, err);
         return -1;
@@ -433,6 +434,7 @@ void node_stop(node_t *n)
     close_handle((uv_handle_t *)&n->sigint);
     uv_check_stop(&n->check);
     close_handle((uv_handle_t *)&n->check);
+    node_snapshot_free(n);
     node_raft_stop(n);
 }
 

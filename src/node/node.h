@@ -28,6 +28,7 @@
 #include "node/peer.h"
 #include "node/wire.h"
 #include "raft/raft.h"
+#include "storage/snapshot.h"
 #include "util/config.h"
 
 typedef struct node node_t;
@@ -55,6 +56,24 @@ typedef struct waiter {
     client_t *client; /* NULL once answered (a timeout) */
     int64_t deadline_ms;
 } waiter_t;
+
+typedef struct snap_send snap_send_t;
+typedef struct snap_recv snap_recv_t;
+
+/* Snapshots (node_snapshot.c makes and restores them, snap_transfer.c sends
+ * and receives them). */
+typedef struct node_snap {
+    char root[CONFIG_STR_MAX + 64]; /* <node_dir>/snap */
+    snap_manifest_t cur;            /* the latest sealed snapshot (index 0: none) */
+    char path[CONFIG_STR_MAX + 128]; /* its directory */
+    bool making;                    /* one is being made on the thread pool */
+    bool want;                      /* RAFT.SNAPSHOT asked for one */
+    snap_send_t *sends;             /* transfers to followers */
+    snap_recv_t *recv;              /* the transfer being received, if any */
+    uint64_t seq;                   /* tags of chunks sent */
+    uint64_t made, sent, received, send_failed, recv_failed;
+    int64_t last_time_ms, last_duration_ms;
+} node_snap_t;
 
 typedef struct read_req read_req_t;
 typedef struct read_batch read_batch_t;
@@ -137,6 +156,8 @@ struct node {
     size_t *argvlen;
     int argcap;
 
+    node_snap_t snap;
+
     int64_t start_ms;
     node_stats_t stats;
     bool shutting_down;
@@ -170,6 +191,39 @@ void client_done(client_t *cl);
  * list until answered, or until node_free at shutdown. */
 client_t *client_new(node_t *n);
 void client_free(client_t *cl);
+
+/* node_snapshot.c: at start, finds the latest snapshot (cleaning up what a
+ * crash left), installs it if the state machine is behind it, and fills
+ * *snap; returns 1 (found), 0 (none: *snap untouched) or -1 (logged). */
+int node_snapshot_restore(node_t *n, raft_snapshot_meta_t *snap);
+/* Every tick: starts a snapshot when the log has grown past the thresholds
+ * (or one was asked for), and moves transfers along. */
+void node_snapshot_tick(node_t *n);
+/* RAFT.SNAPSHOT: makes one now. Returns false when one is being made. */
+bool node_snapshot_request(node_t *n);
+/* A ready with a snapshot to install (a follower, from its leader): replaces
+ * the state machine and the log. Loop thread, no log write in flight.
+ * Exits the process when the disk fails it (the state would be unknown). */
+void node_snapshot_install(node_t *n, const raft_snapshot_meta_t *m);
+/* Stops transfers and frees what snapshots hold (shutdown). */
+void node_snapshot_free(node_t *n);
+
+/* snap_transfer.c: the core sent a SNAPSHOT message: start streaming our
+ * latest snapshot to m->to, the message itself going last. */
+void snap_send_start(node_t *n, const raft_msg_t *m);
+/* Abandons every transfer to followers (this node stopped leading). */
+void snap_send_abort_all(node_t *n, const char *why);
+/* strdup'ed directories the transfers read or write (at most max). */
+int snap_send_paths(node_t *n, char **out, int max);
+/* Per tick: paused chunks, finished installs, timeouts. */
+void snap_send_tick(node_t *n);
+/* RAFT.SNAP <chunk> from a peer; answers into r. */
+void snap_recv_chunk(node_t *n, client_t *cl, const char *buf, size_t len, reply_t *r);
+/* A SNAPSHOT message arrived: true when it may be stepped now (no data is
+ * needed, or it was received and sealed); false when it must wait for the
+ * seal (it is stepped then) or is dropped (no data: the leader retries). */
+bool snap_recv_message(node_t *n, const raft_msg_t *m);
+void snap_recv_abort(node_t *n, const char *why);
 
 /* raft_cmds.c: RAFT.HELLO and RAFT.MSG from a peer (argv[0] starts with
  * "raft."); answers into r. Returns false to close the connection. */

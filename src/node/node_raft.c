@@ -106,6 +106,58 @@ static uint64_t cluster_id(node_t *n, const raft_conf_t *c)
 
 /* ---- start -------------------------------------------------------------------- */
 
+/* Which part of the log follows the snapshot: [*from, *last] (empty when
+ * *from > *last). Entries up to the snapshot are covered by it; if the log
+ * does not hold the snapshot's own entry with its term (a snapshot installed
+ * from a leader, then a crash before the log was reset), nothing in it can
+ * be trusted to follow the snapshot and it is emptied. */
+static int align_log(node_t *n, const raft_snapshot_meta_t *snap, uint64_t *from, uint64_t *last)
+{
+    uint64_t first;
+    char err[256];
+    store_log_bounds(n->store, &first, last);
+    if (snap->index == 0) {
+        if (*last && first != 1) {
+            log_error("log_start_invalid", " first=%" PRIu64 " reason=\"the log was compacted but no snapshot is "
+                      "left\"", first);
+            return -1;
+        }
+        *from = first ? first : 1;
+        return 0;
+    }
+    if (*last == 0 || first == snap->index + 1) { /* nothing, or it starts right after */
+        *from = first ? first : snap->index + 1;
+        if (*last == 0) *last = snap->index;
+        return 0;
+    }
+    if (first <= snap->index && *last >= snap->index) {
+        store_entry_t e;
+        if (store_log_get(n->store, snap->index, &e, err, sizeof(err)) == 0) {
+            bool same = stored_term(e.term) == snap->term;
+            free((void *)e.data);
+            if (same) {
+                *from = snap->index + 1;
+                return 0;
+            }
+        }
+    }
+    if (first > snap->index + 1) {
+        log_error("log_start_invalid", " first=%" PRIu64 " snapshot=%" PRIu64 " reason=\"a gap after the snapshot\"",
+                  first, snap->index);
+        return -1;
+    }
+    log_warn("log_reset", " first=%" PRIu64 " last=%" PRIu64 " snapshot=%" PRIu64 " reason=\"does not follow the "
+             "snapshot\"", first, *last, snap->index);
+    if (store_log_truncate_suffix(n->store, first, err, sizeof(err)) < 0 ||
+        store_log_compact(n->store, snap->index, err, sizeof(err)) < 0) {
+        log_error("log_reset_failed", " error=\"%s\"", err);
+        return -1;
+    }
+    *from = snap->index + 1;
+    *last = snap->index;
+    return 0;
+}
+
 /* Ticks are a tenth of the heartbeat interval, so that election timeouts
  * drawn at random fall on ~100 distinct values rather than ~10: two
  * followers of a dead leader seldom time out together and split the vote.
@@ -114,6 +166,7 @@ static uint64_t cluster_id(node_t *n, const raft_conf_t *c)
 
 static void on_tick(uv_timer_t *t)
 {
+    node_snapshot_tick(t->data);
     node_t *n = t->data;
     raft_tick(n->raft);
     if (++n->ticks % TICKS_PER_HEARTBEAT) return;
@@ -161,13 +214,10 @@ int node_raft_start(node_t *n)
         .commit = store_meta_get_u64(n->store, "commit", 0),
     };
     raft_snapshot_meta_t snap = {.index = 0, .term = 0, .conf = conf};
+    if (node_snapshot_restore(n, &snap) < 0) return -1;
     uint64_t first, last;
-    store_log_bounds(n->store, &first, &last);
+    if (align_log(n, &snap, &first, &last) < 0) return -1;
     size_t count = last >= first && last ? (size_t)(last - first + 1) : 0;
-    if (count && first != 1) {
-        log_error("log_start_unsupported", " first=%" PRIu64 " reason=\"no snapshot support yet\"", first);
-        return -1;
-    }
     raft_entry_t *ents = count ? calloc(count, sizeof(*ents)) : NULL;
     char err[256];
     for (size_t i = 0; i < count; i++) {
@@ -222,13 +272,13 @@ static bool has_writes(const raft_ready_t *rd)
 static void send_all(node_t *n, const raft_msg_t *m, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
-        if (peers_send(&n->peers, &m[i])) {
+        if (m[i].type == RAFT_MSG_SNAPSHOT) { /* the data goes first (snap_transfer.c) */
+            snap_send_start(n, &m[i]);
+        } else if (peers_send(&n->peers, &m[i])) {
             n->stats.msgs_out++;
-        } else if (m[i].type == RAFT_MSG_APPEND || m[i].type == RAFT_MSG_SNAPSHOT) {
+        } else if (m[i].type == RAFT_MSG_APPEND) {
             raft_report_unreachable(n->raft, m[i].to);
         }
-        if (m[i].type == RAFT_MSG_SNAPSHOT) /* snapshots come with issue 5 */
-            raft_report_snapshot(n->raft, m[i].to, false);
     }
 }
 
@@ -304,18 +354,24 @@ static void write_done(uv_work_t *w, int status)
     node_raft_process(n);
 }
 
+/* The next job: the pending readies up to the next one with a snapshot,
+ * which starts a job of its own and is installed here first, on the loop
+ * thread, with no write in flight (the earlier writes it wipes are done). */
 static void take_job(node_t *n)
 {
-    raft_ready_t **t = n->job;
-    size_t cap = n->capjob;
-    n->job = n->pend;
-    n->capjob = n->cappend;
-    n->njob = n->npend;
-    n->pend = t;
-    n->cappend = cap;
-    n->npend = 0;
+    size_t k = 1;
+    while (k < n->npend && !n->pend[k]->has_snapshot) k++;
+    if (k > n->capjob) {
+        n->capjob = k < 16 ? 16 : k;
+        n->job = realloc(n->job, sizeof(*n->job) * n->capjob);
+    }
+    memcpy(n->job, n->pend, sizeof(*n->job) * k);
+    memmove(n->pend, n->pend + k, sizeof(*n->pend) * (n->npend - k));
+    n->njob = k;
+    n->npend -= k;
     n->writing = true;
     n->work.data = n;
+    if (n->job[0]->has_snapshot) node_snapshot_install(n, &n->job[0]->snapshot);
 }
 
 /* One write in flight: what queues up meanwhile goes out in the next one.

@@ -282,6 +282,41 @@ bool peers_send(peers_t *ps, const raft_msg_t *m)
     return true;
 }
 
+/* The reply of a command sent with peers_send_cmd goes to its caller; the
+ * trampoline carries the caller's function and tag through hiredis. */
+typedef struct cmd_cb {
+    peer_reply_fn *fn;
+    void *ud;
+    uint64_t peer, tag;
+} cmd_cb_t;
+
+static void on_cmd_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+    (void)ac;
+    redisReply *reply = r;
+    cmd_cb_t *cb = priv;
+    const char *errstr = !reply ? "connection lost" : reply->type == REDIS_REPLY_ERROR ? reply->str : NULL;
+    cb->fn(cb->ud, cb->peer, cb->tag, errstr == NULL, errstr);
+    free(cb);
+}
+
+bool peers_send_cmd(peers_t *ps, uint64_t to, const char *cmd, const char *payload, size_t len, peer_reply_fn *fn,
+                    uint64_t tag)
+{
+    peer_t *p = find_peer(ps, to);
+    if (!p || !p->connected || !p->ac) return false;
+    cmd_cb_t *cb = malloc(sizeof(*cb));
+    if (!cb) return false;
+    *cb = (cmd_cb_t){fn, ps->ud, to, tag};
+    const char *argv[2] = {cmd, payload};
+    size_t lens[2] = {strlen(cmd), len};
+    if (redisAsyncCommandArgv(p->ac, on_cmd_reply, cb, 2, argv, lens) != REDIS_OK) {
+        free(cb);
+        return false;
+    }
+    return true;
+}
+
 void peers_flush(peers_t *ps)
 {
     for (int i = 0; i < ps->n; i++) {

@@ -52,6 +52,15 @@ void peers_sync(peers_t *ps, const raft_conf_t *conf);
 /* Sends m to m->to; false (and the message dropped) when that peer is not
  * connected or too far behind. */
 bool peers_send(peers_t *ps, const raft_msg_t *m);
+/* Sends `cmd payload` to peer `to` and hands its reply to fn (with the
+ * peers' ud and tag): ok, or not with an error string ("connection lost"
+ * when the connection went first). Every accepted command gets exactly one
+ * call. Returns false (and fn is never called) when the peer is not
+ * connected. Snapshot chunks travel this way: their replies are the flow
+ * control. */
+typedef void peer_reply_fn(void *ud, uint64_t peer, uint64_t tag, bool ok, const char *err);
+bool peers_send_cmd(peers_t *ps, uint64_t to, const char *cmd, const char *payload, size_t len, peer_reply_fn *fn,
+                    uint64_t tag);
 /* Writes what is queued for each peer now (as much as the socket takes)
  * instead of on the loop's next poll: one loop iteration less per hop. */
 void peers_flush(peers_t *ps);

@@ -1,6 +1,7 @@
 /* The receiving end of the peer transport (peer.h): RAFT.HELLO makes a
  * connection a raft link from one node of this cluster, RAFT.MSG carries
- * one message to the core. Anything else from a peer, or a message that
+ * one message to the core, RAFT.SNAP a snapshot chunk (snap_transfer.c);
+ * RAFT.SNAPSHOT is the operators' BGSAVE. Anything else from a peer, or a message that
  * does not decode, is refused with an error and logged; it never reaches
  * the core. */
 #include "node/node.h"
@@ -99,6 +100,8 @@ static bool msg(node_t *n, client_t *cl, int argc, const char **argv, const size
         why = "sender is not the node that said hello";
     else if (w->m.to != n->id)
         why = "addressed to another node";
+    else if (w->m.type == RAFT_MSG_SNAPSHOT && !snap_recv_message(n, &w->m))
+        ; /* stepped once its data is sealed, or dropped (snap_transfer.c) */
     else if (raft_step(n->raft, &w->m) != RAFT_OK)
         why = "refused by the raft core";
     if (why) {
@@ -123,6 +126,41 @@ static bool msg(node_t *n, client_t *cl, int argc, const char **argv, const size
     return true;
 }
 
+/* RAFT.SNAP <chunk>: a piece of a snapshot from the leader. */
+static bool snap_chunk(node_t *n, client_t *cl, int argc, const char **argv, const size_t *argvlen, reply_t *r)
+{
+    if (!cl->sess.peer_id) {
+        reply_error(r, "ERR raft: RAFT.SNAP needs RAFT.HELLO first");
+        return true;
+    }
+    if (argc != 2) {
+        reply_error(r, "ERR syntax: RAFT.SNAP <chunk>");
+        return true;
+    }
+    snap_recv_chunk(n, cl, argv[1], argvlen[1], r);
+    return true;
+}
+
+/* RAFT.SNAPSHOT: an operator asks for a snapshot (and log compaction) now,
+ * as BGSAVE does in Redis; the work runs in the background. */
+static bool snapshot_now(node_t *n, client_t *cl, int argc, reply_t *r)
+{
+    if (n->cfg->requirepass[0] && !cl->sess.authed) {
+        reply_error(r, "NOAUTH Authentication required.");
+        return true;
+    }
+    if (argc != 1) {
+        reply_error(r, "ERR wrong number of arguments for 'raft.snapshot' command");
+        return true;
+    }
+    if (!node_snapshot_request(n)) {
+        reply_error(r, "ERR a snapshot is already in progress");
+        return true;
+    }
+    reply_simple(r, "Background snapshot started");
+    return true;
+}
+
 /* RAFT.PROXY <node_id>: the connection carries a follower's client. */
 static bool proxy(client_t *cl, int argc, reply_t *r)
 {
@@ -140,6 +178,8 @@ bool node_raft_command(node_t *n, client_t *cl, int argc, const char **argv, con
     if (argvlen[0] == 10 && strncasecmp(argv[0], "raft.proxy", 10) == 0) return proxy(cl, argc, r);
     if (argvlen[0] == 8 && strncasecmp(argv[0], "raft.msg", 8) == 0) return msg(n, cl, argc, argv, argvlen, r);
     if (argvlen[0] == 10 && strncasecmp(argv[0], "raft.hello", 10) == 0) return hello(n, cl, argc, argv, argvlen, r);
+    if (argvlen[0] == 9 && strncasecmp(argv[0], "raft.snap", 9) == 0) return snap_chunk(n, cl, argc, argv, argvlen, r);
+    if (argvlen[0] == 13 && strncasecmp(argv[0], "raft.snapshot", 13) == 0) return snapshot_now(n, cl, argc, r);
     reply_errorf(r, "ERR unknown raft command '%.*s'", (int)(argvlen[0] < 64 ? argvlen[0] : 64), argv[0]);
     return true;
 }

@@ -306,6 +306,10 @@ void raft_ready_free(raft_t *r, raft_ready_t *rd);
  * the snapshot index may lie above the first index still in the log).
  * Returns the snapshot metadata the application must store with its state. */
 int raft_compact(raft_t *r, uint64_t index, uint64_t trailing, raft_snapshot_meta_t *meta);
+/* What raft_compact(index) would record, without compacting: the term of
+ * the entry at index and the configuration in force there (index between
+ * the last snapshot and the applied index). RAFT_EINVAL otherwise. */
+int raft_snapshot_meta(const raft_t *r, uint64_t index, raft_snapshot_meta_t *meta);
 
 /* ---- status ---------------------------------------------------------------- */
 

@@ -163,6 +163,19 @@ static void conf_at(const raft_t *r, uint64_t index, raft_conf_t *c) {
     *c = r->snap.conf;
 }
 
+int raft_snapshot_meta(const raft_t *r, uint64_t index, raft_snapshot_meta_t *meta) {
+    if (index == r->snap.index) {
+        *meta = r->snap;
+        return RAFT_OK;
+    }
+    if (index > r->applied || index < r->snap.index) return RAFT_EINVAL;
+    meta->index = index;
+    meta->term = rlog_term(&r->log, index);
+    if (meta->term == 0) return RAFT_EINVAL;
+    conf_at(r, index, &meta->conf);
+    return RAFT_OK;
+}
+
 int raft_compact(raft_t *r, uint64_t index, uint64_t trailing, raft_snapshot_meta_t *meta) {
     if (index > r->applied || index > r->stable) return RAFT_EINVAL;
     if (index > r->snap.index) {

@@ -2,9 +2,13 @@
 #include "storage/store.h"
 #include "storage/cache.h"
 #include "storage/encoding.h"
+#include "storage/snapshot.h"
 #include "util/crc32c.h"
 #include "util/log.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,7 +19,8 @@
 
 /* Under the node's directory:
  *   wal/ : the raft log and the raft hard state (wal.c); appends are synced.
- *   sm/  : the state machine (data, meta) in RocksDB; its WAL is written but
+ *   sm/  : the state machine (data, meta) in RocksDB (after a snapshot was
+ *          installed: the sm-* directory that SM_CURRENT names); its WAL is written but
  *          not synced, because whatever it loses in a crash is replayed from
  *          the log. Applying entries never queues behind the fsync of the
  *          next log append, which runs at the same time on a thread-pool
@@ -33,6 +38,8 @@ struct store {
     rocksdb_readoptions_t *ropts;
     cache_t *cache;
     struct store_txn *reader_ptr;
+    char dir[1024];   /* the node's directory */
+    char smname[256]; /* the state machine's directory in it (SM_CURRENT) */
 
     /* The committer thread: writes handed-off apply batches in order. */
     pthread_t committer;
@@ -51,6 +58,10 @@ struct store_iter {
 
 static struct store_txn *reader_new(store_t *s);
 static void committer_start(store_t *s);
+static void cache_update(struct store_txn *t);
+
+#define SM_CURRENT "SM_CURRENT"
+static const char *const sm_cf_names[3] = {"default", "meta", "data"};
 
 static void set_err(char *err, size_t errlen, const char *what, char *rerr)
 {
@@ -87,10 +98,244 @@ static int refuse_old_log(const char *dir, char *err, size_t errlen)
     return -1;
 }
 
+/* ---- the state machine's directory ------------------------------------------ */
+
+/* Which directory under the node's holds the state machine: the name in
+ * SM_CURRENT, or "sm" when there is none (a node that never installed a
+ * snapshot). Installing writes a new directory and then switches this one
+ * file by rename, so a crash leaves the old state machine or the new one. */
+static int sm_current(store_t *s, char *name, size_t len, char *err, size_t errlen)
+{
+    char path[1300], buf[256];
+    snprintf(path, sizeof(path), "%s/" SM_CURRENT, s->dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (errno != ENOENT) {
+            snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+            return -1;
+        }
+        snprintf(name, len, "sm");
+        return 0;
+    }
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
+    buf[n] = 0;
+    if (n < 2 || n >= len || strncmp(buf, "sm", 2) != 0 || strchr(buf, '/') || strchr(buf, '.')) {
+        snprintf(err, errlen, "%s is damaged (\"%s\"): it must name the state machine's directory", path, buf);
+        return -1;
+    }
+    memcpy(name, buf, n + 1);
+    return 0;
+}
+
+static void sm_close(store_t *s)
+{
+    for (int i = 0; i < CF_COUNT; i++)
+        if (s->cf[i]) rocksdb_column_family_handle_destroy(s->cf[i]);
+    if (s->default_cf) rocksdb_column_family_handle_destroy(s->default_cf);
+    if (s->smdb) rocksdb_close(s->smdb);
+    memset(s->cf, 0, sizeof(s->cf));
+    s->default_cf = NULL;
+    s->smdb = NULL;
+}
+
+static int sm_open(store_t *s, char *err, size_t errlen)
+{
+    char path[1300], *rerr = NULL;
+    snprintf(path, sizeof(path), "%s/%s", s->dir, s->smname);
+    rocksdb_options_t *smopts = rocksdb_options_create_copy(s->opts);
+    rocksdb_options_set_atomic_flush(smopts, 1); /* data and meta always flush together */
+    const rocksdb_options_t *sopts[3] = {s->opts, s->opts, s->data_opts};
+    rocksdb_column_family_handle_t *sh[3] = {0};
+    s->smdb = rocksdb_open_column_families(smopts, path, 3, sm_cf_names, sopts, sh, &rerr);
+    rocksdb_options_destroy(smopts);
+    if (rerr) {
+        set_err(err, errlen, "rocksdb open state machine", rerr);
+        s->smdb = NULL;
+        return -1;
+    }
+    s->default_cf = sh[0];
+    s->cf[CF_META] = sh[1];
+    s->cf[CF_DATA] = sh[2];
+    return 0;
+}
+
+static bool is_sm_name(const char *name)
+{
+    return strcmp(name, "sm") == 0 || strncmp(name, "sm-", 3) == 0;
+}
+
+/* Removes state-machine directories other than the current one (an install
+ * that crashed before or after its switch leaves one behind). */
+static void sm_prune(store_t *s)
+{
+    DIR *d = opendir(s->dir);
+    if (!d) return;
+    struct dirent *de;
+    char path[1300];
+    while ((de = readdir(d))) {
+        if (strcmp(de->d_name, SM_CURRENT ".tmp") == 0) {
+            snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
+            unlink(path);
+            continue;
+        }
+        if (!is_sm_name(de->d_name) || strcmp(de->d_name, s->smname) == 0) continue;
+        snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
+        log_info("sm_stale_removed", " dir=%s", path);
+        snap_rmtree(path);
+    }
+    closedir(d);
+}
+
+/* Copies src to dst and syncs it (files RocksDB may append to or rewrite
+ * are copied, never linked: the snapshot must stay as it was). */
+static int copy_file(const char *src, const char *dst)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return -1;
+    int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        close(in);
+        return -1;
+    }
+    char buf[1 << 16];
+    ssize_t k;
+    int rc = 0;
+    while ((k = read(in, buf, sizeof(buf))) > 0)
+        if (write(out, buf, (size_t)k) != k) {
+            rc = -1;
+            break;
+        }
+    if (k < 0 || fsync(out) < 0) rc = -1;
+    int saved = errno;
+    close(in);
+    close(out);
+    errno = saved;
+    return rc;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+int store_checkpoint(store_t *s, const char *dir, const char *applied_key, uint64_t *applied, char *err,
+                     size_t errlen)
+{
+    char *rerr = NULL;
+    rocksdb_checkpoint_t *cp = rocksdb_checkpoint_object_create(s->smdb, &rerr);
+    if (rerr) {
+        set_err(err, errlen, "rocksdb checkpoint", rerr);
+        return -1;
+    }
+    rocksdb_checkpoint_create(cp, dir, 0 /* always flush first */, &rerr);
+    rocksdb_checkpoint_object_destroy(cp);
+    if (rerr) {
+        set_err(err, errlen, "rocksdb checkpoint", rerr);
+        return -1;
+    }
+    /* The applied index it holds, read by opening it as an install will:
+     * writes the committer made during the checkpoint may sit in its WAL
+     * copy, and only a real open replays them. */
+    rocksdb_options_t *o = rocksdb_options_create_copy(s->opts);
+    rocksdb_options_set_create_if_missing(o, 0);
+    rocksdb_options_set_create_missing_column_families(o, 0);
+    const rocksdb_options_t *co[3] = {o, o, o};
+    rocksdb_column_family_handle_t *h[3] = {0};
+    rocksdb_t *db = rocksdb_open_column_families(o, dir, 3, sm_cf_names, co, h, &rerr);
+    rocksdb_options_destroy(o);
+    if (rerr) {
+        set_err(err, errlen, "open checkpoint", rerr);
+        return -1;
+    }
+    size_t vlen = 0;
+    char *v = rocksdb_get_cf(db, s->ropts, h[1] /* meta */, applied_key, strlen(applied_key), &vlen,
+                             &rerr);
+    int rc = 0;
+    if (rerr) {
+        set_err(err, errlen, "read checkpoint", rerr);
+        rc = -1;
+    } else {
+        *applied = v && vlen == 8 ? enc_get_u64(v) : 0;
+    }
+    free(v);
+    for (int i = 0; i < 3; i++) rocksdb_column_family_handle_destroy(h[i]);
+    rocksdb_close(db);
+    return rc;
+}
+
+int store_install(store_t *s, const char *snapdir, char *err, size_t errlen)
+{
+    store_drain(s);
+    const char *base = strrchr(snapdir, '/');
+    base = base ? base + 1 : snapdir;
+    char name[256], path[1300], src[1300], dst[1600];
+    for (int k = 0;; k++) { /* never the current directory's name */
+        snprintf(name, sizeof(name), "sm-%.200s-%d", base, k);
+        if (strcmp(name, s->smname) != 0) break;
+    }
+    snprintf(path, sizeof(path), "%s/%s", s->dir, name);
+    snap_rmtree(path);
+    if (mkdir(path, 0755) < 0) {
+        snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
+        return -1;
+    }
+    DIR *d = opendir(snapdir);
+    if (!d) {
+        snprintf(err, errlen, "open %s: %s", snapdir, strerror(errno));
+        return -1;
+    }
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d))) {
+        if (de->d_name[0] == '.' || strcmp(de->d_name, SNAP_META_NAME) == 0) continue;
+        snprintf(src, sizeof(src), "%s/%s", snapdir, de->d_name);
+        snprintf(dst, sizeof(dst), "%s/%s", path, de->d_name);
+        /* table files are immutable: a hard link costs nothing */
+        bool linked = ends_with(de->d_name, ".sst") && link(src, dst) == 0;
+        if (!linked && copy_file(src, dst) < 0) {
+            snprintf(err, errlen, "copy %s: %s", src, strerror(errno));
+            rc = -1;
+        }
+    }
+    closedir(d);
+    if (rc == 0 && snap_sync_dir(path) < 0) {
+        snprintf(err, errlen, "sync %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    /* the switch: SM_CURRENT names the new directory, by rename */
+    char cur[1300], tmp[1300];
+    snprintf(cur, sizeof(cur), "%s/" SM_CURRENT, s->dir);
+    snprintf(tmp, sizeof(tmp), "%s/" SM_CURRENT ".tmp", s->dir);
+    if (rc == 0) {
+        FILE *f = fopen(tmp, "w");
+        if (!f || fprintf(f, "%s\n", name) < 0 || fflush(f) != 0 || fsync(fileno(f)) < 0) rc = -1;
+        if (f && fclose(f) != 0) rc = -1;
+        if (rc == 0 && rename(tmp, cur) < 0) rc = -1;
+        if (rc == 0 && snap_sync_dir(s->dir) < 0) rc = -1;
+        if (rc < 0) snprintf(err, errlen, "switch %s: %s", cur, strerror(errno));
+    }
+    if (rc < 0) {
+        snap_rmtree(path);
+        return -1;
+    }
+    char old[256];
+    snprintf(old, sizeof(old), "%s", s->smname);
+    sm_close(s);
+    snprintf(s->smname, sizeof(s->smname), "%s", name);
+    if (sm_open(s, err, errlen) < 0) return -1;
+    cache_clear(s->cache);
+    snprintf(path, sizeof(path), "%s/%s", s->dir, old);
+    snap_rmtree(path);
+    return 0;
+}
+
 store_t *store_open_opts(const char *dir, const store_options_t *o, char *err, size_t errlen)
 {
     store_thread_init();
-    char *rerr = NULL, path[1100];
+    char path[1100];
     if (refuse_old_log(dir, err, errlen) < 0) return NULL;
     store_t *s = calloc(1, sizeof(*s));
 
@@ -128,23 +373,12 @@ store_t *store_open_opts(const char *dir, const store_options_t *o, char *err, s
         store_close(s);
         return NULL;
     }
-
-    const char *snames[3] = {"default", "meta", "data"};
-    rocksdb_options_t *smopts = rocksdb_options_create_copy(s->opts);
-    rocksdb_options_set_atomic_flush(smopts, 1); /* data and meta always flush together */
-    const rocksdb_options_t *sopts[3] = {s->opts, s->opts, s->data_opts};
-    rocksdb_column_family_handle_t *sh[3] = {0};
-    snprintf(path, sizeof(path), "%s/sm", dir);
-    s->smdb = rocksdb_open_column_families(smopts, path, 3, snames, sopts, sh, &rerr);
-    rocksdb_options_destroy(smopts);
-    if (rerr) {
-        set_err(err, errlen, "rocksdb open state machine", rerr);
+    snprintf(s->dir, sizeof(s->dir), "%s", dir);
+    if (sm_current(s, s->smname, sizeof(s->smname), err, errlen) < 0 || sm_open(s, err, errlen) < 0) {
         store_close(s);
         return NULL;
     }
-    s->default_cf = sh[0];
-    s->cf[CF_META] = sh[1];
-    s->cf[CF_DATA] = sh[2];
+    sm_prune(s);
 
     s->wnosync = rocksdb_writeoptions_create();
     s->ropts = rocksdb_readoptions_create();
@@ -165,10 +399,7 @@ void store_close(store_t *s)
         pthread_join(s->committer, NULL);
         s->committer_running = false;
     }
-    for (int i = 0; i < CF_COUNT; i++)
-        if (s->cf[i]) rocksdb_column_family_handle_destroy(s->cf[i]);
-    if (s->default_cf) rocksdb_column_family_handle_destroy(s->default_cf);
-    if (s->smdb) rocksdb_close(s->smdb);
+    sm_close(s);
     wal_close(s->wal);
     if (s->data_opts) rocksdb_options_destroy(s->data_opts);
     if (s->opts) rocksdb_options_destroy(s->opts);

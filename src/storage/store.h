@@ -130,6 +130,23 @@ const char *store_iter_key(store_iter_t *it, size_t *klen);
 const char *store_iter_value(store_iter_t *it, size_t *vlen);
 void store_iter_free(store_iter_t *it);
 
+/* ---- snapshots (storage/snapshot.h has the files around them) ------------- */
+
+/* Makes a RocksDB checkpoint of the state machine in dir (which must not
+ * exist; memtables are flushed first) and reads back the applied index it
+ * holds: the meta-CF value under applied_key (an encoding.h u64). Safe on a
+ * thread-pool thread while the loop applies; never during store_install. */
+int store_checkpoint(store_t *s, const char *dir, const char *applied_key, uint64_t *applied, char *err,
+                     size_t errlen);
+
+/* Replaces the state machine by a copy of the checkpoint in snapdir (table
+ * files hard-linked, the rest copied), made current by renaming one small
+ * file (SM_CURRENT), so that a crash at any point leaves either the old state
+ * machine or the new one; then reopens it and empties the cache. Loop
+ * thread. Returns 0, -1 with err (the old one is still in place unless the
+ * reopen itself failed). */
+int store_install(store_t *s, const char *snapdir, char *err, size_t errlen);
+
 /* Approximate size of a column family, for INFO. */
 uint64_t store_approx_size(store_t *s, store_cf_t cf);
 

@@ -96,6 +96,20 @@ const cfgkey_t cfg_keys[] = {
      "sync the raft log to disk on every append"},
     {SEC_STORAGE, "cache_size_mb", T_INT, FIELD(cache_size_mb), 0, 1048576, NULL, "256", 0,
      "in-memory cache of recently used keys, in MB; 0 disables it"},
+    {SEC_STORAGE, "log_segment_size", T_LL, FIELD(log_segment_size), 65536, 1LL << 32, NULL, "67108864", 0,
+     "bytes per raft log segment file (preallocated; compaction deletes whole segments)"},
+    {SEC_STORAGE, "snapshot_threshold", T_LL, FIELD(snapshot_threshold), 1, LLONG_MAX, NULL, "10000", 0,
+     "log entries past the last snapshot that trigger a new snapshot and compaction"},
+    {SEC_STORAGE, "snapshot_threshold_bytes", T_LL, FIELD(snapshot_threshold_bytes), 4096, LLONG_MAX, NULL,
+     "268435456", 0, "log bytes on disk that trigger a snapshot and compaction, whatever the entry count"},
+    {SEC_STORAGE, "snapshot_trailing", T_LL, FIELD(snapshot_trailing), 0, LLONG_MAX, NULL, "1000", 0,
+     "entries kept behind a snapshot for followers that are only a little behind"},
+    {SEC_STORAGE, "snapshot_chunk_size", T_INT, FIELD(snapshot_chunk_size), 4096, 64 << 20, NULL, "1048576", 0,
+     "bytes per chunk when a snapshot is sent to a follower"},
+    {SEC_STORAGE, "snapshot_chunks_in_flight", T_INT, FIELD(snapshot_chunks_in_flight), 1, 64, NULL, "4", 0,
+     "unacknowledged snapshot chunks a leader sends ahead"},
+    {SEC_STORAGE, "snapshot_chunk_delay_ms", T_INT, FIELD(snapshot_chunk_delay_ms), 0, 600000, NULL, "0", 0,
+     "pause before each snapshot chunk (tests use it to interrupt a transfer); 0 in production"},
 };
 
 const int cfg_nkeys = (int)(sizeof(cfg_keys) / sizeof(cfg_keys[0]));

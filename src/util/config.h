@@ -58,6 +58,13 @@ typedef struct config {
     /* [storage] */
     bool fsync;                        /* sync the log on every append; default true */
     int cache_size_mb;                 /* read cache in front of RocksDB; default 256 */
+    long long log_segment_size;        /* bytes per log segment; default 64 MB */
+    long long snapshot_threshold;      /* entries past the last snapshot; default 10000 */
+    long long snapshot_threshold_bytes; /* log bytes on disk; default 256 MB */
+    long long snapshot_trailing;       /* entries kept behind a snapshot; default 1000 */
+    int snapshot_chunk_size;           /* default 1 MB */
+    int snapshot_chunks_in_flight;     /* default 4 */
+    int snapshot_chunk_delay_ms;       /* test hook; default 0 */
 
     /* derived by config_finalize() */
     char node_dir[CONFIG_STR_MAX + 32]; /* where this node's RocksDB lives */
