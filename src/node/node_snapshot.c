@@ -26,6 +26,7 @@ typedef struct make_job {
     node_t *n;
     int step;
     snap_manifest_t m;
+    snap_manifest_t prev; /* the last snapshot: checksums of files it shares */
     char tmp[CONFIG_STR_MAX + 128], final[CONFIG_STR_MAX + 128];
     char *keep[RAFT_MAX_NODES + 3];
     int nkeep;
@@ -45,7 +46,8 @@ static void make_work(uv_work_t *w)
     j->rc = 0;
     switch (j->step) {
     case 1:
-        j->rc = snap_create(n->store, n->snap.root, "applied", &j->m, j->tmp, sizeof(j->tmp), j->err, sizeof(j->err));
+        j->rc = snap_create(n->store, n->snap.root, "applied", &j->prev, &j->m, j->tmp, sizeof(j->tmp), j->err,
+                            sizeof(j->err));
         break;
     case 2:
         j->rc = snap_seal(n->snap.root, j->tmp, &j->m, true, j->final, sizeof(j->final), j->err, sizeof(j->err));
@@ -64,6 +66,7 @@ static void make_work(uv_work_t *w)
 static void job_free(make_job_t *j)
 {
     snap_manifest_free(&j->m);
+    snap_manifest_free(&j->prev);
     for (int i = 0; i < j->nkeep; i++) free(j->keep[i]);
     free(j);
 }
@@ -142,6 +145,7 @@ static void make_start(node_t *n)
     j->n = n;
     j->work.data = j;
     j->t0 = (int64_t)uv_now(n->loop);
+    if (snap_manifest_copy(&j->prev, &n->snap.cur) < 0) memset(&j->prev, 0, sizeof(j->prev));
     n->snap.making = true;
     n->snap.want = false;
     queue_step(j, 1);
@@ -163,10 +167,10 @@ void node_snapshot_tick(node_t *n)
 
 bool node_snapshot_request(node_t *n)
 {
-    if (n->snap.making) return false;
-    n->snap.want = true;
+    bool now = !n->snap.making;
+    n->snap.want = true; /* if one is being made, another follows it */
     node_snapshot_tick(n);
-    return true;
+    return now;
 }
 
 /* ---- at start ---------------------------------------------------------------- */

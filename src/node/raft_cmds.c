@@ -142,7 +142,8 @@ static bool snap_chunk(node_t *n, client_t *cl, int argc, const char **argv, con
 }
 
 /* RAFT.SNAPSHOT: an operator asks for a snapshot (and log compaction) now,
- * as BGSAVE does in Redis; the work runs in the background. */
+ * as BGSAVE does in Redis; the work runs in the background. While one is
+ * being made, another is scheduled to follow it (BGSAVE SCHEDULE). */
 static bool snapshot_now(node_t *n, client_t *cl, int argc, reply_t *r)
 {
     if (n->cfg->requirepass[0] && !cl->sess.authed) {
@@ -153,11 +154,7 @@ static bool snapshot_now(node_t *n, client_t *cl, int argc, reply_t *r)
         reply_error(r, "ERR wrong number of arguments for 'raft.snapshot' command");
         return true;
     }
-    if (!node_snapshot_request(n)) {
-        reply_error(r, "ERR a snapshot is already in progress");
-        return true;
-    }
-    reply_simple(r, "Background snapshot started");
+    reply_simple(r, node_snapshot_request(n) ? "Background snapshot started" : "Background snapshot scheduled");
     return true;
 }
 

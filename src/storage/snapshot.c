@@ -252,8 +252,34 @@ static int cmp_file(const void *a, const void *b)
     return strcmp(((const snap_file_t *)a)->name, ((const snap_file_t *)b)->name);
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The checksum prev knows for an unchanging table file of this name and
+ * size (prev's files are in name order). */
+static bool known_crc(const snap_manifest_t *prev, const char *name, uint64_t size, uint32_t *crc)
+{
+    if (!prev || !ends_with(name, ".sst")) return false;
+    size_t lo = 0, hi = prev->nfiles;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(prev->files[mid].name, name);
+        if (c == 0) {
+            if (prev->files[mid].size != size) return false;
+            *crc = prev->files[mid].crc;
+            return true;
+        }
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return false;
+}
+
 /* Lists dir's files into m with sizes and checksums, in name order. */
-static int list_files(const char *dir, snap_manifest_t *m, char *err, size_t errlen)
+static int list_files(const char *dir, const snap_manifest_t *prev, snap_manifest_t *m, char *err, size_t errlen)
 {
     DIR *d = opendir(dir);
     if (!d) {
@@ -276,9 +302,12 @@ static int list_files(const char *dir, snap_manifest_t *m, char *err, size_t err
             m->files = f;
         }
         snap_file_t *f = &m->files[m->nfiles];
-        snprintf(f->name, sizeof(f->name), "%s", de->d_name);
+        memcpy(f->name, de->d_name, strlen(de->d_name) + 1); /* shorter than SNAP_NAME_MAX: checked above */
         snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        if (file_crc(path, &f->size, &f->crc) < 0) {
+        struct stat st;
+        if (stat(path, &st) == 0 && known_crc(prev, de->d_name, (uint64_t)st.st_size, &f->crc)) {
+            f->size = (uint64_t)st.st_size;
+        } else if (file_crc(path, &f->size, &f->crc) < 0) {
             errf(err, errlen, "read %s: %s", path, strerror(errno));
             rc = -1;
             break;
@@ -291,8 +320,8 @@ static int list_files(const char *dir, snap_manifest_t *m, char *err, size_t err
     return rc;
 }
 
-int snap_create(store_t *s, const char *root, const char *applied_key, snap_manifest_t *m, char *tmpdir,
-                size_t tmplen, char *err, size_t errlen)
+int snap_create(store_t *s, const char *root, const char *applied_key, const snap_manifest_t *prev,
+                snap_manifest_t *m, char *tmpdir, size_t tmplen, char *err, size_t errlen)
 {
     static unsigned seq;
     memset(m, 0, sizeof(*m));
@@ -303,7 +332,7 @@ int snap_create(store_t *s, const char *root, const char *applied_key, snap_mani
     snprintf(tmpdir, tmplen, "%s/tmp-%d-%u", root, (int)getpid(), __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
     snap_rmtree(tmpdir);
     if (store_checkpoint(s, tmpdir, applied_key, &m->index, err, errlen) < 0 ||
-        list_files(tmpdir, m, err, errlen) < 0) {
+        list_files(tmpdir, prev, m, err, errlen) < 0) {
         snap_manifest_free(m);
         snap_rmtree(tmpdir);
         return -1;
@@ -428,7 +457,7 @@ int snap_latest(const char *root, snap_manifest_t *m, char *path, size_t pathlen
                 continue;
             }
             snap_manifest_free(&t);
-            snprintf(best, sizeof(best), "%s", de->d_name);
+            memcpy(best, de->d_name, 34); /* sealed_name: 33 characters */
         }
     closedir(d);
     if (!best[0]) return 0;

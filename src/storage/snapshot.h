@@ -59,12 +59,15 @@ int snap_manifest_decode(snap_manifest_t *m, const char *buf, size_t len, char *
 
 /* Makes a checkpoint of s's state machine in a new <root>/tmp-* directory
  * (its path goes to tmpdir), reads back the applied index it holds (the
- * meta-CF value under applied_key, as 8 bytes big-endian or as db.c writes
- * it: see store_checkpoint) into m->index, and lists its files with sizes and
- * checksums. Term and configuration are the caller's to fill in. Safe on a
+ * meta-CF value under applied_key: see store_checkpoint) into m->index, and
+ * lists its files with sizes and checksums. Table files (*.sst) never
+ * change, and a checkpoint links most of them from the last one: their
+ * checksums are taken from prev (may be empty) when name and size match, so
+ * the cost is that of the new files, not of the whole state machine. Term
+ * and configuration are the caller's to fill in. Safe on a
  * thread-pool thread while the loop applies. Returns 0, -1 with err. */
-int snap_create(store_t *s, const char *root, const char *applied_key, snap_manifest_t *m, char *tmpdir,
-                size_t tmplen, char *err, size_t errlen);
+int snap_create(store_t *s, const char *root, const char *applied_key, const snap_manifest_t *prev,
+                snap_manifest_t *m, char *tmpdir, size_t tmplen, char *err, size_t errlen);
 
 /* Writes m as dir/SNAPSHOT.meta, syncs the files in dir (when sync_files),
  * the manifest and dir, renames dir to <root>/<index>-<term> and syncs root.
