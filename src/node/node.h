@@ -71,6 +71,11 @@ typedef struct node_snap {
     snap_send_t *sends;             /* transfers to followers */
     snap_recv_t *recv;              /* the transfer being received, if any */
     uint64_t seq;                   /* tags of chunks sent */
+    struct {                        /* after a failed transfer to a peer, the next waits */
+        uint64_t peer;
+        int64_t not_before_ms;
+        int backoff_ms;
+    } retry[RAFT_MAX_NODES];
     uint64_t made, sent, received, send_failed, recv_failed;
     int64_t last_time_ms, last_duration_ms;
 } node_snap_t;

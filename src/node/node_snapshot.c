@@ -32,6 +32,7 @@ typedef struct make_job {
     int nkeep;
     uint64_t compact_upto;
     int64_t t0;
+    int64_t step_ms[4]; /* time each step took on the thread pool */
     int rc;
     char err[256];
 } make_job_t;
@@ -44,6 +45,7 @@ static void make_work(uv_work_t *w)
     node_t *n = j->n;
     store_thread_init();
     j->rc = 0;
+    uint64_t t0 = uv_hrtime();
     switch (j->step) {
     case 1:
         j->rc = snap_create(n->store, n->snap.root, "applied", &j->prev, &j->m, j->tmp, sizeof(j->tmp), j->err,
@@ -61,6 +63,7 @@ static void make_work(uv_work_t *w)
         snap_rmtree(j->tmp);
         break;
     }
+    if (j->step < 4) j->step_ms[j->step] = (int64_t)((uv_hrtime() - t0) / 1000000);
 }
 
 static void job_free(make_job_t *j)
@@ -132,9 +135,9 @@ static void make_after(uv_work_t *w, int status)
     n->snap.last_time_ms = node_wall_ms();
     n->snap.last_duration_ms = (int64_t)uv_now(n->loop) - j->t0;
     log_info("snapshot_made", " index=%" PRIu64 " term=%" PRIu64 " files=%u bytes=%" PRIu64
-             " log_compacted_to=%" PRIu64 " ms=%" PRId64,
+             " log_compacted_to=%" PRIu64 " ms=%" PRId64 " checkpoint_ms=%" PRId64 " seal_ms=%" PRId64,
              n->snap.cur.index, n->snap.cur.term, n->snap.cur.nfiles, n->snap.cur.bytes, j->compact_upto,
-             n->snap.last_duration_ms);
+             n->snap.last_duration_ms, j->step_ms[1], j->step_ms[2]);
     queue_prune(j);
 }
 

@@ -32,6 +32,8 @@
 #include <unistd.h>
 
 #define SEND_STALL_MS 30000 /* no acknowledgement for this long: give up */
+#define RETRY_MIN_MS 500    /* after a failed transfer to a peer, the next waits this long, */
+#define RETRY_MAX_MS 30000  /* doubling up to this */
 
 struct snap_send {
     snap_send_t *next;
@@ -100,9 +102,27 @@ static void send_remove(snap_send_t *s)
     else send_free(s);
 }
 
+/* The retry slot of peer `to` (a free or the oldest one if it has none). */
+static int retry_slot(node_t *n, uint64_t to)
+{
+    int best = 0;
+    for (int i = 0; i < RAFT_MAX_NODES; i++) {
+        if (n->snap.retry[i].peer == to) return i;
+        if (n->snap.retry[i].not_before_ms < n->snap.retry[best].not_before_ms) best = i;
+    }
+    n->snap.retry[best].peer = to;
+    n->snap.retry[best].backoff_ms = 0;
+    return best;
+}
+
 static void send_fail(snap_send_t *s, const char *why)
 {
     node_t *n = s->n;
+    int k = retry_slot(n, s->to);
+    int b = n->snap.retry[k].backoff_ms;
+    b = b ? (b * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : b * 2) : RETRY_MIN_MS;
+    n->snap.retry[k].backoff_ms = b;
+    n->snap.retry[k].not_before_ms = now_ms(n) + b;
     log_warn("snapshot_send_failed", " peer=%" PRIu64 " index=%" PRIu64 " file=%u offset=%" PRIu64 " reason=\"%s\"",
              s->to, s->m.index, s->file, s->off, why);
     n->snap.send_failed++;
@@ -235,6 +255,11 @@ void snap_send_start(node_t *n, const raft_msg_t *m)
 {
     snap_send_t *old = send_find(n, m->to, 0);
     if (old) send_remove(old); /* a new attempt replaces the old one */
+    int k = retry_slot(n, m->to);
+    if (now_ms(n) < n->snap.retry[k].not_before_ms) { /* failed a moment ago: not yet, and quietly */
+        raft_report_snapshot(n->raft, m->to, false);
+        return;
+    }
     if (!m->snapshot || m->snapshot->index != n->snap.cur.index || n->snap.cur.index == 0) {
         log_warn("snapshot_send_failed", " peer=%" PRIu64 " index=%" PRIu64 " reason=\"not the snapshot on disk\"",
                  m->to, m->snapshot ? m->snapshot->index : 0);
@@ -301,6 +326,7 @@ void snap_send_tick(node_t *n)
         for (int i = 0; i < st.n_peers; i++)
             if (st.peers[i].id == s->to && st.peers[i].state == RAFT_PROGRESS_SNAPSHOT) still = true;
         if (!still) { /* acknowledged (or the core moved on by itself) */
+            n->snap.retry[retry_slot(n, s->to)].backoff_ms = 0;
             if (s->msg_sent) {
                 n->snap.sent++;
                 log_info("snapshot_sent", " peer=%" PRIu64 " index=%" PRIu64 " bytes=%" PRIu64 " ms=%" PRId64, s->to,
