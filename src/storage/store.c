@@ -238,13 +238,14 @@ int store_checkpoint(store_t *s, const char *dir, const char *applied_key, uint6
     }
     /* The applied index it holds, read by opening it as an install will:
      * writes the committer made during the checkpoint may sit in its WAL
-     * copy, and only a real open replays them. */
+     * copy, which an open replays (a read-only one too, in memory, without
+     * writing anything into the directory). */
     rocksdb_options_t *o = rocksdb_options_create_copy(s->opts);
     rocksdb_options_set_create_if_missing(o, 0);
     rocksdb_options_set_create_missing_column_families(o, 0);
     const rocksdb_options_t *co[3] = {o, o, o};
     rocksdb_column_family_handle_t *h[3] = {0};
-    rocksdb_t *db = rocksdb_open_column_families(o, dir, 3, sm_cf_names, co, h, &rerr);
+    rocksdb_t *db = rocksdb_open_for_read_only_column_families(o, dir, 3, sm_cf_names, co, h, 0, &rerr);
     rocksdb_options_destroy(o);
     if (rerr) {
         set_err(err, errlen, "open checkpoint", rerr);
