@@ -7,5 +7,8 @@
 
 /* Extends crc (start with 0) over p[0..n). */
 uint32_t crc32c(uint32_t crc, const void *p, size_t n);
+/* The same without the CPU's crc32 instruction (what crc32c falls back to;
+ * tests compare the two). */
+uint32_t crc32c_portable(uint32_t crc, const void *p, size_t n);
 
 #endif
