@@ -406,9 +406,13 @@ static void recv_begin(node_t *n, const snapwire_t *c, reply_t *rp)
     }
     r->fd = -1;
     r->n = n;
-    if (snap_manifest_decode(&r->m, c->body, c->len, err, sizeof(err)) < 0 || r->m.index != c->snap_index ||
-        r->m.term != c->snap_term) {
-        reply_errorf(rp, "ERR raft: bad snapshot manifest: %s", r->m.index != c->snap_index ? "index" : err);
+    if (snap_manifest_decode(&r->m, c->body, c->len, err, sizeof(err)) < 0) {
+        reply_errorf(rp, "ERR raft: bad snapshot manifest: %s", err);
+        recv_free(r);
+        return;
+    }
+    if (r->m.index != c->snap_index || r->m.term != c->snap_term) {
+        reply_error(rp, "ERR raft: bad snapshot manifest: its index or term differs from the chunk's");
         recv_free(r);
         return;
     }

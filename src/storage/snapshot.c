@@ -172,7 +172,11 @@ int snap_manifest_decode(snap_manifest_t *m, const char *buf, size_t len, char *
         c.p += nl;
         m->files[i].size = get_n(&c, 8);
         m->files[i].crc = (uint32_t)get_n(&c, 4);
-        if (m->files[i].size > (UINT64_MAX >> 2) - m->bytes) c.bad = true;
+        if (c.bad || m->files[i].size > (UINT64_MAX >> 2) - m->bytes) {
+            snap_manifest_free(m);
+            errf(err, errlen, "%s%s", "snapshot manifest: bad length", "");
+            return -1;
+        }
         m->bytes += m->files[i].size;
     }
     if (c.bad || c.p != c.end) {

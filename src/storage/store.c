@@ -38,6 +38,7 @@ struct store {
     rocksdb_readoptions_t *ropts;
     cache_t *cache;
     struct store_txn *reader_ptr;
+    bool sm_named;    /* SM_CURRENT exists (else the directory is "sm") */
     char dir[1024];   /* the node's directory */
     char smname[256]; /* the state machine's directory in it (SM_CURRENT) */
 
@@ -107,6 +108,7 @@ static int refuse_old_log(const char *dir, char *err, size_t errlen)
 static int sm_current(store_t *s, char *name, size_t len, char *err, size_t errlen)
 {
     char path[1300], buf[256];
+    s->sm_named = false;
     snprintf(path, sizeof(path), "%s/" SM_CURRENT, s->dir);
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -126,6 +128,7 @@ static int sm_current(store_t *s, char *name, size_t len, char *err, size_t errl
         return -1;
     }
     memcpy(name, buf, n + 1);
+    s->sm_named = true;
     return 0;
 }
 
@@ -146,6 +149,9 @@ static int sm_open(store_t *s, char *err, size_t errlen)
     snprintf(path, sizeof(path), "%s/%s", s->dir, s->smname);
     rocksdb_options_t *smopts = rocksdb_options_create_copy(s->opts);
     rocksdb_options_set_atomic_flush(smopts, 1); /* data and meta always flush together */
+    /* a directory SM_CURRENT names must exist: an empty state machine in its
+     * place would lose the data (and the prune would delete the old one) */
+    if (s->sm_named) rocksdb_options_set_create_if_missing(smopts, 0);
     const rocksdb_options_t *sopts[3] = {s->opts, s->opts, s->data_opts};
     rocksdb_column_family_handle_t *sh[3] = {0};
     s->smdb = rocksdb_open_column_families(smopts, path, 3, sm_cf_names, sopts, sh, &rerr);
@@ -275,17 +281,20 @@ int store_install(store_t *s, const char *snapdir, char *err, size_t errlen)
     char name[256], path[1300], src[1300], dst[1600];
     for (int k = 0;; k++) { /* never the current directory's name */
         snprintf(name, sizeof(name), "sm-%.200s-%d", base, k);
+        for (char *c = name; *c; c++) /* what sm_current accepts */
+            if (*c == '.' || *c == '/') *c = '_';
         if (strcmp(name, s->smname) != 0) break;
+    }
+    DIR *d = opendir(snapdir);
+    if (!d) {
+        snprintf(err, errlen, "open %s: %s", snapdir, strerror(errno));
+        return -1;
     }
     snprintf(path, sizeof(path), "%s/%s", s->dir, name);
     snap_rmtree(path);
     if (mkdir(path, 0755) < 0) {
         snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
-        return -1;
-    }
-    DIR *d = opendir(snapdir);
-    if (!d) {
-        snprintf(err, errlen, "open %s: %s", snapdir, strerror(errno));
+        closedir(d);
         return -1;
     }
     struct dirent *de;
@@ -302,7 +311,9 @@ int store_install(store_t *s, const char *snapdir, char *err, size_t errlen)
         }
     }
     closedir(d);
-    if (rc == 0 && snap_sync_dir(path) < 0) {
+    /* the new directory and its entry in the node's directory are durable
+     * before SM_CURRENT may name it */
+    if (rc == 0 && (snap_sync_dir(path) < 0 || snap_sync_dir(s->dir) < 0)) {
         snprintf(err, errlen, "sync %s: %s", path, strerror(errno));
         rc = -1;
     }
@@ -326,6 +337,7 @@ int store_install(store_t *s, const char *snapdir, char *err, size_t errlen)
     snprintf(old, sizeof(old), "%s", s->smname);
     sm_close(s);
     snprintf(s->smname, sizeof(s->smname), "%s", name);
+    s->sm_named = true;
     if (sm_open(s, err, errlen) < 0) return -1;
     cache_clear(s->cache);
     snprintf(path, sizeof(path), "%s/%s", s->dir, old);

@@ -2,8 +2,11 @@
  * sends, and the server lives on: RAFT.MSG without RAFT.HELLO, a HELLO of
  * another cluster, with a wrong cluster_secret or with the node's own id,
  * messages that do not decode (random bytes, truncations of a valid one),
- * messages naming another sender or destination. After each, the data and
- * the node's ability to serve writes are checked. */
+ * messages naming another sender or destination; snapshot chunks that are
+ * garbage, out of order, of a stale term, with a bad checksum, or a manifest
+ * that names a file outside its directory, and a SNAPSHOT message whose data
+ * never came. After each, the data and the node's ability to serve writes
+ * are checked. */
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +18,10 @@
 
 #include <cmocka.h>
 
+#include "node/snapwire.h"
+#include "util/crc32c.h"
 #include "node/wire.h"
+#include "storage/snapshot.h"
 #include "support/proc.h"
 
 static testproc_t srv;
@@ -155,11 +161,110 @@ static void test_bad_messages(void **state)
     still_serving("b");
 }
 
+static redisReply *snap_chunk(redisContext *c, const snapwire_t *w)
+{
+    static char buf[8192];
+    size_t len = snapwire_encode(w, buf, sizeof(buf));
+    assert_true(len > 0);
+    const char *argv[2] = {"RAFT.SNAP", buf};
+    size_t lens[2] = {9, len};
+    return cmdv(c, 2, argv, lens);
+}
+
+static void test_bad_snapshot_chunks(void **state)
+{
+    redisContext *c = proc_connect(&srv);
+    assert_non_null(c);
+    const char *argv[2] = {"RAFT.SNAP", "x"};
+    expect_error(cmdv(c, 2, argv, NULL), "ERR raft: RAFT.SNAP needs RAFT.HELLO first");
+    hello(c, cid, "7", "s3cret", NULL);
+    expect_error(cmdv(c, 2, argv, NULL), "ERR raft: bad snapshot chunk: not a snapshot chunk");
+
+    /* a manifest of one 10-byte file at index 1000, term 5 */
+    snap_file_t f = {.name = "000001.sst", .size = 10, .crc = 0};
+    f.crc = crc32c(0, "0123456789", 10);
+    snap_manifest_t m = {.index = 1000, .term = 5, .nfiles = 1, .files = &f, .bytes = 10};
+    char mbuf[512];
+    size_t mlen = snap_manifest_encode(&m, mbuf, sizeof(mbuf));
+    assert_true(mlen > 0);
+    snapwire_t begin = {.kind = SNAPWIRE_BEGIN, .cluster_id = cid, .from = 7, .term = 5, .snap_index = 1000,
+                        .snap_term = 5, .body = mbuf, .len = (uint32_t)mlen};
+    snapwire_t data = {.kind = SNAPWIRE_DATA, .cluster_id = cid, .from = 7, .term = 5, .snap_index = 1000,
+                       .snap_term = 5, .body = "01234", .len = 5, .file = 0, .offset = 0};
+
+    /* data without a transfer; another sender; another cluster */
+    expect_error(snap_chunk(c, &data), "ERR raft: no such snapshot transfer in progress");
+    snapwire_t w = begin;
+    w.from = 8;
+    expect_error(snap_chunk(c, &w), "ERR raft: bad snapshot chunk: sender");
+    w = begin;
+    w.cluster_id = cid ^ 1;
+    expect_error(snap_chunk(c, &w), "ERR raft: bad snapshot chunk: cluster");
+    /* a manifest whose index is not the chunk's, one that names "../x" */
+    w = begin;
+    w.snap_index = 999;
+    expect_error(snap_chunk(c, &w), "ERR raft: bad snapshot manifest: its index or term differs");
+    snap_file_t evil = f;
+    snprintf(evil.name, sizeof(evil.name), "../x");
+    m.files = &evil;
+    char ebuf[512];
+    size_t elen = snap_manifest_encode(&m, ebuf, sizeof(ebuf));
+    m.files = &f;
+    w = begin;
+    w.body = ebuf;
+    w.len = (uint32_t)elen;
+    expect_error(snap_chunk(c, &w), "ERR raft: bad snapshot manifest: snapshot manifest: bad file name");
+
+    /* a good start, then a chunk out of order: the transfer is dropped */
+    expect_ok(snap_chunk(c, &begin));
+    w = data;
+    w.offset = 5;
+    expect_error(snap_chunk(c, &w), "ERR raft: snapshot chunk refused: chunk out of order");
+    expect_error(snap_chunk(c, &data), "ERR raft: no such snapshot transfer in progress");
+    /* again: the right bytes in two chunks, but the file's checksum is not
+     * the manifest's (the second half differs) */
+    expect_ok(snap_chunk(c, &begin));
+    expect_ok(snap_chunk(c, &data));
+    w = data;
+    w.offset = 5;
+    w.body = "56780";
+    expect_error(snap_chunk(c, &w), "ERR raft: snapshot chunk refused: file checksum mismatch");
+    /* a chunk past the end of its file */
+    expect_ok(snap_chunk(c, &begin));
+    w = data;
+    w.body = "0123456789AB";
+    w.len = 12;
+    expect_error(snap_chunk(c, &w), "ERR raft: snapshot chunk refused: chunk beyond the end");
+    /* a complete transfer whose SNAPSHOT message never names it: nothing is
+     * installed (the node's own data is unchanged, checked below) */
+    expect_ok(snap_chunk(c, &begin));
+    expect_ok(snap_chunk(c, &data));
+    w = data;
+    w.offset = 5;
+    w.body = "56789";
+    expect_ok(snap_chunk(c, &w));
+    /* a stale term is refused (the node is in term >= 1; term 0 is stale) */
+    w = begin;
+    w.term = 0;
+    expect_error(snap_chunk(c, &w), "ERR raft: bad snapshot chunk: stale term");
+    /* truncations of a valid chunk */
+    static char vbuf[8192];
+    size_t vlen = snapwire_encode(&data, vbuf, sizeof(vbuf));
+    const char *av[2] = {"RAFT.SNAP", vbuf};
+    for (size_t cut = 0; cut < vlen; cut++) {
+        size_t lens[2] = {9, cut};
+        expect_error(cmdv(c, 2, av, lens), "ERR raft: bad snapshot chunk");
+    }
+    redisFree(c);
+    still_serving("c");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hello_checks),
         cmocka_unit_test(test_bad_messages),
+        cmocka_unit_test(test_bad_snapshot_chunks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
