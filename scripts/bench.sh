@@ -26,6 +26,10 @@
 # Logs of a run that went wrong (errors, a node that died, a leader change) are kept
 # in /tmp/redraft-bench-logs-*; LOG_DIR=dir keeps every run's logs there.
 # Exit status 1 when any run had a problem (reported at the end), else 0.
+#   scripts/bench.sh snapshot (or BENCH=snapshot): catch-up of a wiped follower through
+#   a snapshot, and the writes meanwhile -- scripts/bench/snapshot.sh
+if [ "${1:-}" = snapshot ]; then shift; exec "$(dirname "$0")/bench/snapshot.sh" "$@"; fi
+if [ "${BENCH:-}" = snapshot ]; then exec "$(dirname "$0")/bench/snapshot.sh" "$@"; fi
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -48,7 +52,7 @@ case "$BENCH" in
   single) systems="redraft redis" ;;
   cluster) systems="cluster redis etcd" ;;
   all) systems="redraft cluster redis etcd" ;;
-  *) echo "usage: BENCH=all|single|cluster $0" >&2; exit 2 ;;
+  *) echo "usage: BENCH=all|single|cluster|snapshot $0" >&2; exit 2 ;;
 esac
 has() { [[ " $systems " == *" $1 "* ]]; }
 
