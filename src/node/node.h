@@ -247,6 +247,11 @@ void proxy_close(client_t *cl);
 /* node_read.c: queues a read command (copying argv) until a ReadIndex for it
  * is confirmed and applied; cl->pending counts it. */
 void node_read(node_t *n, client_t *cl, const command_t *cmd, int argc, const char **argv, const size_t *argvlen);
+/* A linearizable read point without a command: fn(ud, true) once this node
+ * has applied everything committed when it was asked (ReadIndex), or
+ * fn(ud, false) when no leader confirmed it within request_timeout_ms (or at
+ * shutdown). For GET /readyz?sync. */
+void node_read_barrier(node_t *n, void (*fn)(void *ud, bool ok), void *ud);
 /* A read may run at once: this node is the only voter and leads (no other
  * node can be elected without it), and everything committed is applied —
  * what a ReadIndex would find, without queueing. */

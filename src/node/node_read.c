@@ -28,7 +28,9 @@ struct read_batch {
 };
 
 struct read_req {
-    client_t *cl;
+    client_t *cl;   /* NULL: a barrier (fn is called instead of running a command) */
+    void (*fn)(void *ud, bool ok);
+    void *ud;
     uint64_t batch; /* seq of its batch */
     const command_t *cmd;
     int argc;
@@ -77,6 +79,8 @@ bool node_read_now(const node_t *n)
     return raft_term_at(n->raft, commit) == n->term && n->db.applied >= commit;
 }
 
+static void queue_req(node_t *n, read_req_t *r);
+
 void node_read(node_t *n, client_t *cl, const command_t *cmd, int argc, const char **argv, const size_t *argvlen)
 {
     size_t bytes = 0;
@@ -95,6 +99,15 @@ void node_read(node_t *n, client_t *cl, const command_t *cmd, int argc, const ch
         r->argvlen[i] = argvlen[i];
         p += argvlen[i];
     }
+    r->fn = NULL;
+    r->ud = NULL;
+    cl->pending++;
+    cl->pending_reads++;
+    queue_req(n, r);
+}
+
+static void queue_req(node_t *n, read_req_t *r)
+{
     r->batch = open_batch(n)->seq;
     if (n->rqhead == n->rqn) n->rqhead = n->rqn = 0;
     if (n->rqn == n->rqcap) {
@@ -108,9 +121,15 @@ void node_read(node_t *n, client_t *cl, const command_t *cmd, int argc, const ch
         }
     }
     n->rq[n->rqn++] = r;
-    cl->pending++;
-    cl->pending_reads++;
     node_kick(n);
+}
+
+void node_read_barrier(node_t *n, void (*fn)(void *ud, bool ok), void *ud)
+{
+    read_req_t *r = calloc(1, sizeof(*r));
+    r->fn = fn;
+    r->ud = ud;
+    queue_req(n, r);
 }
 
 /* Sends the open batch (and any batch to ask again) to the core. */
@@ -154,6 +173,12 @@ void reads_release(node_t *n)
         read_batch_t *b = batch_at(n, r->batch);
         if (!b || (b->state != B_READY && b->state != B_FAILED)) break;
         client_t *cl = r->cl;
+        if (!cl) { /* a barrier */
+            n->rqhead++;
+            r->fn(r->ud, b->state == B_READY);
+            free(r);
+            continue;
+        }
         if (cl->conn) {
             if (b->state == B_READY) {
                 node_exec_local(n, cl, r->cmd, r->argc, r->argv, r->argvlen);
@@ -198,7 +223,10 @@ void reads_tick(node_t *n)
 
 void reads_free(node_t *n)
 {
-    for (size_t i = n->rqhead; i < n->rqn; i++) free(n->rq[i]);
+    for (size_t i = n->rqhead; i < n->rqn; i++) {
+        if (!n->rq[i]->cl) n->rq[i]->fn(n->rq[i]->ud, false);
+        free(n->rq[i]);
+    }
     free(n->rq);
     free(n->batches);
     n->rq = NULL;

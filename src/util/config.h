@@ -31,6 +31,8 @@ typedef struct config {
     int port;                      /* RESP port */
     int http_port;                 /* admin HTTP port; 0 = port + 1000 */
     char requirepass[CONFIG_STR_MAX];
+    char admin_token[CONFIG_STR_MAX];  /* HTTP admin API bearer token; "" = loopback only */
+    bool admin_token_for_reads;        /* GET endpoints need it too */
     int maxclients;                    /* default 10000 */
     long long proto_max_bulk_len;      /* default 512 MB */
     long long client_query_buffer_limit; /* default 1 GB */
