@@ -124,7 +124,18 @@ static void make_after(uv_work_t *w, int status)
         queue_step(j, 2);
         return;
     }
-    /* step 2 done: the snapshot is durable and the log behind it is gone */
+    /* step 2 done: the snapshot is durable and the log behind it is gone;
+     * unless a leader's snapshot was installed meanwhile: this one is older */
+    if (j->m.index <= n->snap.cur.index) {
+        n->snap.making = false;
+        if (strcmp(j->final, n->snap.path) == 0) { /* the same index and term: the same state */
+            job_free(j);
+            return;
+        }
+        snprintf(j->tmp, sizeof(j->tmp), "%s", j->final);
+        queue_step(j, 4);
+        return;
+    }
     raft_compact(n->raft, j->m.index, (uint64_t)n->cfg->snapshot_trailing, NULL);
     snap_manifest_free(&n->snap.cur);
     n->snap.cur = j->m;

@@ -72,6 +72,13 @@ static bool hello(node_t *n, client_t *cl, int argc, const char **argv, const si
     if (!raft_conf_find(st.conf, from))
         log_info("peer_unknown", " from=%" PRIu64 " addr=%s action=accepted", from, cl->sess.addr);
     cl->sess.peer_id = from;
+    /* A peer that connects anew may have lost messages, or restarted with
+     * less than it had (a wiped disk): the leader probes it again rather
+     * than streaming on from where it believed it was. */
+    if (n->raft && n->role == RAFT_LEADER) {
+        raft_report_unreachable(n->raft, from);
+        node_kick(n);
+    }
     reply_simple(r, "OK");
     return true;
 }

@@ -151,13 +151,22 @@ void handle_append_resp(raft_t *r, const raft_msg_t *m) {
     p->recent_active = true;
     p->last_ack_tick = r->ticks;
     if (m->reject) {
-        if (p->state == RAFT_PROGRESS_REPLICATE) {
+        if (p->state == RAFT_PROGRESS_SNAPSHOT) {
+            return; /* answers to what came before the snapshot: it is on its way */
+        } else if (p->state == RAFT_PROGRESS_REPLICATE) {
             if (m->index <= p->match) return; /* stale */
         } else if (p->next - 1 != m->index) {
             return; /* an answer to an older probe */
         }
         uint64_t hint = m->log_term ? find_conflict_by_term(r, m->reject_hint, m->log_term) : m->reject_hint;
         uint64_t next = m->index < hint + 1 ? m->index : hint + 1;
+        /* A follower that answers the probe right behind its match with a
+         * hint below it has lost entries it had acknowledged (its disk was
+         * wiped, or replaced): it holds only what the hint says, and probing
+         * goes on from there (down to a snapshot if need be) instead of at
+         * match + 1 forever. Lowering match never lowers the commit index;
+         * it only stops counting this follower for entries it lacks. */
+        if (p->state == RAFT_PROGRESS_PROBE && m->index == p->match && hint < p->match) p->match = hint;
         if (next < p->match + 1) next = p->match + 1;
         if (next < 1) next = 1;
         progress_become_probe(p);

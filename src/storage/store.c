@@ -39,6 +39,7 @@ struct store {
     cache_t *cache;
     struct store_txn *reader_ptr;
     bool sm_named;    /* SM_CURRENT exists (else the directory is "sm") */
+    pthread_mutex_t cp_mu; /* a checkpoint (thread pool) and an install (loop) exclude each other */
     char dir[1024];   /* the node's directory */
     char smname[256]; /* the state machine's directory in it (SM_CURRENT) */
 
@@ -231,13 +232,13 @@ int store_checkpoint(store_t *s, const char *dir, const char *applied_key, uint6
                      size_t errlen)
 {
     char *rerr = NULL;
+    pthread_mutex_lock(&s->cp_mu); /* the database stays open meanwhile */
     rocksdb_checkpoint_t *cp = rocksdb_checkpoint_object_create(s->smdb, &rerr);
-    if (rerr) {
-        set_err(err, errlen, "rocksdb checkpoint", rerr);
-        return -1;
+    if (!rerr) {
+        rocksdb_checkpoint_create(cp, dir, 0 /* always flush first */, &rerr);
+        rocksdb_checkpoint_object_destroy(cp);
     }
-    rocksdb_checkpoint_create(cp, dir, 0 /* always flush first */, &rerr);
-    rocksdb_checkpoint_object_destroy(cp);
+    pthread_mutex_unlock(&s->cp_mu);
     if (rerr) {
         set_err(err, errlen, "rocksdb checkpoint", rerr);
         return -1;
@@ -335,10 +336,15 @@ int store_install(store_t *s, const char *snapdir, char *err, size_t errlen)
     }
     char old[256];
     snprintf(old, sizeof(old), "%s", s->smname);
+    /* a checkpoint being made on the thread pool finishes first (it holds
+     * the old database; the node drops what it made, as it is older) */
+    pthread_mutex_lock(&s->cp_mu);
     sm_close(s);
     snprintf(s->smname, sizeof(s->smname), "%s", name);
     s->sm_named = true;
-    if (sm_open(s, err, errlen) < 0) return -1;
+    int orc = sm_open(s, err, errlen);
+    pthread_mutex_unlock(&s->cp_mu);
+    if (orc < 0) return -1;
     cache_clear(s->cache);
     snprintf(path, sizeof(path), "%s/%s", s->dir, old);
     snap_rmtree(path);
@@ -352,6 +358,7 @@ store_t *store_open_opts(const char *dir, const store_options_t *o, char *err, s
     if (refuse_old_log(dir, err, errlen) < 0) return NULL;
     store_t *s = calloc(1, sizeof(*s));
 
+    pthread_mutex_init(&s->cp_mu, NULL);
     s->opts = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(s->opts, 1);
     rocksdb_options_set_create_missing_column_families(s->opts, 1);
