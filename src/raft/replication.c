@@ -224,8 +224,10 @@ void handle_heartbeat_resp(raft_t *r, const raft_msg_t *m) {
     }
     /* An APPEND may have been lost while the follower was in replicate
      * state: an APPEND at `next`, even empty, makes the follower reject it if
-     * it lacks what came before, and the leader goes back to probing. */
-    if (p->match < rlog_last_index(&r->log)) send_appends(r, p, true);
+     * it lacks what came before, and the leader goes back to probing. A
+     * follower in probe (after a new connection: it may have lost its log)
+     * is probed even when it seemed to hold everything. */
+    if (p->match < rlog_last_index(&r->log) || p->state == RAFT_PROGRESS_PROBE) send_appends(r, p, true);
 }
 
 /* A follower gets the leader's snapshot metadata once the application has
