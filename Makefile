@@ -8,11 +8,12 @@
 .DEFAULT_GOAL := all
 
 CC      ?= cc
-PKGS    := libuv hiredis rocksdb
+PKGS    := libuv hiredis rocksdb jansson
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CSTD    := -std=c11 -D_GNU_SOURCE
 INC      = -Isrc -Itests $(PKG_CFLAGS)
-LIBS     = $(PKG_LIBS) -lm -lpthread
+# http-parser ships no pkg-config file: linked by name.
+LIBS     = $(PKG_LIBS) -lhttp_parser -lm -lpthread
 CFLAGS_release  = -O2 -g $(WARN) $(CSTD) $(INC) -MMD -MP
 CFLAGS_asan     = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                   -fno-sanitize-recover=undefined $(WARN) $(CSTD) $(INC) -MMD -MP

@@ -2,7 +2,8 @@
 # Installs the Debian packages redraft needs, and only those that are missing.
 # Idempotent: a second run finds everything present and installs nothing.
 # Works as root or through sudo. Usage: deps/install.sh [--with-tests] [--with-bench]
-#   --with-tests  what the tests run against (redis-server, redis-cli, curl, python3)
+#   --with-tests  what the tests run against (redis-server, redis-cli, curl, python3,
+#                 promtool from the prometheus package)
 #   --with-bench  what scripts/bench.sh compares with: the above plus etcd (3-node
 #                 etcd cluster), etcdctl and wrk (HTTP load for etcd)
 set -euo pipefail
@@ -33,11 +34,14 @@ need_pkg libuv1-dev     have_pc libuv
 need_pkg libhiredis-dev have_hdr hiredis/hiredis.h
 need_pkg librocksdb-dev have_hdr rocksdb/c.h
 need_pkg libcmocka-dev  have_hdr cmocka.h
+need_pkg libhttp-parser-dev have_hdr http_parser.h
+need_pkg libjansson-dev have_hdr jansson.h
 if [ "$with_tests" = 1 ]; then
   need_pkg redis-tools  have_cmd redis-cli
   need_pkg redis-server have_cmd redis-server
   need_pkg curl         have_cmd curl
   need_pkg python3      have_cmd python3
+  need_pkg prometheus   have_cmd promtool   # promtool check metrics (test_admin)
 fi
 if [ "$with_bench" = 1 ]; then
   need_pkg etcd-server  have_cmd etcd

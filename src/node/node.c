@@ -1,6 +1,7 @@
 /* The node's write path: propose through Raft, apply what commits, answer
  * the clients that wait for their entries; start and stop. */
 #include "node/node.h"
+#include "node/admin.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -275,6 +276,10 @@ static void resume_waiting(node_t *n)
 
 void node_role_changed(node_t *n)
 {
+    if (n->leader != n->last_leader) {
+        n->stats.leader_changes++;
+        n->last_leader = n->leader;
+    }
     const char *addr;
     node_leader(n, &addr);
     log_info("raft_role", " role=%s term=%llu leader=%llu leader_addr=%s", raft_role_name(n->role),
@@ -357,6 +362,7 @@ static void on_signal(uv_signal_t *s, int signum)
 int node_start(node_t *n, config_t *cfg, uv_loop_t *loop)
 {
     memset(n, 0, sizeof(*n));
+    histo_init_exp(&n->stats.append_seconds, 0.0001, 2, 16); /* 100 us .. 3.3 s */
     n->cfg = cfg;
     n->loop = loop;
     n->start_ms = node_wall_ms();
@@ -394,6 +400,7 @@ int node_start(node_t *n, config_t *cfg, uv_loop_t *loop)
         log_error("listen_failed", " addr=%s:%d error=\"%s\"", cfg->binding, cfg->port, uv_strerror(rc));
         return -1;
     }
+    if (admin_start(n) < 0) return -1;
     uv_check_init(loop, &n->check);
     n->check.data = n;
     uv_check_start(&n->check, on_check);
@@ -426,6 +433,7 @@ void node_stop(node_t *n)
     if (n->shutting_down) return;
     n->shutting_down = true;
     server_stop(&n->srv);
+    admin_stop(n);
     uv_timer_stop(&n->expire_timer);
     close_handle((uv_handle_t *)&n->expire_timer);
     uv_signal_stop(&n->sigterm);

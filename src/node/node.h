@@ -28,8 +28,10 @@
 #include "node/peer.h"
 #include "node/wire.h"
 #include "raft/raft.h"
+#include "net/http.h"
 #include "storage/snapshot.h"
 #include "util/config.h"
+#include "util/histogram.h"
 
 typedef struct node node_t;
 
@@ -92,6 +94,8 @@ typedef struct node_stats {
     uint64_t expire_cycles;  /* __expire entries proposed */
     uint64_t keyspace_hits, keyspace_misses;
     int64_t last_append_us;
+    uint64_t leader_changes;  /* a different leader (or none) became known */
+    histogram_t append_seconds; /* synced log writes (write + fdatasync) */
 } node_stats_t;
 
 struct node {
@@ -162,6 +166,8 @@ struct node {
     int argcap;
 
     node_snap_t snap;
+    http_server_t *http;   /* the admin API (admin.c) */
+    uint64_t last_leader;  /* for leader_changes */
 
     int64_t start_ms;
     node_stats_t stats;
@@ -218,6 +224,10 @@ void node_snapshot_free(node_t *n);
 void snap_send_start(node_t *n, const raft_msg_t *m);
 /* Abandons every transfer to followers (this node stopped leading). */
 void snap_send_abort_all(node_t *n, const char *why);
+/* The lowest index of the snapshots being sent (UINT64_MAX: none): the log
+ * after it is kept, so that a follower that installs it goes on from the
+ * log instead of needing the next snapshot. */
+uint64_t snap_send_min_index(node_t *n);
 /* strdup'ed directories the transfers read or write (at most max). */
 int snap_send_paths(node_t *n, char **out, int max);
 /* Per tick: paused chunks, finished installs, timeouts. */

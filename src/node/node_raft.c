@@ -332,6 +332,7 @@ static void finish_job(node_t *n, int status)
     n->writing = false;
     if (status != 0 || n->write_rc != 0) fatal("log_write", status ? uv_strerror(status) : n->write_err);
     n->stats.appends++;
+    histo_observe(&n->stats.append_seconds, (double)n->stats.last_append_us / 1e6);
     for (size_t i = 0; i < n->njob; i++) {
         raft_ready_t *rd = n->job[i];
         raft_persisted(n->raft, rd);

@@ -9,7 +9,9 @@
  *      read back the applied index it holds, checksum its files;
  *   2. (loop) learn that index's term and configuration from the core;
  *      (pool) seal the directory (manifest, fsyncs, rename), then delete the
- *      log segments before index - snapshot_trailing;
+ *      log segments before index - snapshot_trailing (or before the
+ *      snapshot a follower is being sent, so that it can go on from the log
+ *      once it has installed it);
  *   3. (loop) tell the core (raft_compact); (pool) delete older snapshots
  *      that no transfer is reading. */
 #include "node/node.h"
@@ -31,6 +33,7 @@ typedef struct make_job {
     char *keep[RAFT_MAX_NODES + 3];
     int nkeep;
     uint64_t compact_upto;
+    uint64_t trailing;  /* entries kept behind the snapshot: snapshot_trailing, or more for a transfer */
     int64_t t0;
     int64_t step_ms[4]; /* time each step took on the thread pool */
     int rc;
@@ -120,6 +123,9 @@ static void make_after(uv_work_t *w, int status)
         j->m.term = meta.term;
         j->m.conf_len = (uint32_t)raft_conf_encode(&meta.conf, j->m.conf, sizeof(j->m.conf));
         uint64_t trailing = (uint64_t)n->cfg->snapshot_trailing;
+        uint64_t sending = snap_send_min_index(n);
+        if (sending < j->m.index && j->m.index - sending > trailing) trailing = j->m.index - sending;
+        j->trailing = trailing;
         j->compact_upto = j->m.index > trailing ? j->m.index - trailing : 0;
         queue_step(j, 2);
         return;
@@ -136,7 +142,7 @@ static void make_after(uv_work_t *w, int status)
         queue_step(j, 4);
         return;
     }
-    raft_compact(n->raft, j->m.index, (uint64_t)n->cfg->snapshot_trailing, NULL);
+    raft_compact(n->raft, j->m.index, j->trailing, NULL);
     snap_manifest_free(&n->snap.cur);
     n->snap.cur = j->m;
     j->m.files = NULL;

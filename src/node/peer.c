@@ -1,6 +1,7 @@
 /* Outgoing connections to the other nodes (see peer.h). */
 #include "node/peer.h"
 #include "node/wire.h"
+#include "util/histogram.h"
 #include "util/log.h"
 
 #include "node/hiredis_uv.h"
@@ -30,6 +31,7 @@ struct peer {
     int backoff_ms;
     uv_timer_t timer;
     uint64_t sent, dropped, connects;
+    histogram_t rtt; /* seconds from a RAFT.MSG to its reply */
 };
 
 int peer_parse_addr(const char *addr, char *host, size_t hostlen, int *port)
@@ -97,11 +99,14 @@ static void on_hello_reply(redisAsyncContext *ac, void *r, void *priv)
 
 /* An error answer to RAFT.MSG means the peer cannot take our messages
  * (e.g. it lost our HELLO): reconnecting starts over with a HELLO. */
+/* The peer answered a RAFT.MSG: its round trip is measured (priv carries
+ * the send time), and a refusal ends the connection. */
 static void on_msg_reply(redisAsyncContext *ac, void *r, void *priv)
 {
     redisReply *reply = r;
     peer_t *p = ac->data;
-    (void)priv;
+    if (p && reply && reply->type != REDIS_REPLY_ERROR)
+        histo_observe(&p->rtt, (double)(uv_hrtime() - (uint64_t)(uintptr_t)priv) / 1e9);
     if (!p || !reply || reply->type != REDIS_REPLY_ERROR || !p->connected) return;
     log_warn("peer_msg_refused", " peer=%" PRIu64 " error=\"%.*s\"", p->id,
              (int)(reply->len < 200 ? reply->len : 200), reply->str);
@@ -185,6 +190,7 @@ static peer_t *peer_new(peers_t *ps, const raft_member_t *m)
         return NULL;
     }
     p->backoff_ms = BACKOFF_MIN_MS;
+    histo_init_exp(&p->rtt, 0.0001, 2, 16); /* 100 us .. 3.3 s */
     uv_timer_init(ps->loop, &p->timer);
     p->timer.data = p;
     peer_connect(p);
@@ -274,7 +280,7 @@ bool peers_send(peers_t *ps, const raft_msg_t *m)
     if (len == 0) return false;
     const char *argv[2] = {"RAFT.MSG", ps->buf};
     size_t lens[2] = {8, len};
-    if (redisAsyncCommandArgv(p->ac, on_msg_reply, NULL, 2, argv, lens) != REDIS_OK) {
+    if (redisAsyncCommandArgv(p->ac, on_msg_reply, (void *)(uintptr_t)uv_hrtime(), 2, argv, lens) != REDIS_OK) {
         p->dropped++;
         return false;
     }
@@ -330,7 +336,7 @@ int peers_stats(const peers_t *ps, peer_stats_t *st, int max)
     for (int i = 0; i < ps->n && i < max; i++) {
         const peer_t *p = ps->p[i];
         st[i] = (peer_stats_t){.id = p->id, .connected = p->connected, .sent = p->sent,
-                               .dropped = p->dropped, .connects = p->connects};
+                               .dropped = p->dropped, .connects = p->connects, .rtt = &p->rtt};
         snprintf(st[i].addr, sizeof(st[i].addr), "%s", p->addr);
     }
     return ps->n;

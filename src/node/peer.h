@@ -30,6 +30,7 @@ typedef struct peer_stats {
     char addr[RAFT_ADDR_MAX];
     bool connected;
     uint64_t sent, dropped, connects;
+    const struct histogram *rtt; /* RAFT.MSG round trips, seconds (valid until the peer goes) */
 } peer_stats_t;
 
 typedef struct peers {

@@ -341,6 +341,14 @@ void snap_send_tick(node_t *n)
     }
 }
 
+uint64_t snap_send_min_index(node_t *n)
+{
+    uint64_t m = UINT64_MAX;
+    for (snap_send_t *s = n->snap.sends; s; s = s->next)
+        if (s->m.index < m) m = s->m.index;
+    return m;
+}
+
 int snap_send_paths(node_t *n, char **out, int max)
 {
     int k = 0;
