@@ -5,6 +5,7 @@
  * requests (malformed JSON, wrong types, unknown path, wrong method, a huge
  * body, a client that sends too slowly), after each of which the node still
  * serves. Requests go over plain sockets, so that what is sent is exact. */
+#include <errno.h>
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <netinet/in.h>
@@ -55,39 +56,47 @@ static int connect_to(int port)
     return fd;
 }
 
-/* Reads one response (head + Content-Length body) from fd. */
-static void read_resp(int fd, resp_t *r)
+/* Reads one response (head + Content-Length body) from fd, and not a byte
+ * more: the head byte by byte, then exactly the body, so that a pipelined
+ * second response stays in the socket for the next call. */
+static void read_resp_at(int fd, resp_t *r, int line)
 {
     memset(r, 0, sizeof(*r));
-    size_t cap = 1 << 16, len = 0;
+    size_t cap = 1 << 12, len = 0;
     char *buf = malloc(cap);
     char *end = NULL;
-    size_t want = 0;
-    for (;;) {
-        if (len == cap) buf = realloc(buf, cap *= 2);
-        ssize_t k = read(fd, buf + len, cap - len);
+    int err = 0;
+    while (!end) {
+        if (len + 1 == cap) buf = realloc(buf, cap *= 2);
+        ssize_t k = read(fd, buf + len, 1);
+        if (k < 0) err = errno;
         if (k <= 0) break;
-        len += (size_t)k;
-        if (!end) {
-            buf[len < cap ? len : cap - 1] = 0;
-            char *e = memmem(buf, len, "\r\n\r\n", 4);
-            if (!e) continue;
-            end = e + 4;
-            const char *cl_h = strcasestr(buf, "\r\nContent-Length:");
-            want = cl_h && cl_h < end ? (size_t)strtoul(cl_h + 17, NULL, 10) : 0;
-        }
-        if (end && len >= (size_t)(end - buf) + want) break;
+        len++;
+        if (len >= 4 && memcmp(buf + len - 4, "\r\n\r\n", 4) == 0) end = buf + len;
     }
-    if (!end) fail_msg("no HTTP response (got %zu bytes)", len);
-    size_t hl = (size_t)(end - buf);
+    if (!end) {
+        free(buf);
+        fail_msg("line %d: no HTTP response (got %zu bytes, %s)", line, len, err ? strerror(err) : "EOF");
+    }
+    buf[len] = 0;
+    size_t hl = len;
+    const char *cl_h = strcasestr(buf, "\r\nContent-Length:");
+    size_t want = cl_h ? (size_t)strtoul(cl_h + 17, NULL, 10) : 0;
     snprintf(r->head, sizeof(r->head), "%.*s", (int)(hl < sizeof(r->head) - 1 ? hl : sizeof(r->head) - 1), buf);
     r->status = atoi(buf + 9);
-    r->len = len - hl;
-    r->body = malloc(r->len + 1);
-    memcpy(r->body, end, r->len);
-    r->body[r->len] = 0;
     free(buf);
+    r->body = malloc(want + 1);
+    while (r->len < want) {
+        ssize_t k = read(fd, r->body + r->len, want - r->len);
+        if (k <= 0) {
+            free(r->body);
+            fail_msg("line %d: the body ended after %zu of %zu bytes", line, r->len, want);
+        }
+        r->len += (size_t)k;
+    }
+    r->body[r->len] = 0;
 }
+#define read_resp(fd, r) read_resp_at(fd, r, __LINE__)
 
 /* One request on a new connection. body may be NULL; token NULL: none. */
 static void call(int i, const char *method, const char *path, const char *body, const char *token, resp_t *r)
@@ -205,10 +214,34 @@ static int write_some(void)
 
 /* ---- 1. status, members, health, readyz ------------------------------------------ */
 
+/* Polls the leader's status until every member's match index reached the
+ * writes (a leader learns them from acknowledgements). */
+static void wait_matches(int l, long long want)
+{
+    int64_t deadline = cl_mono_ms() + 5000;
+    for (;;) {
+        resp_t r;
+        call(l, "GET", "/cluster/status", NULL, NULL, &r);
+        json_t *j = r.status == 200 ? json_loads(r.body, 0, NULL) : NULL;
+        json_t *ms = j ? json_object_get(j, "members") : NULL;
+        bool all = ms && json_array_size(ms) == 3;
+        for (size_t k = 0; all && k < 3; k++) {
+            json_t *v = json_object_get(json_array_get(ms, k), "match_index");
+            all = json_is_integer(v) && json_integer_value(v) >= want;
+        }
+        if (j) json_decref(j);
+        resp_free(&r);
+        if (all) return;
+        if (cl_mono_ms() > deadline) fail_msg("the leader's match indexes did not reach %lld", want);
+        usleep(20000);
+    }
+}
+
 static void test_status_and_health(void **state)
 {
     (void)state;
     int l = write_some();
+    wait_matches(l, 21);
     json_int_t term = -1, leader_id = -1;
     for (int i = 0; i < CLUSTER_N; i++) {
         resp_t r;
