@@ -92,7 +92,7 @@ int main(int argc, char **argv)
     if (node_start(&node, &cfg, loop) < 0) return 1;
     uv_run(loop, UV_RUN_DEFAULT);
     node_free(&node);
-    log_info("stopped", "%s", "");
+    log_info("stopped", " exit_code=%d", node.exit_code);
     if (logf) fclose(logf);
-    return 0;
+    return node.exit_code;
 }

@@ -10,6 +10,7 @@
  * token only with admin_token_for_reads. A follower answers a change with
  * 307 and the leader's URL (curl -L follows it, body and all). */
 #include "node/admin.h"
+#include "node/admin_int.h"
 #include "node/node.h"
 #include "util/log.h"
 
@@ -21,24 +22,19 @@
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* The admin address of a member: its RESP port + 1000 on the same host
- * (this node's own: the port it really listens on). */
-static void member_http_addr(const node_t *n, const raft_member_t *m, char *out, size_t len)
+/* The admin address of a member: the one it joined with, else its RESP
+ * port + 1000 on the same host (this node's own: the port it really
+ * listens on). */
+void admin_member_http_addr(const node_t *n, const raft_member_t *m, char *out, size_t len)
 {
-    char host[RAFT_ADDR_MAX];
-    int port;
     if (m->id == n->id && n->http) {
         snprintf(out, len, "%.255s:%d", n->cfg->binding, http_server_port(n->http) & 0xffff);
         return;
     }
-    if (peer_parse_addr(m->addr, host, sizeof(host), &port) < 0) {
-        snprintf(out, len, "%s", "");
-        return;
-    }
-    snprintf(out, len, "%.255s:%d", host, (port + 1000) & 0x1ffff);
+    member_http_addr_of(m->addr, out, len);
 }
 
-static void respond_json(http_request_t *req, int status, json_t *j)
+void admin_respond_json(http_request_t *req, int status, json_t *j)
 {
     char v[8];
     size_t flags = http_query_param(req, "pretty", v, sizeof(v)) ? JSON_INDENT(2) : JSON_COMPACT;
@@ -94,9 +90,10 @@ static json_t *leader_json(node_t *n, const raft_status_t *st)
 {
     const raft_member_t *m = st->leader ? find_member(st->conf, st->leader) : NULL;
     if (!m) return json_null();
-    char http[320];
-    member_http_addr(n, m, http, sizeof(http));
-    return json_pack("{s:I, s:s, s:s}", "id", (json_int_t)m->id, "addr", m->addr, "http_addr", http);
+    char http[320], resp[RAFT_ADDR_MAX];
+    admin_member_http_addr(n, m, http, sizeof(http));
+    member_resp_addr(m->addr, resp, sizeof(resp));
+    return json_pack("{s:I, s:s, s:s}", "id", (json_int_t)m->id, "addr", resp, "http_addr", http);
 }
 
 static json_t *members_json(node_t *n, const raft_status_t *st, bool progress)
@@ -106,9 +103,10 @@ static json_t *members_json(node_t *n, const raft_status_t *st, bool progress)
     int np = peers_stats(&n->peers, ps, RAFT_MAX_NODES);
     for (int i = 0; i < st->conf->n; i++) {
         const raft_member_t *m = &st->conf->m[i];
-        char http[320];
-        member_http_addr(n, m, http, sizeof(http));
-        json_t *o = json_pack("{s:I, s:s, s:s, s:b, s:b}", "id", (json_int_t)m->id, "addr", m->addr, "http_addr",
+        char http[320], resp[RAFT_ADDR_MAX];
+        admin_member_http_addr(n, m, http, sizeof(http));
+        member_resp_addr(m->addr, resp, sizeof(resp));
+        json_t *o = json_pack("{s:I, s:s, s:s, s:b, s:b}", "id", (json_int_t)m->id, "addr", resp, "http_addr",
                               http, "voter", m->voter, "self", m->id == n->id);
         if (progress) {
             bool reachable = m->id == n->id;
@@ -152,7 +150,7 @@ static void get_status(node_t *n, http_request_t *req)
                           "snapshot_index", (json_int_t)n->snap.cur.index, "snapshot_term",
                           (json_int_t)n->snap.cur.term, "conf_index", (json_int_t)st.conf_index);
     json_object_set_new(j, "members", members_json(n, &st, true));
-    respond_json(req, 200, j);
+    admin_respond_json(req, 200, j);
 }
 
 static void get_members(node_t *n, http_request_t *req)
@@ -163,7 +161,7 @@ static void get_members(node_t *n, http_request_t *req)
     for (int i = 0; i < st.conf->n_removed; i++) json_array_append_new(removed, json_integer((json_int_t)st.conf->removed[i]));
     json_t *j = json_pack("{s:I, s:o, s:o}", "conf_index", (json_int_t)st.conf_index, "members",
                           members_json(n, &st, false), "removed", removed);
-    respond_json(req, 200, j);
+    admin_respond_json(req, 200, j);
 }
 
 /* ---- health ------------------------------------------------------------------ */
@@ -172,6 +170,7 @@ static void get_members(node_t *n, http_request_t *req)
  * learner still catching up. */
 static const char *unhealthy(node_t *n, const raft_status_t *st)
 {
+    if (n->removed) return "removed from the cluster";
     if (!st->leader) return "no leader";
     const raft_member_t *self = find_member(st->conf, n->id);
     if (!self) return "not a member of the cluster";
@@ -188,7 +187,7 @@ static void get_health(node_t *n, http_request_t *req, bool leader_only)
     json_t *j = json_pack("{s:s, s:s, s:I}", "health", why[0] ? "unavailable" : "ok", "role", raft_role_name(st.role),
                           "leader", (json_int_t)st.leader);
     if (why[0]) json_object_set_new(j, "reason", json_string(why));
-    respond_json(req, why[0] ? 503 : 200, j);
+    admin_respond_json(req, why[0] ? 503 : 200, j);
 }
 
 typedef struct ready_wait {
@@ -207,7 +206,7 @@ static void readyz_answer(node_t *n, http_request_t *req, bool ok, bool sync)
         json_object_set_new(j, "reason", json_string(!st.leader ? "no leader"
                                                      : !ok      ? "no leader confirmed a read point in time"
                                                                 : "applying"));
-    respond_json(req, ready ? 200 : 503, j);
+    admin_respond_json(req, ready ? 200 : 503, j);
 }
 
 static void readyz_barrier_done(void *ud, bool ok)
@@ -254,7 +253,7 @@ static void transfer_poll(uv_timer_t *t)
     int64_t now = (int64_t)uv_now(n->loop);
     if (n->role != RAFT_LEADER && n->leader && n->leader != n->id) {
         json_t *j = json_pack("{s:I, s:I}", "leader", (json_int_t)n->leader, "term", (json_int_t)n->term);
-        respond_json(w->req, 200, j);
+        admin_respond_json(w->req, 200, j);
     } else if (now >= w->deadline_ms || n->shutting_down) {
         http_respond_error(w->req, 503, "the leadership did not move in time");
     } else {
@@ -265,7 +264,7 @@ static void transfer_poll(uv_timer_t *t)
 }
 
 /* The voter most up to date (highest match) other than this node. */
-static uint64_t best_transferee(node_t *n, const raft_status_t *st)
+uint64_t admin_best_transferee(node_t *n, const raft_status_t *st)
 {
     uint64_t best = 0, best_match = 0;
     for (int i = 0; i < st->n_peers; i++) {
@@ -279,7 +278,7 @@ static uint64_t best_transferee(node_t *n, const raft_status_t *st)
     return best;
 }
 
-static bool parse_body(http_request_t *req, json_t **out)
+bool admin_parse_body(http_request_t *req, json_t **out)
 {
     if (req->body_len == 0) {
         *out = json_object();
@@ -299,7 +298,7 @@ static bool parse_body(http_request_t *req, json_t **out)
 
 /* An optional positive integer field; false (answered 400) when present
  * but not one. */
-static bool id_field(http_request_t *req, json_t *body, const char *name, uint64_t *id)
+bool admin_id_field(http_request_t *req, json_t *body, const char *name, uint64_t *id)
 {
     json_t *v = json_object_get(body, name);
     *id = 0;
@@ -315,7 +314,7 @@ static bool id_field(http_request_t *req, json_t *body, const char *name, uint64
 }
 
 /* Not the leader: 307 to the leader's same URL, or 503 when there is none. */
-static bool redirect_to_leader(node_t *n, http_request_t *req)
+bool admin_redirect_to_leader(node_t *n, http_request_t *req)
 {
     raft_status_t st;
     raft_status(n->raft, &st);
@@ -325,7 +324,7 @@ static bool redirect_to_leader(node_t *n, http_request_t *req)
         return true;
     }
     char http[320], hdr[1024];
-    member_http_addr(n, m, http, sizeof(http));
+    admin_member_http_addr(n, m, http, sizeof(http));
     snprintf(hdr, sizeof(hdr), "Location: http://%s%s%s%s\r\n", http, req->path, req->query[0] ? "?" : "",
              req->query);
     json_t *j = json_pack("{s:s, s:I}", "error", "not the leader", "leader", (json_int_t)m->id);
@@ -339,22 +338,22 @@ static bool redirect_to_leader(node_t *n, http_request_t *req)
 static void post_transfer(node_t *n, http_request_t *req)
 {
     if (n->role != RAFT_LEADER) {
-        redirect_to_leader(n, req);
+        admin_redirect_to_leader(n, req);
         return;
     }
     json_t *body;
-    if (!parse_body(req, &body)) return;
+    if (!admin_parse_body(req, &body)) return;
     uint64_t to;
-    bool ok = id_field(req, body, "id", &to);
+    bool ok = admin_id_field(req, body, "id", &to);
     json_decref(body);
     if (!ok) return;
     raft_status_t st;
     raft_status(n->raft, &st);
-    if (!to) to = best_transferee(n, &st);
+    if (!to) to = admin_best_transferee(n, &st);
     const raft_member_t *m = to ? find_member(st.conf, to) : NULL;
     if (to == n->id) {
         json_t *j = json_pack("{s:I, s:I}", "leader", (json_int_t)n->id, "term", (json_int_t)n->term);
-        respond_json(req, 200, j);
+        admin_respond_json(req, 200, j);
         return;
     }
     if (!m || !m->voter) {
@@ -394,6 +393,8 @@ static const route_t routes[] = {
     {"/cluster/status", "GET", false, get_status},
     {"/cluster/members", "GET", false, get_members},
     {"/cluster/transfer-leader", "POST", true, post_transfer},
+    {"/cluster/join", "POST", true, admin_post_join},
+    {"/cluster/leave", "POST", true, admin_post_leave},
     {"/health", "GET", false, get_health_any},
     {"/health/leader", "GET", false, get_health_leader},
     {"/readyz", "GET", false, get_readyz},
@@ -441,6 +442,7 @@ int admin_start(node_t *n)
 
 void admin_stop(node_t *n)
 {
+    admin_members_free(n);
     if (n->http) http_server_stop(n->http);
     n->http = NULL;
 }

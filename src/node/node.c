@@ -38,14 +38,17 @@ bool node_is_leader(const node_t *n)
     return n->role == RAFT_LEADER;
 }
 
-uint64_t node_leader(const node_t *n, const char **addr)
+uint64_t node_leader(node_t *n, const char **addr)
 {
     if (addr) *addr = "";
     if (!n->leader || !n->raft) return n->leader;
     raft_status_t st;
     raft_status(n->raft, &st);
     const raft_member_t *m = raft_conf_find(st.conf, n->leader);
-    if (m && addr) *addr = m->addr;
+    if (m && addr) {
+        member_resp_addr(m->addr, n->leader_addr, sizeof(n->leader_addr));
+        *addr = n->leader_addr;
+    }
     return n->leader;
 }
 

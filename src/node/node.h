@@ -112,6 +112,7 @@ struct node {
     wire_msg_t wmsg;       /* decoding scratch for RAFT.MSG */
     raft_role_t role;      /* as of the last ready */
     uint64_t leader, term;
+    char leader_addr[RAFT_ADDR_MAX]; /* node_leader's answer: the RESP part */
     uint64_t last_index;   /* last index in the log (status) */
     uint64_t commit;
     int voters;            /* voters in the configuration (as of the last ready round) */
@@ -167,11 +168,14 @@ struct node {
 
     node_snap_t snap;
     http_server_t *http;   /* the admin API (admin.c) */
+    void *members_admin;   /* membership requests in flight (admin_members.c) */
     uint64_t last_leader;  /* for leader_changes */
 
     int64_t start_ms;
     node_stats_t stats;
     bool shutting_down;
+    bool removed;          /* a member told us we were removed from the cluster */
+    int exit_code;         /* what main returns (a refused join: 1) */
 };
 
 /* Opens the store, replays the log past the applied index, starts listening.
@@ -189,9 +193,9 @@ uint64_t node_propose(node_t *n, client_t *cl);
 
 /* This node is the leader. */
 bool node_is_leader(const node_t *n);
-/* The current leader's id (0: unknown) and its address from the
- * configuration ("" when unknown). */
-uint64_t node_leader(const node_t *n, const char **addr);
+/* The current leader's id (0: unknown) and its RESP address from the
+ * configuration ("" when unknown; valid until the next call). */
+uint64_t node_leader(node_t *n, const char **addr);
 /* Holds cl's current request until a leader is known (or it is too late):
  * the caller returns CONN_PAUSE; the request is offered again then. */
 void node_wait_for_leader(node_t *n, client_t *cl);
@@ -280,6 +284,8 @@ void node_raft_process(node_t *n);
  * request): makes the loop process it without blocking in poll first. */
 void node_kick(node_t *n);
 void node_raft_stop(node_t *n);
+/* A joining node (no cluster id yet) takes its cluster's. */
+void node_adopt_cluster_id(node_t *n, uint64_t id);
 void node_raft_free(node_t *n);
 /* node.c, called by node_raft.c */
 void node_apply_committed(node_t *n, const raft_entry_t *e, size_t count);

@@ -9,6 +9,7 @@
  * are its `msgs_after` (votes, acknowledgements) sent. Committed entries are
  * applied as soon as a ready hands them out: the core gives only entries
  * already durable here. */
+#include "node/admin.h"
 #include "node/node.h"
 #include "node/wire.h"
 #include "storage/store.h"
@@ -60,7 +61,12 @@ static int boot_conf(node_t *n, raft_conf_t *c)
     }
     memset(c, 0, sizeof(*c));
     const config_t *cfg = n->cfg;
-    if (cfg->enabled) {
+    if (cfg->enabled && !config_member(cfg, cfg->node_id)) {
+        /* not a founding member: an empty configuration, so that it never
+         * campaigns, until a leader adds it and sends it the log */
+        log_info("joining", " id=%d reason=\"not in members: waits to be added\" join=%s", cfg->node_id,
+                 cfg->join[0] ? cfg->join : "-");
+    } else if (cfg->enabled) {
         for (int i = 0; i < cfg->nmembers && i < RAFT_MAX_NODES; i++) {
             raft_member_t *m = &c->m[c->n++];
             m->id = (uint64_t)cfg->members[i].id;
@@ -88,11 +94,13 @@ static int boot_conf(node_t *n, raft_conf_t *c)
 }
 
 /* The cluster id every message carries: fixed at the first start from the
- * founding members, kept in the log's hard state. */
+ * founding members, kept in the store's metadata. A joining node has none
+ * until its cluster tells it (node_adopt_cluster_id). */
 static uint64_t cluster_id(node_t *n, const raft_conf_t *c)
 {
     uint64_t id = store_meta_get_u64(n->store, "cluster_id", 0);
     if (id) return id;
+    if (c->n == 0) return 0; /* joining: the cluster's id comes with its leader (node_adopt_cluster_id) */
     uint64_t h = 1469598103934665603ULL; /* FNV-1a over the founding members */
     for (int i = 0; i < c->n; i++) {
         char line[128];
@@ -102,6 +110,18 @@ static uint64_t cluster_id(node_t *n, const raft_conf_t *c)
     if (h == 0) h = 1;
     if (store_meta_put_u64(n->store, "cluster_id", h, true) < 0) fatal("cluster_id", "write failed");
     return h;
+}
+
+/* A joining node learns its cluster's id from the first member that
+ * speaks to it (its leader's HELLO, or the answer to its join request) and
+ * keeps it: from then on it talks to that cluster only. */
+void node_adopt_cluster_id(node_t *n, uint64_t id)
+{
+    if (n->cluster_id || !id) return;
+    if (store_meta_put_u64(n->store, "cluster_id", id, true) < 0) fatal("cluster_id", "write failed");
+    n->cluster_id = id;
+    n->peers.cluster_id = id;
+    log_info("cluster_id_adopted", " cluster_id=%016" PRIx64, id);
 }
 
 /* ---- start -------------------------------------------------------------------- */
@@ -168,10 +188,22 @@ static void on_tick(uv_timer_t *t)
 {
     node_snapshot_tick(t->data);
     node_t *n = t->data;
-    raft_tick(n->raft);
+    if (!n->removed) raft_tick(n->raft);
+    admin_tick(n);
     if (++n->ticks % TICKS_PER_HEARTBEAT) return;
     node_tick_waiters(n);
     reads_tick(n);
+}
+
+/* A member says this node was removed: its core stops ticking (no more
+ * campaigns; client timeouts still run), and says so once; it still answers stale reads and
+ * the admin API (/health says why it is unavailable). */
+static void on_removed(void *ud, uint64_t by)
+{
+    node_t *n = ud;
+    if (n->removed) return;
+    n->removed = true;
+    log_error("removed_from_cluster", " told_by=%" PRIu64 " action=\"stopped campaigning; stop this process\"", by);
 }
 
 static void on_unreachable(void *ud, uint64_t id)
@@ -244,9 +276,15 @@ int node_raft_start(node_t *n)
 
     peers_init(&n->peers, n->loop, n->id, n->cluster_id, cfg->cluster_secret);
     n->peers.on_unreachable = on_unreachable;
+    n->peers.on_removed = on_removed;
     n->peers.ud = n;
     raft_status_t st;
     raft_status(n->raft, &st);
+    const raft_member_t *me = raft_conf_find(st.conf, n->id);
+    if (me)
+        snprintf(n->peers.self_addr, sizeof(n->peers.self_addr), "%s", me->addr);
+    else if (strcmp(cfg->binding, "0.0.0.0") != 0 && strcmp(cfg->binding, "::") != 0)
+        snprintf(n->peers.self_addr, sizeof(n->peers.self_addr), "%.50s:%d", cfg->binding, cfg->port);
     peers_sync(&n->peers, st.conf);
     /* A cluster of one need not wait an election timeout for itself. */
     if (raft_conf_voters(st.conf) == 1 && raft_conf_find(st.conf, n->id)) raft_campaign(n->raft);

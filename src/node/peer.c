@@ -34,17 +34,54 @@ struct peer {
     histogram_t rtt; /* seconds from a RAFT.MSG to its reply */
 };
 
+/* A member's address is "host:port", or "host:port@httphost:httpport" when
+ * its admin API is not at port + 1000 on the same host (a node that joined
+ * with its own http_addr): only the part before '@' is the RESP address. */
 int peer_parse_addr(const char *addr, char *host, size_t hostlen, int *port)
 {
-    const char *colon = strrchr(addr, ':');
+    const char *at = strchr(addr, '@');
+    size_t alen = at ? (size_t)(at - addr) : strlen(addr);
+    const char *colon = NULL;
+    for (size_t i = 0; i < alen; i++)
+        if (addr[i] == ':') colon = addr + i;
     if (!colon || colon == addr || (size_t)(colon - addr) >= hostlen) return -1;
-    char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (*end || p <= 0 || p > 65535) return -1;
+    const char *end = addr + alen;
+    if (colon + 1 == end || end - colon > 6) return -1;
+    long p = 0;
+    for (const char *d = colon + 1; d < end; d++) {
+        if (*d < '0' || *d > '9') return -1;
+        p = p * 10 + (*d - '0');
+    }
+    if (p <= 0 || p > 65535) return -1;
     memcpy(host, addr, (size_t)(colon - addr));
     host[colon - addr] = '\0';
     *port = (int)p;
     return 0;
+}
+
+/* The RESP part of a member's address ("host:port"), into out. */
+void member_resp_addr(const char *addr, char *out, size_t len)
+{
+    const char *at = strchr(addr, '@');
+    size_t alen = at ? (size_t)(at - addr) : strlen(addr);
+    snprintf(out, len, "%.*s", (int)alen, addr);
+}
+
+/* The admin API address of a member: what follows '@', or its RESP host
+ * with port + 1000 (the default http_port). "" when the address is bad. */
+void member_http_addr_of(const char *addr, char *out, size_t len)
+{
+    const char *at = strchr(addr, '@');
+    if (at) {
+        snprintf(out, len, "%s", at + 1);
+        return;
+    }
+    char host[RAFT_ADDR_MAX];
+    int port;
+    if (peer_parse_addr(addr, host, sizeof(host), &port) < 0 || port + 1000 > 65535)
+        snprintf(out, len, "%s", "");
+    else
+        snprintf(out, len, "%s:%d", host, port + 1000);
 }
 
 static void peer_connect(peer_t *p);
@@ -89,7 +126,11 @@ static void on_hello_reply(redisAsyncContext *ac, void *r, void *priv)
     peer_t *p = ac->data;
     (void)priv;
     if (!p || !reply) return;
-    if (reply->type == REDIS_REPLY_ERROR) {
+    if (reply->type == REDIS_REPLY_ERROR && strstr(reply->str, "was removed from the cluster")) {
+        if (p->owner->on_removed) p->owner->on_removed(p->owner->ud, p->id);
+        p->backoff_ms = BACKOFF_REFUSED_MS;
+        redisAsyncDisconnect(ac);
+    } else if (reply->type == REDIS_REPLY_ERROR) {
         log_warn("peer_refused", " peer=%" PRIu64 " addr=%s error=\"%.*s\"", p->id, p->addr,
                  (int)(reply->len < 200 ? reply->len : 200), reply->str);
         p->backoff_ms = BACKOFF_REFUSED_MS;
@@ -108,20 +149,27 @@ static void on_msg_reply(redisAsyncContext *ac, void *r, void *priv)
     if (p && reply && reply->type != REDIS_REPLY_ERROR)
         histo_observe(&p->rtt, (double)(uv_hrtime() - (uint64_t)(uintptr_t)priv) / 1e9);
     if (!p || !reply || reply->type != REDIS_REPLY_ERROR || !p->connected) return;
+    if (strstr(reply->str, "was removed from the cluster") && p->owner->on_removed) {
+        p->owner->on_removed(p->owner->ud, p->id);
+        return;
+    }
     log_warn("peer_msg_refused", " peer=%" PRIu64 " error=\"%.*s\"", p->id,
              (int)(reply->len < 200 ? reply->len : 200), reply->str);
     p->connected = false;
     redisAsyncDisconnect(ac);
 }
 
+/* RAFT.HELLO <cluster_id> <node_id> <secret> [<addr>]: our own address
+ * lets a node that does not know us yet (one that is joining, its
+ * configuration still empty) answer our messages. */
 static void send_hello(peer_t *p)
 {
     char cid[24], self[24];
     snprintf(cid, sizeof(cid), "%" PRIu64, p->owner->cluster_id);
     snprintf(self, sizeof(self), "%" PRIu64, p->owner->self);
-    const char *argv[4] = {"RAFT.HELLO", cid, self, p->owner->secret ? p->owner->secret : ""};
-    size_t lens[4] = {10, strlen(cid), strlen(self), strlen(argv[3])};
-    redisAsyncCommandArgv(p->ac, on_hello_reply, NULL, 4, argv, lens);
+    const char *argv[5] = {"RAFT.HELLO", cid, self, p->owner->secret ? p->owner->secret : "", p->owner->self_addr};
+    size_t lens[5] = {10, strlen(cid), strlen(self), strlen(argv[3]), strlen(argv[4])};
+    redisAsyncCommandArgv(p->ac, on_hello_reply, NULL, argv[4][0] ? 5 : 4, argv, lens);
 }
 
 static void on_connect(const redisAsyncContext *ac, int status)
@@ -225,14 +273,36 @@ void peers_init(peers_t *ps, uv_loop_t *loop, uint64_t self, uint64_t cluster_id
     ps->secret = secret;
 }
 
-void peers_sync(peers_t *ps, const raft_conf_t *conf)
+static bool is_removed(const raft_conf_t *c, uint64_t id)
 {
-    /* drop peers that left or moved */
+    for (int i = 0; i < c->n_removed; i++)
+        if (c->removed[i] == id) return true;
+    return false;
+}
+
+/* The address to reach id at: the configuration's, else a hint from its
+ * HELLO (a member this node's configuration does not list yet); NULL when
+ * there is none or id was removed. */
+static const char *wanted_addr(const peers_t *ps, uint64_t id)
+{
+    if (id == ps->self || is_removed(&ps->conf, id)) return NULL;
+    const raft_member_t *m = raft_conf_find(&ps->conf, id);
+    if (m) return m->addr;
+    for (int i = 0; i < ps->nhints; i++)
+        if (ps->hints[i].id == id) return ps->hints[i].addr;
+    return NULL;
+}
+
+/* Makes the connections those of the configuration plus the hints: new
+ * ones connect, removed ones close, a member whose address changed is
+ * reconnected. */
+static void peers_resync(peers_t *ps)
+{
     int keep = 0;
     for (int i = 0; i < ps->n; i++) {
         peer_t *p = ps->p[i];
-        const raft_member_t *m = raft_conf_find(conf, p->id);
-        if (m && strcmp(m->addr, p->addr) == 0) {
+        const char *addr = wanted_addr(ps, p->id);
+        if (addr && strcmp(addr, p->addr) == 0) {
             ps->p[keep++] = p;
         } else {
             log_info("peer_removed", " peer=%" PRIu64 " addr=%s", p->id, p->addr);
@@ -240,16 +310,48 @@ void peers_sync(peers_t *ps, const raft_conf_t *conf)
         }
     }
     ps->n = keep;
-    for (int i = 0; i < conf->n; i++) {
-        const raft_member_t *m = &conf->m[i];
-        if (m->id == ps->self) continue;
+    uint64_t ids[2 * RAFT_MAX_NODES];
+    int nids = 0;
+    for (int i = 0; i < ps->conf.n; i++) ids[nids++] = ps->conf.m[i].id;
+    for (int i = 0; i < ps->nhints; i++) ids[nids++] = ps->hints[i].id;
+    for (int i = 0; i < nids; i++) {
+        const char *addr = wanted_addr(ps, ids[i]);
+        if (!addr) continue;
         bool have = false;
         for (int j = 0; j < ps->n; j++)
-            if (ps->p[j]->id == m->id) have = true;
+            if (ps->p[j]->id == ids[i]) have = true;
         if (have || ps->n >= RAFT_MAX_NODES) continue;
-        peer_t *p = peer_new(ps, m);
+        raft_member_t m = {.id = ids[i]};
+        snprintf(m.addr, sizeof(m.addr), "%s", addr);
+        peer_t *p = peer_new(ps, &m);
         if (p) ps->p[ps->n++] = p;
     }
+}
+
+void peers_sync(peers_t *ps, const raft_conf_t *conf)
+{
+    ps->conf = *conf;
+    peers_resync(ps);
+}
+
+void peers_hint(peers_t *ps, uint64_t id, const char *addr)
+{
+    char host[RAFT_ADDR_MAX];
+    int port;
+    if (id == ps->self || raft_conf_find(&ps->conf, id) || is_removed(&ps->conf, id)) return;
+    if (strlen(addr) >= RAFT_ADDR_MAX || peer_parse_addr(addr, host, sizeof(host), &port) < 0) return;
+    int slot = -1;
+    for (int i = 0; i < ps->nhints; i++)
+        if (ps->hints[i].id == id) slot = i;
+    if (slot >= 0 && strcmp(ps->hints[slot].addr, addr) == 0) return;
+    if (slot < 0) {
+        if (ps->nhints == RAFT_MAX_NODES) return;
+        slot = ps->nhints++;
+    }
+    ps->hints[slot].id = id;
+    snprintf(ps->hints[slot].addr, sizeof(ps->hints[slot].addr), "%s", addr);
+    log_info("peer_hint", " peer=%" PRIu64 " addr=%s reason=\"not in this node's configuration yet\"", id, addr);
+    peers_resync(ps);
 }
 
 static peer_t *find_peer(peers_t *ps, uint64_t id)

@@ -2,7 +2,8 @@
  * speaking RESP on the peer's client port with hiredis async on the libuv
  * loop.
  *
- *   RAFT.HELLO <cluster_id> <node_id> <secret>   first, once per connection
+ *   RAFT.HELLO <cluster_id> <node_id> <secret> [<addr>]
+ *                                                  first, once per connection
  *   RAFT.MSG <wire bytes>                          then one per raft message
  *
  * The receiving side (dispatch.c) accepts RAFT.MSG only on a connection
@@ -42,7 +43,16 @@ typedef struct peers {
     char *buf; /* encoding scratch */
     size_t cap;
     void (*on_unreachable)(void *ud, uint64_t id);
+    /* a member told us this node was removed from the cluster */
+    void (*on_removed)(void *ud, uint64_t by);
     void *ud;
+    char self_addr[RAFT_ADDR_MAX]; /* sent in our HELLO ("" = none) */
+    raft_conf_t conf;              /* the configuration last synced */
+    struct {                       /* peers known from their HELLO only */
+        uint64_t id;
+        char addr[RAFT_ADDR_MAX];
+    } hints[RAFT_MAX_NODES];
+    int nhints;
 } peers_t;
 
 void peers_init(peers_t *ps, uv_loop_t *loop, uint64_t self, uint64_t cluster_id, const char *secret);
@@ -50,6 +60,11 @@ void peers_init(peers_t *ps, uv_loop_t *loop, uint64_t self, uint64_t cluster_id
  * node): new members get a connection, removed ones lose theirs, a member
  * whose address changed is reconnected. */
 void peers_sync(peers_t *ps, const raft_conf_t *conf);
+/* A peer that said HELLO with its address though this node's
+ * configuration does not list it (this node is joining, or has not yet
+ * received the entry that added it): connect to it too, so that our
+ * answers reach it. Ignored for members and removed ids. */
+void peers_hint(peers_t *ps, uint64_t id, const char *addr);
 /* Sends m to m->to; false (and the message dropped) when that peer is not
  * connected or too far behind. */
 bool peers_send(peers_t *ps, const raft_msg_t *m);
@@ -71,8 +86,14 @@ int peers_stats(const peers_t *ps, peer_stats_t *st, int max);
  * handles (the loop must run on). */
 void peers_close(peers_t *ps);
 
-/* "host:port" -> host (at most hostlen bytes, NUL included) and port.
- * Returns 0, or -1 when the address is not of that form. */
+/* A member's address: "host:port" (RESP), optionally followed by
+ * "@httphost:httpport" when its admin API is not at port + 1000.
+ * peer_parse_addr: the RESP part -> host (at most hostlen bytes, NUL
+ * included) and port; 0, or -1 when it is not of that form.
+ * member_resp_addr: the RESP part as a string; member_http_addr_of: the
+ * admin API's "host:port" ("" when the address is bad). */
 int peer_parse_addr(const char *addr, char *host, size_t hostlen, int *port);
+void member_resp_addr(const char *addr, char *out, size_t len);
+void member_http_addr_of(const char *addr, char *out, size_t len);
 
 #endif

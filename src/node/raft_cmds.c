@@ -34,12 +34,13 @@ static bool secret_eq(const char *a, size_t alen, const char *b, size_t blen)
     return d == 0;
 }
 
-/* RAFT.HELLO <cluster_id> <node_id> <secret> */
+/* RAFT.HELLO <cluster_id> <node_id> <secret> [<addr>]: addr is where the
+ * peer listens, for a node whose configuration does not list it yet. */
 static bool hello(node_t *n, client_t *cl, int argc, const char **argv, const size_t *argvlen, reply_t *r)
 {
     uint64_t cid, from;
-    if (argc != 4 || !parse_u64(argv[1], argvlen[1], &cid) || !parse_u64(argv[2], argvlen[2], &from) || from == 0) {
-        reply_error(r, "ERR syntax: RAFT.HELLO <cluster_id> <node_id> <secret>");
+    if ((argc != 4 && argc != 5) || !parse_u64(argv[1], argvlen[1], &cid) || !parse_u64(argv[2], argvlen[2], &from) || from == 0) {
+        reply_error(r, "ERR syntax: RAFT.HELLO <cluster_id> <node_id> <secret> [<addr>]");
         return true;
     }
     const char *secret = n->cfg->cluster_secret;
@@ -47,6 +48,11 @@ static bool hello(node_t *n, client_t *cl, int argc, const char **argv, const si
         log_warn("peer_refused", " from=%" PRIu64 " addr=%s reason=bad_secret", from, cl->sess.addr);
         reply_error(r, "ERR raft: wrong cluster_secret");
         return true;
+    }
+    if (!n->cluster_id && cid) {
+        /* a node that joins hears first from the leader that added it */
+        log_info("peer_hello_adopt", " from=%" PRIu64 " addr=%s", from, cl->sess.addr);
+        node_adopt_cluster_id(n, cid);
     }
     if (cid != n->cluster_id) {
         log_warn("peer_refused", " from=%" PRIu64 " addr=%s reason=cluster_id theirs=%016" PRIx64 " ours=%016" PRIx64,
@@ -69,8 +75,15 @@ static bool hello(node_t *n, client_t *cl, int argc, const char **argv, const si
         }
     /* An id we do not know yet may be a member added by entries this node
      * has not received: accepted (the core ignores its vote requests). */
-    if (!raft_conf_find(st.conf, from))
+    if (!raft_conf_find(st.conf, from)) {
         log_info("peer_unknown", " from=%" PRIu64 " addr=%s action=accepted", from, cl->sess.addr);
+        if (argc == 5 && argvlen[4] < RAFT_ADDR_MAX && !memchr(argv[4], 0, argvlen[4])) {
+            char addr[RAFT_ADDR_MAX];
+            memcpy(addr, argv[4], argvlen[4]);
+            addr[argvlen[4]] = '\0';
+            peers_hint(&n->peers, from, addr);
+        }
+    }
     cl->sess.peer_id = from;
     /* A peer that connects anew may have lost messages, or restarted with
      * less than it had (a wiped disk): the leader probes it again rather
@@ -81,6 +94,15 @@ static bool hello(node_t *n, client_t *cl, int argc, const char **argv, const si
     }
     reply_simple(r, "OK");
     return true;
+}
+
+static bool peer_is_removed(node_t *n, uint64_t id)
+{
+    raft_status_t st;
+    raft_status(n->raft, &st);
+    for (int i = 0; i < st.conf->n_removed; i++)
+        if (st.conf->removed[i] == id) return true;
+    return false;
 }
 
 /* RAFT.MSG <bytes>: decoded (every length checked), then stepped. A
@@ -107,6 +129,13 @@ static bool msg(node_t *n, client_t *cl, int argc, const char **argv, const size
         why = "sender is not the node that said hello";
     else if (w->m.to != n->id)
         why = "addressed to another node";
+    else if (peer_is_removed(n, w->m.from)) {
+        /* the sender was removed but does not know it (the leader stopped
+         * sending it the log when the removal was appended): told, it
+         * stops campaigning */
+        reply_error(r, "ERR raft: this node id was removed from the cluster");
+        return true;
+    }
     else if (w->m.type == RAFT_MSG_SNAPSHOT && !snap_recv_message(n, &w->m))
         ; /* stepped once its data is sealed, or dropped (snap_transfer.c) */
     else if (raft_step(n->raft, &w->m) != RAFT_OK)

@@ -92,6 +92,8 @@ const cfgkey_t cfg_keys[] = {
      0, "what a follower does with writes: proxy them or redirect the client"},
     {SEC_CLUSTER, "read_mode", T_ENUM_INT, FIELD(read_mode), 0, 0, read_modes, "readindex", 0,
      "how the leader confirms leadership for reads"},
+    {SEC_CLUSTER, "join", T_STR, FIELD(join), 0, 0, NULL, "", 0,
+     "a member's HTTP address (host:port): a new node not in members asks it to be added"},
     {SEC_CLUSTER, "cluster_secret", T_STR, FIELD(cluster_secret), 0, 0, NULL, "", F_SECRET,
      "shared secret peers present to each other; empty disables the check"},
 
@@ -216,19 +218,27 @@ int config_finalize(config_t *c, char *err, size_t errlen)
         dlen--;
 
     if (c->enabled) {
-        if (c->nmembers == 0) {
-            cfg_seterr(err, errlen, "cluster.enabled is true but cluster.members is empty");
+        /* A node outside the founding members joins a running cluster: it
+         * says so with join, or (members empty) waits to be added by POST
+         * /cluster/join; either way it never forms a cluster of its own. */
+        const config_member_t *m = config_member(c, c->node_id);
+        if (!m && c->nmembers > 0 && !c->join[0]) {
+            cfg_seterr(err, errlen,
+                       "node_id %d is not in cluster.members (a new node joining a running cluster needs "
+                       "--join <a member's HTTP address>)",
+                       c->node_id);
             return -1;
         }
-        const config_member_t *m = config_member(c, c->node_id);
-        if (!m) {
-            cfg_seterr(err, errlen, "node_id %d is not in cluster.members", c->node_id);
+        if (!m && c->nmembers == 0 && !c->join[0] && !cli_given(c, "port")) {
+            cfg_seterr(err, errlen,
+                       "cluster.enabled is true but cluster.members is empty (a node to be added with POST "
+                       "/cluster/join needs --port)");
             return -1;
         }
         /* Same size buffers; memcpy because the compiler cannot see that
          * m points into c->members, not at c->binding. */
-        if (!cli_given(c, "binding")) memcpy(c->binding, m->host, strlen(m->host) + 1);
-        if (!cli_given(c, "port")) c->port = m->port;
+        if (m && !cli_given(c, "binding")) memcpy(c->binding, m->host, strlen(m->host) + 1);
+        if (m && !cli_given(c, "port")) c->port = m->port;
         if (dlen == 1 && c->data_dir[0] == '/') dlen = 0;
         snprintf(c->node_dir, sizeof(c->node_dir), "%.*s/node%d", dlen, c->data_dir, c->node_id);
     } else {

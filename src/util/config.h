@@ -56,6 +56,7 @@ typedef struct config {
     follower_mode_t follower_mode;
     read_mode_t read_mode;
     char cluster_secret[CONFIG_STR_MAX];
+    char join[CONFIG_STR_MAX];         /* a member's HTTP address to ask to be added; "" = founding member */
 
     /* [storage] */
     bool fsync;                        /* sync the log on every append; default true */

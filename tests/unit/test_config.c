@@ -169,7 +169,7 @@ static void test_cluster_conf_nodes(void **state)
     assert_int_equal(config_load_file(&c, path, err, sizeof(err)), 0);
     assert_int_equal(config_set(&c, "node-id", "4", err, sizeof(err)), 0);
     assert_int_equal(config_finalize(&c, err, sizeof(err)), -1);
-    assert_string_equal(err, "node_id 4 is not in cluster.members");
+    assert_string_equal(err, "node_id 4 is not in cluster.members (a new node joining a running cluster needs --join <a member's HTTP address>)");
 }
 
 struct names {
@@ -229,7 +229,7 @@ static void test_every_key_shipped_and_documented(void **state)
         snprintf(needle, sizeof(needle), "`%s`", ns.list[i]);
         if (!strstr(doc, needle)) fail_msg("key %s missing from docs/configuration.md", ns.list[i]);
     }
-    assert_int_equal(nkeys, 35);
+    assert_int_equal(nkeys, 36);
     free(conf);
     free(doc);
 }
@@ -672,12 +672,29 @@ static void test_finalize_cluster(void **state)
     cluster3(&c);
     c.node_id = 4;
     assert_int_equal(config_finalize(&c, err, sizeof(err)), -1);
-    assert_string_equal(err, "node_id 4 is not in cluster.members");
+    assert_string_equal(err, "node_id 4 is not in cluster.members (a new node joining a running cluster needs --join <a member's HTTP address>)");
 
     config_defaults(&c);
     c.enabled = true;
     assert_int_equal(config_finalize(&c, err, sizeof(err)), -1);
-    assert_string_equal(err, "cluster.enabled is true but cluster.members is empty");
+    assert_string_equal(err, "cluster.enabled is true but cluster.members is empty (a node to be added with POST "
+                             "/cluster/join needs --port)");
+
+    /* a node outside the members joins: with join, or members empty and a port */
+    cluster3(&c);
+    c.node_id = 4;
+    snprintf(c.join, sizeof(c.join), "127.0.0.1:8379");
+    assert_int_equal(config_set(&c, "port", "7382", err, sizeof(err)), 0);
+    assert_int_equal(config_finalize(&c, err, sizeof(err)), 0);
+    assert_int_equal(c.port, 7382);
+    assert_int_equal(c.http_port, 8382);
+    assert_string_equal(c.node_dir, "./data/node4");
+    config_defaults(&c);
+    c.enabled = true;
+    c.node_id = 5;
+    assert_int_equal(config_set(&c, "port", "7383", err, sizeof(err)), 0);
+    assert_int_equal(config_finalize(&c, err, sizeof(err)), 0);
+    assert_int_equal(c.port, 7383);
 }
 
 static void test_finalize_rules(void **state)
@@ -740,7 +757,7 @@ static void test_foreach(void **state)
     assert_int_equal(config_finalize(&c, err, sizeof(err)), 0);
 
     config_foreach(&c, "*", collect, &ns);
-    assert_int_equal(ns.n, 35 + 6);
+    assert_int_equal(ns.n, 36 + 6);
     assert_string_equal(lookup(&ns, "port"), "7379");
     assert_string_equal(lookup(&ns, "http_port"), "8379");
     assert_string_equal(lookup(&ns, "binding"), "127.0.0.1");
