@@ -1,23 +1,83 @@
 #!/usr/bin/env bash
 # The local cluster described by conf/cluster.conf.
 #   scripts/cluster.sh start|stop|status|logs|restart
+#   scripts/cluster.sh add N [PORT]   start node N (not in members) and have it join
+#   scripts/cluster.sh remove N       remove node N from the cluster, then stop it
 # Each node runs in the background as `bin/redraft-server conf/cluster.conf
 # --node-id N`; pids and logs live in logs/ (override with REDRAFT_RUN_DIR).
 #
 # Every member of [cluster] members is started (REDRAFT_NODES="1 2" picks
-# some); `status` says which node leads (INFO raft).
+# some), plus the nodes added with `add`; `status` says which node leads
+# (INFO raft). `add` and `remove` go through the admin API (curl): the
+# token, if any, comes from REDRAFT_ADMIN_TOKEN or the config's admin_token.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 conf=${REDRAFT_CONF:-conf/cluster.conf}
 run=${REDRAFT_RUN_DIR:-logs}
 all_ids=$(grep -E '^\s*members\s*=' "$conf" | grep -oE '"[0-9]+:' | tr -d '":' | tr '\n' ' ')
-nodes=${REDRAFT_NODES:-$all_ids}
-bin=bin/redraft-server
+added_ids() { ls "$run" 2>/dev/null | sed -nE 's/^node([0-9]+)\.port$/\1/p' | tr '\n' ' '; }
 mkdir -p "$run"
+nodes=${REDRAFT_NODES:-$all_ids $(added_ids)}
+bin=bin/redraft-server
 
-# Port of node N, read from the members line of the config.
+# Port of node N: from the members line of the config, or as `add` chose it.
 port_of() {
+  if [ -f "$run/node$1.port" ]; then cat "$run/node$1.port"; return; fi
   grep -E '^\s*members\s*=' "$conf" | grep -oE "\"$1:[^\"]+\"" | tr -d '"' | awk -F: '{print $NF}'
+}
+
+token=${REDRAFT_ADMIN_TOKEN:-$(grep -E '^\s*admin_token\s*=' "$conf" | head -1 | sed -E 's/^[^=]*=\s*"(.*)".*/\1/')}
+# POST to the admin API of the first running node that answers; curl -L
+# follows a follower's 307 to the leader.
+admin_post() { # path body
+  local auth=()
+  [ -n "$token" ] && auth=(-H "Authorization: Bearer $token")
+  for n in $nodes; do
+    alive "$n" || continue
+    local hp=$(( $(port_of "$n") + 1000 ))
+    if out=$(curl -sS -L --max-time 120 "${auth[@]}" -X POST "http://127.0.0.1:$hp$1" -d "$2" -w '\n%{http_code}' 2>/dev/null); then
+      code=${out##*$'\n'}; body=${out%$'\n'*}
+      [ "$code" = 503 ] && continue
+      echo "$body"
+      [ "${code:0:1}" = 2 ] && return 0 || return 1
+    fi
+  done
+  echo "no running member answered" >&2
+  return 1
+}
+
+first_http() {
+  for n in $nodes; do alive "$n" && { echo "127.0.0.1:$(( $(port_of "$n") + 1000 ))"; return; }; done
+  return 1
+}
+
+add() { # N [PORT]
+  local n=$1 base; base=$(port_of "$(echo "$all_ids" | awk '{print $1}')")
+  local p=${2:-$(( base + n - 1 ))}
+  [[ "$n" =~ ^[0-9]+$ ]] || { echo "usage: $0 add N [PORT]" >&2; exit 2; }
+  if alive "$n"; then echo "node $n already running"; exit 1; fi
+  local via; via=$(first_http) || { echo "no member is running: scripts/cluster.sh start" >&2; exit 1; }
+  echo "$p" >"$run/node$n.port"
+  "$bin" "$conf" --node-id "$n" --port "$p" --join "$via" >>"$run/node$n.log" 2>&1 &
+  echo $! >"$run/node$n.pid"
+  echo "node $n started on 127.0.0.1:$p (pid $!), joining through $via"
+  for _ in $(seq 600); do
+    if ! alive "$n"; then echo "node $n exited: see $run/node$n.log" >&2; tail -n 5 "$run/node$n.log" >&2; exit 1; fi
+    if curl -s "http://$via/cluster/members" | grep -qE "\"id\": ?$n, [^}]*\"voter\": ?true"; then
+      echo "node $n is a voter"; status; return 0
+    fi
+    sleep 0.1
+  done
+  echo "node $n joined but is not a voter yet (still catching up?): scripts/cluster.sh status" >&2
+  exit 1
+}
+
+remove() { # N
+  local n=$1
+  [[ "$n" =~ ^[0-9]+$ ]] || { echo "usage: $0 remove N" >&2; exit 2; }
+  admin_post /cluster/leave "{\"id\": $n}" || exit 1
+  nodes=$n stop
+  rm -f "$run/node$n.port"
 }
 
 alive() { [ -f "$run/node$1.pid" ] && kill -0 "$(cat "$run/node$1.pid")" 2>/dev/null; }
@@ -26,7 +86,11 @@ start() {
   [ -x "$bin" ] || { echo "build first: make" >&2; exit 1; }
   for n in $nodes; do
     if alive "$n"; then echo "node $n already running (pid $(cat "$run/node$n.pid"))"; continue; fi
-    "$bin" "$conf" --node-id "$n" >>"$run/node$n.log" 2>&1 &
+    if [ -f "$run/node$n.port" ]; then # added with `add`: its own port; it has joined already
+      "$bin" "$conf" --node-id "$n" --port "$(cat "$run/node$n.port")" --members "" >>"$run/node$n.log" 2>&1 &
+    else
+      "$bin" "$conf" --node-id "$n" >>"$run/node$n.log" 2>&1 &
+    fi
     echo $! >"$run/node$n.pid"
   done
   sleep 2.5 # the first election takes an election timeout (1-2 s)
@@ -66,7 +130,9 @@ case "${1:-status}" in
   start) start ;;
   stop) stop ;;
   restart) stop; start ;;
+  add) shift; add "$@" ;;
+  remove) shift; remove "$@" ;;
   status) status ;;
   logs) tail -n 50 "$run"/node*.log ;;
-  *) echo "usage: $0 start|stop|status|logs|restart" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|logs|restart|add N [PORT]|remove N" >&2; exit 2 ;;
 esac
