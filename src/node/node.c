@@ -1,6 +1,7 @@
 /* The node's write path: propose through Raft, apply what commits, answer
  * the clients that wait for their entries; start and stop. */
 #include "node/node.h"
+#include "node/join.h"
 #include "node/admin.h"
 #include "util/log.h"
 
@@ -418,6 +419,7 @@ int node_start(node_t *n, config_t *cfg, uv_loop_t *loop)
     n->sigint.data = n;
     uv_signal_start(&n->sigint, on_signal, SIGINT);
     node_raft_process(n);
+    n->joiner = node_join_start(n);
     log_info("ready", " addr=%s:%d data=%s applied=%llu last_index=%llu keys=%lld", cfg->binding, cfg->port,
              cfg->node_dir, (unsigned long long)n->db.applied, (unsigned long long)n->last_index,
              (long long)n->db.nkeys);
@@ -436,6 +438,8 @@ void node_stop(node_t *n)
     if (n->shutting_down) return;
     n->shutting_down = true;
     server_stop(&n->srv);
+    node_join_stop(n->joiner);
+    n->joiner = NULL;
     admin_stop(n);
     uv_timer_stop(&n->expire_timer);
     close_handle((uv_handle_t *)&n->expire_timer);

@@ -169,6 +169,7 @@ struct node {
     node_snap_t snap;
     http_server_t *http;   /* the admin API (admin.c) */
     void *members_admin;   /* membership requests in flight (admin_members.c) */
+    struct joiner *joiner; /* asking to be added (join.c), or NULL */
     uint64_t last_leader;  /* for leader_changes */
 
     int64_t start_ms;
