@@ -10,6 +10,7 @@
 #define MAX_NAME 32
 
 static const command_t *slots[TABLE_SLOTS];
+static uint32_t slot_pos[TABLE_SLOTS]; /* the command's position in `ordered` */
 static const command_t *ordered[TABLE_SLOTS];
 static size_t ncommands;
 
@@ -45,16 +46,28 @@ void cmd_table_add(const command_t *cmds, size_t n)
         uint32_t h = hash_name(cmds[i].name, len) & (TABLE_SLOTS - 1);
         while (slots[h]) h = (h + 1) & (TABLE_SLOTS - 1);
         slots[h] = &cmds[i];
+        slot_pos[h] = (uint32_t)ncommands;
         ordered[ncommands++] = &cmds[i];
     }
 }
 
+/* Most callers want the command only. */
 const command_t *cmd_lookup(const char *name, size_t len)
+{
+    return cmd_lookup_pos(name, len, NULL);
+}
+
+/* The position comes from the same probe as the command: the dispatcher
+ * counts every request by it without a second lookup. */
+const command_t *cmd_lookup_pos(const char *name, size_t len, uint32_t *pos)
 {
     if (len == 0 || len > MAX_NAME) return NULL;
     uint32_t h = hash_name(name, len) & (TABLE_SLOTS - 1);
     while (slots[h]) {
-        if (name_eq(slots[h]->name, name, len)) return slots[h];
+        if (name_eq(slots[h]->name, name, len)) {
+            if (pos) *pos = slot_pos[h];
+            return slots[h];
+        }
         h = (h + 1) & (TABLE_SLOTS - 1);
     }
     return NULL;

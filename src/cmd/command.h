@@ -71,6 +71,9 @@ typedef struct command {
 void cmd_table_add(const command_t *cmds, size_t n);
 /* Case-insensitive lookup; NULL when unknown. */
 const command_t *cmd_lookup(const char *name, size_t len);
+/* The same, also giving the command's position in the table (what
+ * cmd_table_at takes) in *pos (pos may be NULL). */
+const command_t *cmd_lookup_pos(const char *name, size_t len, uint32_t *pos);
 /* Every registered command in registration order. */
 size_t cmd_table_count(void);
 const command_t *cmd_table_at(size_t i);

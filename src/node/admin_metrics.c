@@ -45,6 +45,26 @@ static void histo_samples(sbuf_t *b, const char *name, const char *labels, const
     }
 }
 
+/* redraft_commands_total{cmd} and redraft_command_duration_seconds
+ * (cmdstats.c): a line only for commands called at least once, so the page
+ * stays short although the table has every Redis command we know. */
+static void command_metrics(sbuf_t *b, const node_t *n)
+{
+    family(b, "redraft_commands_total", "counter",
+           "Client commands this node received and answered, by command (subcommands under their container; "
+           "unknown commands are not counted).");
+    for (size_t i = 0; i < n->ncmdstats; i++) {
+        const cmd_stat_t *c = &n->cmdstats[i];
+        if (c->calls + c->rejected == 0) continue;
+        sb_printf(b, "redraft_commands_total{cmd=\"%s\"} %" PRIu64 "\n", cmd_table_at(i)->name,
+                  c->calls + c->rejected);
+    }
+    family(b, "redraft_command_duration_seconds", "histogram",
+           "Time from the dispatch of a client command on this node to its reply (writes: to the apply that "
+           "answers them, or the leader's answer when proxied; linearizable reads: to their read batch).");
+    histo_samples(b, "redraft_command_duration_seconds", "", &n->stats.command_seconds);
+}
+
 void admin_metrics(node_t *n, http_request_t *req)
 {
     sbuf_t b = {0};
@@ -120,6 +140,7 @@ void admin_metrics(node_t *n, http_request_t *req)
     counter(&b, "redraft_commands_processed_total", "Commands received on the RESP port.",
             n->srv.stats.commands_processed);
     counter(&b, "redraft_reads_served_total", "Linearizable reads served.", s->reads_served);
+    command_metrics(&b, n);
     counter(&b, "redraft_raft_messages_received_total", "Raft messages received from peers.", s->msgs_in);
     counter(&b, "redraft_raft_messages_sent_total", "Raft messages sent to peers.", s->msgs_out);
     counter(&b, "redraft_raft_messages_refused_total", "Raft messages from peers that were refused.", s->msgs_bad);

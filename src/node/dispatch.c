@@ -110,12 +110,14 @@ static conn_verdict_t route_write(node_t *n, client_t *cl, reply_t *r, bool *go,
         cl->wait_since_ms = 0;
         reply_errorf(r, "MOVED 0 %s", addr);
         n->stats.writes_redirected++;
+        cl->req.rejected = true; /* as Redis Cluster counts a redirect */
         return CONN_CONTINUE;
     }
     if (!cl->wait_since_ms) cl->wait_since_ms = now;
     if (now - cl->wait_since_ms >= n->cfg->request_timeout_ms) {
         cl->wait_since_ms = 0;
         reply_error(r, "CLUSTERDOWN No raft leader");
+        cl->req.rejected = true;
         return CONN_CONTINUE;
     }
     node_wait_for_leader(n, cl);
@@ -166,9 +168,10 @@ static conn_verdict_t exec_transaction(node_t *n, client_t *cl, reply_t *r)
     return CONN_CONTINUE;
 }
 
-static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **argv, const size_t *argvlen)
+/* Everything dispatch decides about one request; on_command around it
+ * counts the request once it is answered or handed on. */
+static conn_verdict_t handle_command(node_t *n, conn_t *conn, int argc, const char **argv, const size_t *argvlen)
 {
-    node_t *n = ud;
     client_t *cl = conn->udata;
     session_t *s = &cl->sess;
     reply_t *r = conn_reply(conn);
@@ -184,10 +187,13 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
         if (cl->pending) return CONN_PAUSE;
         return node_raft_command(n, cl, argc, argv, argvlen, r) ? CONN_CONTINUE : CONN_CLOSE;
     }
-    const command_t *cmd = cmd_lookup(argv[0], argvlen[0]);
+    uint32_t pos;
+    const command_t *cmd = cmd_lookup_pos(argv[0], argvlen[0], &pos);
+    if (cmd) cl->req.cmd = (int32_t)pos; /* unknown commands are not counted */
 
     if (!cmd || !arity_ok(cmd, argc) || (cmd->subcommands && argc >= 2 && !subcommand_ok(cmd, argc, argv, argvlen))) {
         if (cl->pending) return CONN_PAUSE;
+        cl->req.rejected = true;
         if (!cmd)
             reply_unknown_command(r, argc, argv, argvlen);
         else if (!arity_ok(cmd, argc))
@@ -201,6 +207,7 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
     if (!s->authed && !(cmd->flags & CMD_NOAUTH)) {
         if (cl->pending) return CONN_PAUSE;
         reply_error(r, "NOAUTH Authentication required.");
+        cl->req.rejected = true;
         if (s->in_multi) s->multi_dirty = true;
         return CONN_CONTINUE;
     }
@@ -212,6 +219,7 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
             /* as Redis Cluster does for a key of another node inside MULTI */
             reply_errorf(r, "MOVED 0 %s", addr);
             s->multi_dirty = true;
+            cl->req.rejected = true;
             return CONN_CONTINUE;
         }
         session_queue(s, argc, argv, argvlen);
@@ -243,6 +251,25 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
     if (conn->out.proto != s->proto) conn->out.proto = s->proto;
     conn->parser.unauthenticated = !s->authed;
     return s->close_asap ? CONN_CLOSE : CONN_CONTINUE;
+}
+
+/* Times and counts each request (cmdstats.c). The clock starts at the first
+ * offer and keeps running while the request is held (CONN_PAUSE: behind the
+ * client's requests in flight, or waiting for a leader); a request answered
+ * here is counted here, one handed on (proposed, queued for a ReadIndex,
+ * proxied: req.deferred) by whoever answers it. */
+static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **argv, const size_t *argvlen)
+{
+    node_t *n = ud;
+    req_mark_t *m = &((client_t *)conn->udata)->req;
+    if (!m->start_us) m->start_us = node_now_us();
+    m->cmd = -1;
+    m->rejected = m->deferred = false;
+    conn_verdict_t v = handle_command(n, conn, argc, argv, argvlen);
+    if (v == CONN_PAUSE) return v;
+    if (!m->deferred) cmdstats_done(n, m->cmd, m->start_us, m->rejected);
+    m->start_us = 0;
+    return v;
 }
 
 const conn_handler_t node_conn_handler = {

@@ -74,8 +74,10 @@ static void waiter_add(node_t *n, uint64_t index, uint64_t term, client_t *cl)
                             (n->waiters[i - 1].index == index && n->waiters[i - 1].term > term)))
         i--;
     memmove(n->waiters + i + 1, n->waiters + i, sizeof(*n->waiters) * (n->wn - i));
-    n->waiters[i] = (waiter_t){index, term, cl, (int64_t)uv_now(n->loop) + n->cfg->request_timeout_ms};
+    n->waiters[i] = (waiter_t){index, term, cl, (int64_t)uv_now(n->loop) + n->cfg->request_timeout_ms,
+                               cl->req.start_us, cl->req.cmd};
     n->wn++;
+    cl->req.deferred = true; /* counted when the apply (or a timeout) answers it */
 }
 
 uint64_t node_propose(node_t *n, client_t *cl)
@@ -183,10 +185,10 @@ static void fatal_storage(const char *what, const char *err)
     exit(1);
 }
 
-/* The waiter of index, if any: the client gets the reply when the entry
- * applied there is its own (same term); otherwise its write was replaced by
- * another leader's entry and never happened. */
-static client_t *take_waiter(node_t *n, uint64_t index, uint64_t term)
+/* The waiter of index, if any (copied to *out): the client gets the reply
+ * when the entry applied there is its own (same term); otherwise its write
+ * was replaced by another leader's entry and never happened. */
+static client_t *take_waiter(node_t *n, uint64_t index, uint64_t term, waiter_t *out)
 {
     client_t *mine = NULL;
     while (n->whead < n->wn && n->waiters[n->whead].index <= index) {
@@ -194,10 +196,12 @@ static client_t *take_waiter(node_t *n, uint64_t index, uint64_t term)
         if (!w.client) continue;
         if (w.index == index && w.term == term) {
             mine = w.client;
+            *out = w; /* counted once the apply has written its reply */
             continue;
         }
         reply_error(client_reply(w.client), "TRYAGAIN the write was lost in a leader change and not applied");
         n->stats.writes_lost++;
+        cmdstats_done(n, w.cmd, w.start_us, false);
         client_done(w.client);
     }
     return mine;
@@ -211,9 +215,11 @@ void node_apply_committed(node_t *n, const raft_entry_t *e, size_t count)
     client_t *stack[64], **done = count <= 64 ? stack : malloc(sizeof(*done) * count);
     size_t ndone = 0;
     for (size_t i = 0; i < count; i++) {
-        client_t *cl = take_waiter(n, e[i].index, e[i].term);
+        waiter_t w = {0};
+        client_t *cl = take_waiter(n, e[i].index, e[i].term, &w);
         if (e[i].type == RAFT_ENTRY_NORMAL) apply_entry(n, txn, e[i].index, e[i].data, e[i].len, cl);
         else if (cl) reply_error(client_reply(cl), "ERR internal: a client waited on a raft entry");
+        if (cl) cmdstats_done(n, w.cmd, w.start_us, false);
         n->db.applied = e[i].index;
         if (e[i].index == n->expire_index) n->expire_inflight = false;
         if (cl) done[ndone++] = cl;
@@ -246,6 +252,7 @@ void node_tick_waiters(node_t *n)
         reply_error(client_reply(w->client), "TIMEOUT the write was not committed within request_timeout_ms; "
                                              "it may or may not be applied");
         n->stats.writes_timed_out++;
+        cmdstats_done(n, w->cmd, w->start_us, false);
         client_t *cl = w->client;
         w->client = NULL;
         client_done(cl);
@@ -391,6 +398,7 @@ int node_start(node_t *n, config_t *cfg, uv_loop_t *loop)
         cmd_register_data_commands();
         node_register_commands();
     }
+    cmdstats_init(n); /* sized by the table just completed */
     n->role = RAFT_FOLLOWER;
     if (node_raft_start(n) < 0) return -1;
 
@@ -465,6 +473,7 @@ void node_free(node_t *n)
     reply_free(&n->scratch);
     free(n->argv);
     free(n->argvlen);
+    cmdstats_free(n);
     store_close(n->store);
     n->store = NULL;
 }

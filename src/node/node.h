@@ -35,6 +35,17 @@
 
 typedef struct node node_t;
 
+/* The request a client has in dispatch (dispatch.c), for the per-command
+ * counters and the duration histogram (cmdstats.c): when its handling began
+ * (a request held with CONN_PAUSE keeps the time of its first offer) and
+ * which command it is. */
+typedef struct req_mark {
+    uint64_t start_us; /* node_now_us() at the first offer; 0: no request */
+    int32_t cmd;       /* position in the command table; -1: not counted */
+    bool rejected;     /* refused before running: arity, NOAUTH, -MOVED, -CLUSTERDOWN */
+    bool deferred;     /* answered later (an apply, a read batch, the leader): counted then */
+} req_mark_t;
+
 /* A connected client as the node sees it. Outlives its connection while
  * writes it proposed are still on their way (conn is then NULL). */
 typedef struct client {
@@ -48,6 +59,7 @@ typedef struct client {
     struct upstream *up;  /* proxy mode: this client's session on the leader */
     uint64_t up_leader;   /* the node id it goes to */
     int64_t wait_since_ms;
+    req_mark_t req;       /* the request being dispatched */
 } client_t;
 
 /* A client waiting for the apply of the entry it proposed at (index, term).
@@ -57,6 +69,8 @@ typedef struct waiter {
     uint64_t index, term;
     client_t *client; /* NULL once answered (a timeout) */
     int64_t deadline_ms;
+    uint64_t start_us; /* when the command's dispatch began (node_now_us) */
+    int32_t cmd;       /* its position in the command table */
 } waiter_t;
 
 typedef struct snap_send snap_send_t;
@@ -96,7 +110,15 @@ typedef struct node_stats {
     int64_t last_append_us;
     uint64_t leader_changes;  /* a different leader (or none) became known */
     histogram_t append_seconds; /* synced log writes (write + fdatasync) */
+    histogram_t command_seconds; /* client commands, dispatch to reply (cmdstats.c) */
 } node_stats_t;
+
+/* One command's counters (cmdstats.c), by position in the command table. */
+typedef struct cmd_stat {
+    uint64_t calls;    /* answered after running (or being queued by MULTI) */
+    uint64_t rejected; /* answered with an error before running */
+    uint64_t usec;     /* time of the calls, dispatch to reply */
+} cmd_stat_t;
 
 struct node {
     config_t *cfg;
@@ -174,6 +196,8 @@ struct node {
 
     int64_t start_ms;
     node_stats_t stats;
+    cmd_stat_t *cmdstats;  /* cmd_table_count() of them; NULL before node_start */
+    size_t ncmdstats;
     bool shutting_down;
     bool removed;          /* a member told us we were removed from the cluster */
     int exit_code;         /* what main returns (a refused join: 1) */
@@ -303,6 +327,25 @@ reply_t *client_reply(client_t *cl);
 int64_t node_wall_ms(void);
 /* The time_ms of the next entry: the wall clock, never below the last entry's. */
 int64_t node_entry_time(node_t *n);
+
+/* cmdstats.c: the per-command counters and the command duration histogram.
+ * A client's command is counted once, when its reply is produced: at once in
+ * dispatch, or later by whoever answers it (apply, read batch, proxy). */
+void cmdstats_init(node_t *n);
+void cmdstats_free(node_t *n);
+/* The monotonic clock in microseconds (uv_hrtime). */
+uint64_t node_now_us(void);
+/* The command at table position cmd (-1: none, ignored), begun at start_us,
+ * has its reply: counted, and its duration observed. */
+void cmdstats_done(node_t *n, int32_t cmd, uint64_t start_us, bool rejected);
+/* CONFIG RESETSTAT. */
+void cmdstats_reset(node_t *n);
+/* A proxied request's mark as the upstream's per-request pointer (never
+ * NULL: NULL marks the handshake's requests), and back. */
+void *cmdstats_tag(uint64_t start_us, int32_t cmd);
+void cmdstats_untag(const void *tag, uint64_t *start_us, int32_t *cmd);
+/* The duration of a request begun at start_us, given the tag's precision. */
+uint64_t cmdstats_elapsed_us(uint64_t start_us, uint64_t now_us);
 
 /* dispatch.c: the connection handler the server calls. */
 extern const conn_handler_t node_conn_handler;

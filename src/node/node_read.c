@@ -32,6 +32,8 @@ struct read_req {
     void (*fn)(void *ud, bool ok);
     void *ud;
     uint64_t batch; /* seq of its batch */
+    uint64_t start_us; /* when its dispatch began (cmdstats.c) */
+    int32_t cmd_pos;   /* the command's position in the table */
     const command_t *cmd;
     int argc;
     const char **argv;
@@ -101,6 +103,9 @@ void node_read(node_t *n, client_t *cl, const command_t *cmd, int argc, const ch
     }
     r->fn = NULL;
     r->ud = NULL;
+    r->start_us = cl->req.start_us;
+    r->cmd_pos = cl->req.cmd;
+    cl->req.deferred = true; /* counted when its batch answers it */
     cl->pending++;
     cl->pending_reads++;
     queue_req(n, r);
@@ -188,6 +193,7 @@ void reads_release(node_t *n)
                 n->stats.reads_failed++;
             }
         }
+        cmdstats_done(n, r->cmd_pos, r->start_us, false); /* also when its client left: it ends here */
         n->rqhead++;
         free(r);
         finish(cl);

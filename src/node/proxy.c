@@ -21,11 +21,22 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A forwarded request ends (its req_ud is its cmdstats mark): counted, with
+ * the time from its dispatch here to the leader's answer passed back. */
+static void count_done(client_t *cl, void *req_ud)
+{
+    uint64_t start_us;
+    int32_t cmd;
+    cmdstats_untag(req_ud, &start_us, &cmd);
+    cmdstats_done(cl->node, cmd, start_us, false);
+}
+
 static void on_reply(void *ud, void *req_ud, const char *bytes, size_t len)
 {
     client_t *cl = ud;
     if (!req_ud) return; /* a handshake or a queued command: not passed on */
     if (cl->conn) reply_raw(client_reply(cl), bytes, len);
+    count_done(cl, req_ud);
     client_done(cl);
 }
 
@@ -33,6 +44,7 @@ static void on_fail(void *ud, void *req_ud, int status)
 {
     client_t *cl = ud;
     if (!req_ud) return;
+    count_done(cl, req_ud);
     if (cl->conn) {
         bool sent = cl->up ? upstream_fail_sent(cl->up) : true;
         if (sent)
@@ -86,17 +98,19 @@ conn_verdict_t proxy_forward(node_t *n, client_t *cl, int argc, const char **arg
         reply_error(conn_reply(cl->conn), "TRYAGAIN could not open a session to the leader");
         return CONN_CONTINUE;
     }
+    void *tag = cmdstats_tag(cl->req.start_us, cl->req.cmd); /* never NULL: NULL marks what is not passed on */
     if (exec) {
         session_t *s = &cl->sess;
         send_quiet(cl->up, 1, (const char *[]){"MULTI"});
         for (int i = 0; i < s->nqueued; i++)
             upstream_send(cl->up, s->queue[i].argc, (const char *const *)s->queue[i].argv, s->queue[i].argvlen,
                           NULL);
-        upstream_send(cl->up, 1, (const char *[]){"EXEC"}, (size_t[]){4}, cl);
+        upstream_send(cl->up, 1, (const char *[]){"EXEC"}, (size_t[]){4}, tag);
         session_discard(s);
     } else {
-        upstream_send(cl->up, argc, argv, argvlen, cl);
+        upstream_send(cl->up, argc, argv, argvlen, tag);
     }
+    cl->req.deferred = true; /* counted when the leader's answer comes back (or the session fails) */
     cl->pending++;
     n->stats.writes_proxied++;
     return CONN_CONTINUE;

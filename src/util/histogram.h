@@ -18,6 +18,11 @@ typedef struct histogram {
 /* Buckets start, start*factor, ... (n of them, at most HISTO_MAX_BUCKETS):
  * what etcd does for its latency histograms (e.g. 0.001 x 2^k for fsyncs). */
 void histo_init_exp(histogram_t *h, double start, double factor, int n);
+/* Buckets with the given upper bounds (ascending; at most HISTO_MAX_BUCKETS
+ * are kept): for round 1-2.5-5 steps, as Prometheus's default buckets. */
+void histo_init_bounds(histogram_t *h, const double *le, int n);
+/* Forgets every observation; the buckets stay. */
+void histo_reset(histogram_t *h);
 void histo_observe(histogram_t *h, double v);
 /* Observations <= le[i] (the cumulative count Prometheus expects). */
 uint64_t histo_cumulative(const histogram_t *h, int i);

@@ -422,10 +422,130 @@ static void test_transfer_leader(void **state)
 
 /* ---- 3. metrics -------------------------------------------------------------------------- */
 
+/* The value of the sample whose name and labels are exactly `series`
+ * (e.g. redraft_commands_total{cmd="set"}), or -1 when there is none. */
+static double sample_value(const char *body, const char *series)
+{
+    size_t n = strlen(series);
+    for (const char *p = body; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (strncmp(p, series, n) == 0 && p[n] == ' ') return strtod(p + n + 1, NULL);
+    return -1;
+}
+
+#define N_SETS 25
+#define N_GETS 15
+
+/* Commands sent to node i, for the per-command counters: SETs (proposed on
+ * the leader, proxied by a follower), GETs (ReadIndex reads), a CONFIG GET
+ * (counted under "config"), an unknown command (not counted) and a GET with
+ * a wrong arity (counted, as rejected). */
+static void send_counted_commands(int i)
+{
+    redisContext *c = cl_connect(&cl, i, 5000);
+    assert_non_null(c);
+    for (int k = 0; k < N_SETS + N_GETS; k++) {
+        redisReply *r = k < N_SETS ? redisCommand(c, "SET m%d v", k) : redisCommand(c, "GET m%d", k - N_SETS);
+        if (!r || r->type == REDIS_REPLY_ERROR) fail_msg("node %d: command %d failed: %s", i + 1, k, r ? r->str : "");
+        freeReplyObject(r);
+    }
+    static const char *const more[] = {"CONFIG GET maxclients", "NOSUCHCOMMAND x", "GET"};
+    for (size_t k = 0; k < sizeof(more) / sizeof(more[0]); k++) {
+        redisReply *r = redisCommand(c, more[k]);
+        assert_non_null(r);
+        freeReplyObject(r);
+    }
+    redisFree(c);
+}
+
+/* The per-command counters and the command duration histogram of node i,
+ * after send_counted_commands(i): at least what was sent (the leader also
+ * counts what followers proxied to it), every counted command observed once
+ * in the histogram, and cumulative buckets that never go down. */
+static void check_command_metrics(int i, const char *body)
+{
+    double sets = sample_value(body, "redraft_commands_total{cmd=\"set\"}");
+    double gets = sample_value(body, "redraft_commands_total{cmd=\"get\"}");
+    double configs = sample_value(body, "redraft_commands_total{cmd=\"config\"}");
+    if (sets < N_SETS || gets < N_GETS + 1 || configs < 1)
+        fail_msg("node %d: commands_total set=%g get=%g config=%g, sent %d, %d, 1", i + 1, sets, gets, configs,
+                 N_SETS, N_GETS + 1);
+    if (strstr(body, "cmd=\"nosuchcommand\"") || strstr(body, "cmd=\"unknown\""))
+        fail_msg("node %d: an unknown command was counted", i + 1);
+    assert_non_null(strstr(body, "# TYPE redraft_commands_total counter\n"));
+    assert_non_null(strstr(body, "# TYPE redraft_command_duration_seconds histogram\n"));
+    double count = sample_value(body, "redraft_command_duration_seconds_count");
+    double sum = sample_value(body, "redraft_command_duration_seconds_sum");
+    if (count < N_SETS + N_GETS + 2) fail_msg("node %d: duration count %g < %d", i + 1, count, N_SETS + N_GETS + 2);
+    assert_true(sum > 0);
+    /* each counted command is observed once, at the same moment */
+    double total = 0;
+    const char *prefix = "redraft_commands_total{cmd=\"";
+    for (const char *p = strstr(body, prefix); p; p = strstr(p + 1, prefix))
+        if (p == body || p[-1] == '\n') total += strtod(strchr(p, ' ') + 1, NULL);
+    if (total != count) fail_msg("node %d: commands_total sums to %g, duration count is %g", i + 1, total, count);
+    /* buckets: ascending bounds, cumulative counts, +Inf last and equal to the count */
+    const char *bprefix = "redraft_command_duration_seconds_bucket{le=\"";
+    double prev_le = -1, prev = 0;
+    int buckets = 0;
+    bool inf = false;
+    for (const char *p = strstr(body, bprefix); p; p = strstr(p + 1, bprefix)) {
+        assert_false(inf); /* nothing after +Inf */
+        const char *le = p + strlen(bprefix);
+        double v = strtod(strchr(p, ' ') + 1, NULL);
+        if (strncmp(le, "+Inf\"", 5) == 0) {
+            inf = true;
+            if (v != count) fail_msg("node %d: +Inf bucket %g != count %g", i + 1, v, count);
+        } else {
+            double b = strtod(le, NULL);
+            if (b <= prev_le) fail_msg("node %d: bucket bounds not ascending at le=%g", i + 1, b);
+            prev_le = b;
+        }
+        if (v < prev) fail_msg("node %d: bucket le=%.*s holds %g, less than the one before (%g)", i + 1,
+                               (int)(strchr(le, '"') - le), le, v, prev);
+        prev = v;
+        buckets++;
+    }
+    assert_true(inf);
+    assert_true(buckets >= 10);
+    assert_true(prev_le >= 10);
+}
+
+/* INFO commandstats on node i agrees: Redis 7's line format, at least the
+ * SETs sent, and the GET of wrong arity as a rejected call. */
+static void check_commandstats(int i)
+{
+    redisContext *c = cl_connect(&cl, i, 5000);
+    assert_non_null(c);
+    redisReply *r = redisCommand(c, "INFO commandstats");
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    unsigned long long calls, usec, rejected, failed;
+    double per_call;
+    const char *line = strstr(r->str, "\r\ncmdstat_set:");
+    if (!line || sscanf(line,
+                        "\r\ncmdstat_set:calls=%llu,usec=%llu,usec_per_call=%lf,rejected_calls=%llu,"
+                        "failed_calls=%llu",
+                        &calls, &usec, &per_call, &rejected, &failed) != 5)
+        fail_msg("node %d: no cmdstat_set line in:\n%s", i + 1, r->str);
+    assert_true(calls >= N_SETS);
+    assert_true(usec > 0 && per_call > 0);
+    line = strstr(r->str, "\r\ncmdstat_get:");
+    assert_non_null(line);
+    if (sscanf(line, "\r\ncmdstat_get:calls=%llu,usec=%llu,usec_per_call=%lf,rejected_calls=%llu", &calls, &usec,
+               &per_call, &rejected) != 4)
+        fail_msg("node %d: bad cmdstat_get line", i + 1);
+    assert_true(calls >= N_GETS);
+    assert_true(rejected >= 1);
+    assert_non_null(strstr(r->str, "\r\ncmdstat_config:calls="));
+    freeReplyObject(r);
+    redisFree(c);
+}
+
 static void test_metrics(void **state)
 {
     (void)state;
     int l = write_some();
+    for (int i = 0; i < CLUSTER_N; i++) send_counted_commands(i);
     for (int i = 0; i < CLUSTER_N; i++) {
         resp_t r;
         call(i, "GET", "/metrics", NULL, NULL, &r);
@@ -455,6 +575,7 @@ static void test_metrics(void **state)
         snprintf(line, sizeof(line), "redraft_server_is_leader %d\n", i == l);
         assert_non_null(strstr(r.body, line));
         if (i == l) assert_non_null(strstr(r.body, "redraft_peer_lag_entries{peer=\""));
+        check_command_metrics(i, r.body);
         /* promtool, when installed, judges the format */
         if (system("command -v promtool >/dev/null 2>&1") == 0) {
             char path[] = "/tmp/redraft-metrics-XXXXXX";
@@ -471,6 +592,7 @@ static void test_metrics(void **state)
             fprintf(stderr, "  promtool not installed: format checked by the assertions only\n");
         }
         resp_free(&r);
+        check_commandstats(i);
     }
     test_done = true;
 }
