@@ -175,11 +175,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         finish(c, (int)c->parser.status_code, NULL, true);
         return;
     }
-    if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK || used != len) {
-        finish(c, 0, "malformed response", true);
+    if (nread == UV_EOF && c->parser.status_code) { /* a response had begun */
+        finish(c, 0, "the connection closed before the response ended", true);
         return;
     }
-    if (nread == UV_EOF) finish(c, 0, "the connection closed before the response ended", true);
+    if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK || used != len || nread == UV_EOF)
+        finish(c, 0, "malformed response", true);
 }
 
 static void on_written(uv_write_t *w, int status)

@@ -392,7 +392,7 @@ void admin_post_join(node_t *n, http_request_t *req)
         return;
     }
     member_op_t *op = op_new(n, req, OP_JOIN, id);
-    snprintf(op->addr, sizeof(op->addr), "%s", member);
+    memcpy(op->addr, member, strlen(member) + 1); /* shorter than RAFT_ADDR_MAX: checked above */
     op->wait = query_flag(req, "wait");
     char v[16];
     long t = http_query_param(req, "timeout_ms", v, sizeof(v)) ? strtol(v, NULL, 10) : 0;
