@@ -266,6 +266,7 @@ void node_snapshot_install(node_t *n, const raft_snapshot_meta_t *m)
         _exit(1);
     }
     db_load(&n->db, n->store);
+    peers_sync(&n->peers, &m->conf); /* the membership comes with it (a joining node learns it here) */
     n->snap.received++;
     uv_update_time(n->loop);
     log_info("snapshot_installed", " index=%" PRIu64 " term=%" PRIu64 " applied=%" PRIu64 " bytes=%" PRIu64
