@@ -76,8 +76,9 @@ static void start_reading(conn_t *c)
 }
 
 /* Offers the parsed request to the owner and acts on its verdict. Returns
- * true when the next request may be parsed. */
-static bool dispatch(conn_t *c, resp_status_t st)
+ * true when the next request may be parsed. again: a held request offered
+ * once more (it is not counted twice). */
+static bool dispatch(conn_t *c, resp_status_t st, bool again)
 {
     conn_verdict_t v;
     if (st == RESP_ERROR) {
@@ -90,7 +91,7 @@ static bool dispatch(conn_t *c, resp_status_t st)
         }
         char *base = c->qbuf + c->qpos;
         for (int i = 0; i < c->parser.argc; i++) c->argv[i] = base + c->parser.argoff[i];
-        c->srv->stats.commands_processed++;
+        if (!again) c->srv->stats.commands_processed++; /* a held request offered again is one command */
         v = c->srv->handler.on_command(c->srv->handler.ud, c, c->parser.argc, c->argv, c->parser.arglen);
     }
     if (c->closing) return false;
@@ -125,7 +126,7 @@ static void process_input(conn_t *c)
             continue;
         }
         c->held_status = st;
-        if (!dispatch(c, st)) break;
+        if (!dispatch(c, st, false)) break;
     }
     if (c->out.len) conn_mark_dirty(c);
 }
@@ -134,7 +135,7 @@ void conn_resume(conn_t *c)
 {
     if (!c->paused || c->closing) return;
     c->paused = false;
-    if (dispatch(c, c->held_status)) {
+    if (dispatch(c, c->held_status, true)) {
         process_input(c);
         start_reading(c);
     }
