@@ -932,6 +932,12 @@ static void test_leave_under_load(void **state)
         fprintf(stderr, "  SET through removed node %d: %s after %lld ms\n", cl.id[i],
                 cl_str(rep, rc[k], b, sizeof(b)), (long long)(cl_mono_ms() - ts));
         bool ok = rep && rep->type == REDIS_REPLY_STATUS && !strcmp(rep->str, "OK");
+        if (cl_is_err(rep, "MOVED ")) { /* it must send the client to a member, not in a loop */
+            int to = cluster_index_of_addr(&cl, strrchr(rep->str, ' ') + 1);
+            if (to < 0 || !(three & (1u << to)))
+                fail_msg("removed node %d redirects a write to %s, not to a member", cl.id[i],
+                         rep->str);
+        }
         if (rep) freeReplyObject(rep);
         redisFree(rc[k]);
         if (!ok) continue;
