@@ -23,21 +23,16 @@
 #include <cmocka.h>
 
 #include "support/cluster.h"
+#include "support/httpc.h"
 
 static cluster_t cl;
 static bool test_done;
 
-typedef struct resp {
-    int status;
-    char head[4096];
-    char *body;
-    size_t len;
-} resp_t;
+typedef httpc_resp_t resp_t;
 
 static void resp_free(resp_t *r)
 {
-    free(r->body);
-    r->body = NULL;
+    httpc_free(r);
 }
 
 static int http_port(int i)
@@ -47,71 +42,28 @@ static int http_port(int i)
 
 static int connect_to(int port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct timeval tv = {.tv_sec = 15};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) fail_msg("connect to port %d failed", port);
+    char err[256];
+    int fd = httpc_connect(port, 15000, err, sizeof(err));
+    if (fd < 0) fail_msg("%s", err);
     return fd;
 }
 
 /* Reads one response (head + Content-Length body) from fd, and not a byte
- * more: the head byte by byte, then exactly the body, so that a pipelined
- * second response stays in the socket for the next call. */
+ * more (tests/support/httpc.c), so that a pipelined second response stays in
+ * the socket for the next call. */
 static void read_resp_at(int fd, resp_t *r, int line)
 {
-    memset(r, 0, sizeof(*r));
-    size_t cap = 1 << 12, len = 0;
-    char *buf = malloc(cap);
-    char *end = NULL;
-    int err = 0;
-    while (!end) {
-        if (len + 1 == cap) buf = realloc(buf, cap *= 2);
-        ssize_t k = read(fd, buf + len, 1);
-        if (k < 0) err = errno;
-        if (k <= 0) break;
-        len++;
-        if (len >= 4 && memcmp(buf + len - 4, "\r\n\r\n", 4) == 0) end = buf + len;
-    }
-    if (!end) {
-        free(buf);
-        fail_msg("line %d: no HTTP response (got %zu bytes, %s)", line, len, err ? strerror(err) : "EOF");
-    }
-    buf[len] = 0;
-    size_t hl = len;
-    const char *cl_h = strcasestr(buf, "\r\nContent-Length:");
-    size_t want = cl_h ? (size_t)strtoul(cl_h + 17, NULL, 10) : 0;
-    snprintf(r->head, sizeof(r->head), "%.*s", (int)(hl < sizeof(r->head) - 1 ? hl : sizeof(r->head) - 1), buf);
-    r->status = atoi(buf + 9);
-    free(buf);
-    r->body = malloc(want + 1);
-    while (r->len < want) {
-        ssize_t k = read(fd, r->body + r->len, want - r->len);
-        if (k <= 0) {
-            free(r->body);
-            fail_msg("line %d: the body ended after %zu of %zu bytes", line, r->len, want);
-        }
-        r->len += (size_t)k;
-    }
-    r->body[r->len] = 0;
+    char err[256];
+    if (httpc_read(fd, r, err, sizeof(err)) < 0) fail_msg("line %d: %s", line, err);
 }
 #define read_resp(fd, r) read_resp_at(fd, r, __LINE__)
 
 /* One request on a new connection. body may be NULL; token NULL: none. */
 static void call(int i, const char *method, const char *path, const char *body, const char *token, resp_t *r)
 {
-    int fd = connect_to(http_port(i));
-    char req[8192];
-    int n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n", method, path);
-    if (token) n += snprintf(req + n, sizeof(req) - (size_t)n, "Authorization: Bearer %s\r\n", token);
-    if (body)
-        n += snprintf(req + n, sizeof(req) - (size_t)n, "Content-Type: application/json\r\nContent-Length: %zu\r\n",
-                      strlen(body));
-    n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\n%s", body ? body : "");
-    if (write(fd, req, (size_t)n) != n) fail_msg("write failed");
-    read_resp(fd, r);
-    close(fd);
+    char err[256];
+    if (httpc_request(http_port(i), method, path, body, token, 15000, r, err, sizeof(err)) < 0)
+        fail_msg("%s %s on node %d: %s", method, path, i + 1, err);
 }
 
 static json_t *json_of(const resp_t *r)

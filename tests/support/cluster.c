@@ -33,6 +33,13 @@ static void sleep_ms_(int ms)
     usleep((useconds_t)ms * 1000);
 }
 
+/* Indexes in use (a zeroed or partly started cluster: the founding three,
+ * whose empty slots every loop skips). */
+static int count(const cluster_t *c)
+{
+    return c->n > CLUSTER_N && c->n <= CLUSTER_MAX ? c->n : CLUSTER_N;
+}
+
 /* The shipped configuration, as the brief's command line uses it; without it
  * (a test run from elsewhere) the cluster is enabled on the command line. */
 static const char *conf_path(void)
@@ -86,10 +93,14 @@ static int try_start(cluster_t *c, const char *const *args1, const char *const *
         n += snprintf(c->members + n, sizeof(c->members) - (size_t)n, "%s%d:127.0.0.1:%d",
                       i ? "," : "", i + 1, ports[i]);
     const char *conf = conf_path();
+    c->n = CLUSTER_N;
+    c->args[0] = args1;
+    c->args[1] = args2;
     for (int i = 0; i < CLUSTER_N; i++) {
         testproc_t *p = &c->node[i];
         memset(p, 0, sizeof(*p));
         c->stopped[i] = false;
+        c->id[i] = i + 1;
         snprintf(p->bin, sizeof(p->bin), "%s", proc_server_bin());
         if (conf) snprintf(p->conf, sizeof(p->conf), "%s", conf);
         snprintf(p->dir, sizeof(p->dir), "/tmp/redraft-cluster-XXXXXX");
@@ -138,12 +149,101 @@ int cluster_start(cluster_t *c, const char *const *args1, const char *const *arg
     return -1;
 }
 
+/* A port p, free a moment ago, such that neither p nor p + 1000 (its admin
+ * port) is one of the cluster's. */
+static int pick_extra_port(const cluster_t *c)
+{
+    for (int tries = 0; tries < 50; tries++) {
+        int p = proc_free_port();
+        if (p <= 0 || p + 1000 > 65535) continue;
+        bool dup = false;
+        for (int j = 0; j < count(c); j++) {
+            int q = c->node[j].port;
+            dup |= q && (q == p || q + 1000 == p || q == p + 1000);
+        }
+        if (!dup) return p;
+    }
+    return -1;
+}
+
+static bool has_members_arg(const char *const *args)
+{
+    for (int i = 0; args && args[i]; i++)
+        if (!strcmp(args[i], "--cluster.members") || !strcmp(args[i], "--members")) return true;
+    return false;
+}
+
+int cluster_start_extra(cluster_t *c, int node_id, const char *const *extra_args)
+{
+    int i = count(c);
+    if (i >= CLUSTER_MAX) {
+        fprintf(stderr, "cluster: no room for node %d (at most %d nodes)\n", node_id, CLUSTER_MAX);
+        return -1;
+    }
+    const char *conf = conf_path();
+    for (int attempt = 0; attempt < 3; attempt++) {
+        testproc_t *p = &c->node[i];
+        memset(p, 0, sizeof(*p));
+        c->stopped[i] = false;
+        c->id[i] = node_id;
+        snprintf(p->bin, sizeof(p->bin), "%s", proc_server_bin());
+        if (conf) snprintf(p->conf, sizeof(p->conf), "%s", conf);
+        snprintf(p->dir, sizeof(p->dir), "/tmp/redraft-cluster-XXXXXX");
+        if (!mkdtemp(p->dir)) {
+            p->dir[0] = '\0';
+            return -1;
+        }
+        char dir[sizeof(p->dir)];
+        memcpy(dir, p->dir, sizeof(dir));
+        snprintf(p->log, sizeof(p->log), "%s.log", dir);
+        p->port = pick_extra_port(c);
+        if (p->port < 0) return -1;
+        c->n = i + 1; /* from now on finish/dump see it */
+        char id[16];
+        snprintf(id, sizeof(id), "%d", node_id);
+        add_arg(p, "--cluster.enabled");
+        add_arg(p, "true");
+        add_arg(p, "--node-id");
+        add_arg(p, id);
+        if (!has_members_arg(extra_args)) {
+            add_arg(p, "--cluster.members");
+            add_arg(p, c->members);
+        }
+        add_arg(p, "--log_level");
+        add_arg(p, "info");
+        add_args(p, c->args[0]);
+        add_args(p, c->args[1]);
+        add_args(p, extra_args);
+        if (proc_launch_nowait(p) == 0 && proc_wait_ready(p, 20000) == 0) return i;
+        fprintf(stderr, "cluster: node %d did not start on port %d (attempt %d)\n", node_id, p->port, attempt + 1);
+        proc_dump_log(p, 20);
+        proc_kill9(p);
+        proc_cleanup(p);
+        c->n = i;
+    }
+    memset(&c->node[i], 0, sizeof(c->node[i]));
+    return -1;
+}
+
+int cluster_index_of_id(const cluster_t *c, int id)
+{
+    for (int i = 0; i < count(c); i++)
+        if (c->id[i] == id) return i;
+    return -1;
+}
+
+int cluster_http_port(const cluster_t *c, int i)
+{
+    return c->node[i].port + 1000;
+}
+
 int cluster_finish(cluster_t *c)
 {
     int rc = 0;
-    for (int i = 0; i < CLUSTER_N; i++)
+    int n = count(c);
+    for (int i = 0; i < n; i++)
         if (c->stopped[i]) cluster_sigcont(c, i);
-    for (int i = 0; i < CLUSTER_N; i++) {
+    for (int i = 0; i < n; i++) {
         if (!c->node[i].dir[0] && c->node[i].pid <= 0) continue;
         if (proc_finish(&c->node[i]) != 0) rc = -1;
     }
@@ -153,9 +253,9 @@ int cluster_finish(cluster_t *c)
 
 void cluster_dump_logs(const cluster_t *c, int lines)
 {
-    for (int i = 0; i < CLUSTER_N; i++) {
+    for (int i = 0; i < count(c); i++) {
         if (!c->node[i].log[0]) continue;
-        fprintf(stderr, "== node %d (port %d, pid %d%s)\n", i + 1, c->node[i].port,
+        fprintf(stderr, "== node %d (port %d, pid %d%s)\n", c->id[i] ? c->id[i] : i + 1, c->node[i].port,
                 (int)c->node[i].pid, c->stopped[i] ? ", SIGSTOPped" : "");
         proc_dump_log(&c->node[i], lines);
     }
@@ -163,7 +263,7 @@ void cluster_dump_logs(const cluster_t *c, int lines)
 
 int cluster_index_of_port(const cluster_t *c, int port)
 {
-    for (int i = 0; i < CLUSTER_N; i++)
+    for (int i = 0; i < count(c); i++)
         if (c->node[i].port == port) return i;
     return -1;
 }
@@ -278,7 +378,7 @@ int cluster_leader(cluster_t *c, int timeout_ms)
     int64_t deadline = cl_mono_ms() + timeout_ms;
     int hint = -1;
     while (cl_mono_ms() < deadline) {
-        for (int k = -1; k < CLUSTER_N; k++) {
+        for (int k = -1; k < count(c); k++) {
             int i = k < 0 ? hint : k;
             if (i < 0 || !cluster_up(c, i)) continue;
             /* a follower that knows no leader holds the probe: do not wait for it long */
@@ -326,7 +426,7 @@ int cluster_log_leader(cluster_t *c, int timeout_ms)
     for (;;) {
         int best = -1;
         unsigned long long best_term = 0;
-        for (int i = 0; i < CLUSTER_N; i++) {
+        for (int i = 0; i < count(c); i++) {
             char role[32];
             unsigned long long term;
             if (!cluster_up(c, i) || !last_role(c, i, role, sizeof(role), &term)) continue;
@@ -387,11 +487,12 @@ const char *cl_write(cluster_t *c, int *at, int timeout_ms, char *buf, size_t le
     va_end(ap);
 
     int64_t deadline = cl_mono_ms() + timeout_ms;
-    int i = *at >= 0 && *at < CLUSTER_N ? *at : 0;
+    int n = count(c);
+    int i = *at >= 0 && *at < n ? *at : 0;
     snprintf(buf, len, "(no attempt)");
     while (cl_mono_ms() < deadline) {
         if (!cluster_up(c, i)) {
-            i = (i + 1) % CLUSTER_N;
+            i = (i + 1) % n;
             sleep_ms_(10);
             continue;
         }
@@ -399,7 +500,7 @@ const char *cl_write(cluster_t *c, int *at, int timeout_ms, char *buf, size_t le
         redisContext *ctx = cl_connect(c, i, left > 100 ? left : 100);
         if (!ctx) {
             snprintf(buf, len, "(conn: cannot connect to node %d)", i + 1);
-            i = (i + 1) % CLUSTER_N;
+            i = (i + 1) % n;
             sleep_ms_(20);
             continue;
         }
@@ -417,7 +518,7 @@ const char *cl_write(cluster_t *c, int *at, int timeout_ms, char *buf, size_t le
         if (m >= 0)
             i = m;
         else if (broken)
-            i = (i + 1) % CLUSTER_N;
+            i = (i + 1) % n;
         if (m < 0 && !timed_out) sleep_ms_(20);
     }
     *at = i;

@@ -2,8 +2,9 @@
  * (tests/integration/test_cluster.c): free ports on 127.0.0.1, one private
  * data dir and log per node, the three started at once from
  * conf/cluster.conf with the members, node ids and any overrides on the
- * command line; the leader found by a probe write; kill -9, SIGSTOP/SIGCONT
- * and restart (same arguments, same data dir) by node index. Every pid goes
+ * command line; more nodes started later to join it (cluster_start_extra);
+ * the leader found by a probe write; kill -9, SIGSTOP/SIGCONT and restart
+ * (same arguments, same data dir) by node index. Every pid goes
  * through proc.c, whose atexit/signal guard kills exactly those.
  *
  * Replies are shown as one-line strings by cl_str: "+OK", "-MOVED 0 h:p",
@@ -18,12 +19,16 @@
 
 #include "support/proc.h"
 
-#define CLUSTER_N 3
+#define CLUSTER_N 3   /* the founding members: indexes 0..2, node ids 1..3 */
+#define CLUSTER_MAX 8 /* with the nodes cluster_start_extra adds */
 
 typedef struct cluster {
-    testproc_t node[CLUSTER_N];
-    bool stopped[CLUSTER_N]; /* SIGSTOPped by us */
-    char members[256];       /* "1:127.0.0.1:P1,2:...,3:..." */
+    testproc_t node[CLUSTER_MAX];
+    bool stopped[CLUSTER_MAX]; /* SIGSTOPped by us */
+    int id[CLUSTER_MAX];       /* the node id at each index (index + 1 for the founding three) */
+    int n;                     /* indexes in use: CLUSTER_N + the extra nodes */
+    char members[256];         /* "1:127.0.0.1:P1,2:...,3:..." */
+    const char *const *args[2]; /* the founding nodes' extra arguments, also given to extra nodes */
 } cluster_t;
 
 /* Timings for the tests that need no default ones: fast elections, short
@@ -35,6 +40,19 @@ extern const char *const cluster_fast_args[];
  * lists; each may be NULL) and waits until all answer PING. Tries fresh
  * ports again if a node does not come up. Returns 0 or -1 (logs printed). */
 int cluster_start(cluster_t *c, const char *const *args1, const char *const *args2);
+/* Starts one more node (a 4th, 5th...: its own free port, data dir and
+ * log; same binary and conf) with node id node_id, the founding nodes'
+ * arguments, "--cluster.members <the founding members>" unless extra_args
+ * gives --cluster.members (or --members) itself, then extra_args (e.g.
+ * {"--join", "127.0.0.1:8379", NULL} or {"--cluster.members", "", NULL}).
+ * Waits until it answers PING. It is stopped, dumped and cleaned up with the
+ * others. Returns its index (>= CLUSTER_N), or -1. */
+int cluster_start_extra(cluster_t *c, int node_id, const char *const *extra_args);
+/* The index of node id (-1: none). */
+int cluster_index_of_id(const cluster_t *c, int id);
+/* The admin HTTP port of index i (its RESP port + 1000). */
+int cluster_http_port(const cluster_t *c, int i);
+
 /* SIGCONTs stopped nodes, stops every node with SIGTERM and removes the data
  * dirs; -1 if a node had crashed or did not exit cleanly (its log tail is
  * printed). Safe on a zeroed or partly started cluster. */

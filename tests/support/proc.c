@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -108,9 +109,16 @@ static bool ping_ok(int port)
 static int spawn_nowait(testproc_t *p, char *const argv[])
 {
     install_guard();
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
+        /* Also when the test dies without running the guard (a sanitizer's
+         * error report ends the process with _exit): the kernel kills the
+         * server when the thread that started it is gone. Servers are
+         * started from a test's main thread. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(127);
         int fd = open(p->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2(fd, 1);
