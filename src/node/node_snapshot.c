@@ -36,6 +36,9 @@ typedef struct make_job {
     uint64_t trailing;  /* entries kept behind the snapshot: snapshot_trailing, or more for a transfer */
     int64_t t0;
     int64_t step_ms[4]; /* time each step took on the thread pool */
+    bool owns;          /* n->snap.making is this job's: only it may clear it (a job
+                           that gave up clears it at once, and a newer job may then run
+                           while this one's cleanup step still goes on) */
     int rc;
     char err[256];
 } make_job_t;
@@ -101,13 +104,14 @@ static void make_after(uv_work_t *w, int status)
         snprintf(j->err, sizeof(j->err), "%s", uv_strerror(status));
     }
     if (j->step >= 3 || n->shutting_down || !n->raft) {
-        n->snap.making = false;
+        if (j->owns) n->snap.making = false;
         job_free(j);
         return;
     }
     if (j->rc != 0) {
         log_error("snapshot_failed", " step=%d error=\"%s\"", j->step, j->err);
         n->snap.making = false;
+        j->owns = false;
         if (j->step == 1 || j->tmp[0]) queue_step(j, 4);
         return;
     }
@@ -118,6 +122,7 @@ static void make_after(uv_work_t *w, int status)
             log_debug("snapshot_skipped", " index=%" PRIu64 " last=%" PRIu64, j->m.index, n->snap.cur.index);
             queue_step(j, 4);
             n->snap.making = false;
+            j->owns = false;
             return;
         }
         j->m.term = meta.term;
@@ -134,6 +139,7 @@ static void make_after(uv_work_t *w, int status)
      * unless a leader's snapshot was installed meanwhile: this one is older */
     if (j->m.index <= n->snap.cur.index) {
         n->snap.making = false;
+        j->owns = false;
         if (strcmp(j->final, n->snap.path) == 0) { /* the same index and term: the same state */
             job_free(j);
             return;
@@ -167,6 +173,7 @@ static void make_start(node_t *n)
     j->t0 = (int64_t)uv_now(n->loop);
     if (snap_manifest_copy(&j->prev, &n->snap.cur) < 0) memset(&j->prev, 0, sizeof(j->prev));
     n->snap.making = true;
+    j->owns = true;
     n->snap.want = false;
     queue_step(j, 1);
 }

@@ -469,15 +469,40 @@ int snap_latest(const char *root, snap_manifest_t *m, char *path, size_t pathlen
     return snap_read_manifest(path, m, err, errlen) < 0 ? -1 : 1;
 }
 
+/* The index a snapshot directory's name says ("<index16x>-<term16x>"), 0
+ * for any other name. */
+static uint64_t dir_index(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    if (strlen(b) != 33 || b[16] != '-') return 0;
+    uint64_t v = 0;
+    for (int i = 0; i < 16; i++) {
+        char c = b[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0) return 0;
+        v = v << 4 | (uint64_t)d;
+    }
+    return v;
+}
+
 void snap_prune(const char *root, const char *const *keep, int n, bool keep_recv)
 {
     DIR *d = opendir(root);
     if (!d) return;
+    uint64_t newest_kept = 0;
+    for (int i = 0; i < n; i++)
+        if (keep[i] && dir_index(keep[i]) > newest_kept) newest_kept = dir_index(keep[i]);
     struct dirent *de;
     char path[2048];
     while ((de = readdir(d))) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        if (keep_recv && strncmp(de->d_name, "recv-", 5) == 0) continue;
+        /* while the node runs, a transfer's, a checkpoint's or a newer
+         * snapshot's directory (sealed since the keep list was made) is
+         * someone else's to remove */
+        if (keep_recv && (strncmp(de->d_name, "recv-", 5) == 0 || strncmp(de->d_name, "tmp-", 4) == 0 ||
+                          dir_index(de->d_name) > newest_kept))
+            continue;
         snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
         bool kept = false;
         for (int i = 0; i < n; i++)

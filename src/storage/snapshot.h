@@ -88,8 +88,10 @@ int snap_read_manifest(const char *dir, snap_manifest_t *m, char *err, size_t er
 int snap_verify(const char *dir, const snap_manifest_t *m, char *err, size_t errlen);
 
 /* Deletes every entry of root except the directories named in keep (full
- * paths, n of them); tmp- directories go too, recv- ones unless keep_recv
- * (a transfer may begin while this runs). */
+ * paths, n of them). With keep_recv (the node is running) it also leaves
+ * recv- and tmp- directories (a transfer or a checkpoint in progress owns
+ * them) and snapshots newer than the newest kept (sealed since the list was
+ * made); at start (keep_recv false) everything else goes. */
 void snap_prune(const char *root, const char *const *keep, int n, bool keep_recv);
 
 /* rm -rf path (no symlinks followed). Returns 0, -1 with errno. */

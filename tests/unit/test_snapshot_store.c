@@ -915,18 +915,24 @@ static void test_seal_latest_prune(void **state)
     snap_manifest_free(&got);
     free(mbuf);
 
-    /* prune: only what is kept (NULL entries ignored) and, when asked, recv- */
+    /* prune: only what is kept (NULL entries ignored) and, while running,
+     * recv-, tmp- and snapshot directories newer than the newest kept (the
+     * unsealed fff and damaged ffe here: someone else's to remove) */
     int before = count_entries(root);
     assert_int_equal(before, 2 + 5 + 2 + 1);
     const char *keep[3] = {NULL, out2, out};
     snap_prune(root, keep, 3, true);
-    assert_int_equal(count_entries(root), 3);
+    assert_int_equal(count_entries(root), 6);
+    snprintf(dir, sizeof(dir), "%s/tmp-1-1", root);
+    assert_true(is_dir(dir));
+    snprintf(dir, sizeof(dir), "%s/0000000000000fff-0000000000000001", root);
+    assert_true(is_dir(dir));
     assert_true(is_dir(out));
     assert_true(is_dir(out2));
     snprintf(dir, sizeof(dir), "%s/%s", root, decoys[1]);
     assert_true(is_dir(dir));
     snap_prune(root, keep, 2, true);
-    assert_int_equal(count_entries(root), 2);
+    assert_int_equal(count_entries(root), 5);
     assert_false(exists(out));
     assert_true(is_dir(dir));
     snap_prune(root, keep, 2, false);
