@@ -37,8 +37,10 @@ typedef struct member_op {
     op_kind_t kind;
     op_phase_t phase;
     uint64_t id;
-    char addr[RAFT_ADDR_MAX]; /* join: the member address to add */
+    char addr[RAFT_ADDR_MAX]; /* join: the member address to add (RESP[@http]) */
+    char resp[RAFT_ADDR_MAX]; /* join: its RESP part, what identifies the node */
     bool wait;                /* join: until promoted */
+    bool force;               /* leave: without the quorum check */
     uint64_t index, term;     /* the configuration entry proposed */
     int64_t busy_deadline_ms; /* PH_PROPOSE / PH_TRANSFER give up here */
     int64_t deadline_ms;      /* PH_PROMOTE gives up here (answered 202) */
@@ -70,7 +72,7 @@ static int64_t now_ms(node_t *n)
 
 /* What a join answer says about the member id: where it is, and how far
  * along (learner or voter). */
-static json_t *member_answer(node_t *n, uint64_t id, bool added, bool already)
+static json_t *member_answer(node_t *n, uint64_t id, bool added, bool already, uint64_t conf_index)
 {
     raft_status_t st;
     raft_status(n->raft, &st);
@@ -85,7 +87,7 @@ static json_t *member_answer(node_t *n, uint64_t id, bool added, bool already)
     return json_pack("{s:I, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:s, s:I, s:I}", "id", (json_int_t)id, "addr", resp,
                      "http_addr", http, "added", added, "already_member", already, "learner", m && !voter,
                      "voter", voter, "promoted", voter, "cluster_id", cid, "leader", (json_int_t)n->id,
-                     "conf_index", (json_int_t)st.conf_index);
+                     "conf_index", (json_int_t)(conf_index ? conf_index : st.conf_index));
 }
 
 static void op_free(member_op_t *op)
@@ -175,13 +177,144 @@ static member_op_t *op_new(node_t *n, http_request_t *req, op_kind_t kind, uint6
 
 /* ---- proposing ---------------------------------------------------------------- */
 
-/* Tries to propose op's change now. false when the op ended (answered). */
+/* Whether the voters left after removing id would still include a quorum
+ * of live ones (this node, and peers heard from within an election
+ * timeout): *live and *voters say how many. */
+static bool quorum_after_removal(node_t *n, const raft_status_t *st, uint64_t id, int *live, int *voters)
+{
+    *live = *voters = 0;
+    for (int i = 0; i < st->conf->n; i++) {
+        const raft_member_t *m = &st->conf->m[i];
+        if (!m->voter || m->id == id) continue;
+        (*voters)++;
+        if (m->id == n->id) {
+            (*live)++;
+            continue;
+        }
+        for (int k = 0; k < st->n_peers; k++)
+            if (st->peers[k].id == m->id && st->peers[k].recent_active) (*live)++;
+    }
+    return *live >= *voters / 2 + 1;
+}
+
+static bool is_removed(const raft_conf_t *c, uint64_t id)
+{
+    for (int i = 0; i < c->n_removed; i++)
+        if (c->removed[i] == id) return true;
+    return false;
+}
+
+/* A join judged against the committed configuration: already there (with
+ * the same address: success; with another: 409), refused, or proposed.
+ * false when the op ended. */
+static bool decide_join(member_op_t *op, const raft_status_t *st)
+{
+    node_t *n = op->n;
+    char msg[256];
+    if (is_removed(st->conf, op->id)) {
+        op_error(op, 409, "this node id was removed from the cluster; ids are never reused: pick a new one");
+        return false;
+    }
+    const raft_member_t *m = raft_conf_find(st->conf, op->id);
+    if (m) {
+        char have[RAFT_ADDR_MAX];
+        member_resp_addr(m->addr, have, sizeof(have));
+        if (strcmp(have, op->resp) != 0) {
+            snprintf(msg, sizeof(msg), "node %" PRIu64 " is already a member at %s: remove it first", op->id, have);
+            op_error(op, 409, msg);
+            return false;
+        }
+        if (op->wait && !m->voter) { /* the same node asking again: wait for its promotion */
+            op->phase = PH_PROMOTE;
+            return true;
+        }
+        admin_respond_json(op->req, 200, member_answer(n, op->id, false, true, 0));
+        op_free(op);
+        return false;
+    }
+    for (int i = 0; i < st->conf->n; i++) {
+        char have[RAFT_ADDR_MAX];
+        member_resp_addr(st->conf->m[i].addr, have, sizeof(have));
+        if (strcmp(have, op->resp) == 0) {
+            snprintf(msg, sizeof(msg), "%s is the address of node %" PRIu64 ": one address, one node", op->resp,
+                     st->conf->m[i].id);
+            op_error(op, 409, msg);
+            return false;
+        }
+    }
+    if (st->conf->n >= RAFT_MAX_NODES) {
+        op_error(op, 409, "the cluster has as many members as it can (16)");
+        return false;
+    }
+    return true;
+}
+
+/* A leave judged against the committed configuration. false when the op
+ * ended (answered, or handed to a leadership transfer). */
+static bool decide_leave(member_op_t *op, const raft_status_t *st)
+{
+    node_t *n = op->n;
+    const raft_member_t *m = raft_conf_find(st->conf, op->id);
+    if (!m) {
+        if (!is_removed(st->conf, op->id)) {
+            op_error(op, 404, "no member has this id");
+            return false;
+        }
+        json_t *j = json_pack("{s:I, s:b, s:b, s:I, s:I}", "id", (json_int_t)op->id, "removed", 1, "already_removed",
+                              1, "voters", (json_int_t)raft_conf_voters(st->conf), "conf_index",
+                              (json_int_t)st->conf_index);
+        admin_respond_json(op->req, 200, j);
+        op_free(op);
+        return false;
+    }
+    if (m->voter && raft_conf_voters(st->conf) == 1) {
+        op_error(op, 409, "this is the last voter: the cluster cannot lose it");
+        return false;
+    }
+    int live, voters;
+    if (m->voter && !op->force && !quorum_after_removal(n, st, op->id, &live, &voters)) {
+        char msg[256];
+        snprintf(msg, sizeof(msg),
+                 "without node %" PRIu64 " only %d of the %d voters left are reachable, short of a quorum: add "
+                 "\"force\": true to remove it anyway",
+                 op->id, live, voters);
+        op_error(op, 409, msg);
+        return false;
+    }
+    if (op->id == n->id) {
+        /* the leader leaves: first the leadership goes to the most up to
+         * date voter, which then takes the request (307) */
+        uint64_t to = admin_best_transferee(n, st);
+        if (!to || raft_transfer_leader(n->raft, to) != RAFT_OK) {
+            op_error(op, 503, "the leadership cannot move now: retry");
+            return false;
+        }
+        log_info("leader_transfer", " to=%" PRIu64 " by=leave", to);
+        node_kick(n);
+        op->phase = PH_TRANSFER;
+        op->busy_deadline_ms = now_ms(n) + 2 * n->cfg->election_timeout_max_ms;
+        return false; /* not ended, but nothing to propose */
+    }
+    return true;
+}
+
+/* Judges op against the configuration once it is committed (an answer
+ * from one that may still be lost could be wrong: "already a member" of a
+ * change that never happens), then proposes its change. false when the op
+ * ended or moved to another phase. */
 static bool op_propose(member_op_t *op)
 {
     node_t *n = op->n;
+    raft_status_t st;
+    raft_status(n->raft, &st);
+    bool busy = st.conf_index > st.commit || st.transferee;
+    if (!busy) {
+        bool go = op->kind == OP_JOIN ? decide_join(op, &st) : decide_leave(op, &st);
+        if (!go || op->phase != PH_PROPOSE) return go && op->phase != PH_PROPOSE;
+    }
     raft_conf_op_t cop = op->kind == OP_JOIN ? RAFT_CONF_ADD_LEARNER : RAFT_CONF_REMOVE;
     uint64_t index = 0;
-    int rc = raft_propose_conf(n->raft, cop, op->id, op->kind == OP_JOIN ? op->addr : NULL, &index);
+    int rc = busy ? RAFT_EBUSY : raft_propose_conf(n->raft, cop, op->id, op->kind == OP_JOIN ? op->addr : NULL, &index);
     switch (rc) {
     case RAFT_OK:
         op->phase = PH_COMMIT;
@@ -269,7 +402,7 @@ static bool op_step(member_op_t *op)
         log_info("member_added", " id=%" PRIu64 " addr=%s index=%" PRIu64 " as=learner", op->id, op->addr,
                  op->index);
         if (!op->wait) {
-            admin_respond_json(op->req, 200, member_answer(n, op->id, true, false));
+            admin_respond_json(op->req, 200, member_answer(n, op->id, true, false, op->index));
             op_free(op);
             return false;
         }
@@ -281,7 +414,7 @@ static bool op_step(member_op_t *op)
         raft_status(n->raft, &st);
         const raft_member_t *m = raft_conf_find(st.conf, op->id);
         if (m && m->voter && st.commit >= st.conf_index) {
-            admin_respond_json(op->req, 200, member_answer(n, op->id, true, false));
+            admin_respond_json(op->req, 200, member_answer(n, op->id, true, false, op->index));
             op_free(op);
             return false;
         }
@@ -290,7 +423,7 @@ static bool op_step(member_op_t *op)
             return false;
         }
         if (n->role != RAFT_LEADER || now_ms(n) >= op->deadline_ms) {
-            json_t *j = member_answer(n, op->id, true, false);
+            json_t *j = member_answer(n, op->id, true, false, op->index);
             json_object_set_new(j, "reason", json_string(n->role != RAFT_LEADER
                                                              ? "this node stopped leading: ask the new leader"
                                                              : "not caught up yet: it is promoted once it is"));
@@ -304,10 +437,18 @@ static bool op_step(member_op_t *op)
     return false;
 }
 
-/* ---- POST /cluster/join ---------------------------------------------------------- */
+/* ---- the requests ----------------------------------------------------------------- */
 
-/* {"id": 4, "addr": "host:port", "http_addr": "host:port"}; ?wait=true
- * (&timeout_ms=N) waits for the promotion. */
+/* The wait of ?wait=true: &timeout_ms=N, 60 s by default. */
+static int64_t wait_deadline(node_t *n, http_request_t *req)
+{
+    char v[16];
+    long t = http_query_param(req, "timeout_ms", v, sizeof(v)) ? strtol(v, NULL, 10) : 0;
+    return now_ms(n) + (t > 0 && t <= 3600000 ? t : 60000);
+}
+
+/* POST /cluster/join {"id": 4, "addr": "host:port", "http_addr": "host:port"};
+ * ?wait=true (&timeout_ms=N) waits for the promotion. */
 void admin_post_join(node_t *n, http_request_t *req)
 {
     if (n->role != RAFT_LEADER) {
@@ -338,91 +479,20 @@ void admin_post_join(node_t *n, http_request_t *req)
         snprintf(member, sizeof(member), "%s@%s", addr, http);
     else
         snprintf(member, sizeof(member), "%s", addr);
-    if (strlen(member) >= RAFT_ADDR_MAX) {
+    size_t mlen = strlen(member);
+    if (mlen >= RAFT_ADDR_MAX) {
         http_respond_error(req, 400, "\"addr\" and \"http_addr\" together are too long (63 bytes at most)");
         return;
     }
-
-    raft_status_t st;
-    raft_status(n->raft, &st);
-    for (int i = 0; i < st.conf->n_removed; i++)
-        if (st.conf->removed[i] == id) {
-            http_respond_error(req, 409, "this node id was removed from the cluster; ids are never reused: pick a "
-                                         "new one");
-            return;
-        }
-    const raft_member_t *m = raft_conf_find(st.conf, id);
-    if (m) {
-        char have[RAFT_ADDR_MAX];
-        member_resp_addr(m->addr, have, sizeof(have));
-        if (strcmp(have, addr) != 0) {
-            char msg[256];
-            snprintf(msg, sizeof(msg), "node %" PRIu64 " is already a member at %s: remove it first", id, have);
-            http_respond_error(req, 409, msg);
-            return;
-        }
-        /* idempotent: the same node asking again */
-        bool wait = query_flag(req, "wait");
-        if (!wait || m->voter) {
-            admin_respond_json(req, 200, member_answer(n, id, false, true));
-            return;
-        }
-        member_op_t *op = op_new(n, req, OP_JOIN, id);
-        snprintf(op->addr, sizeof(op->addr), "%s", m->addr);
-        op->wait = true;
-        op->phase = PH_PROMOTE;
-        char v[16];
-        long t = http_query_param(req, "timeout_ms", v, sizeof(v)) ? strtol(v, NULL, 10) : 0;
-        op->deadline_ms = now_ms(n) + (t > 0 && t <= 3600000 ? t : 60000);
-        return;
-    }
-    for (int i = 0; i < st.conf->n; i++) {
-        char have[RAFT_ADDR_MAX];
-        member_resp_addr(st.conf->m[i].addr, have, sizeof(have));
-        if (strcmp(have, addr) == 0) {
-            char msg[256];
-            snprintf(msg, sizeof(msg), "%s is the address of node %" PRIu64 ": one address, one node", addr,
-                     st.conf->m[i].id);
-            http_respond_error(req, 409, msg);
-            return;
-        }
-    }
-    if (st.conf->n >= RAFT_MAX_NODES) {
-        http_respond_error(req, 409, "the cluster has as many members as it can (16)");
-        return;
-    }
     member_op_t *op = op_new(n, req, OP_JOIN, id);
-    memcpy(op->addr, member, strlen(member) + 1); /* shorter than RAFT_ADDR_MAX: checked above */
+    memcpy(op->addr, member, mlen + 1);
+    memcpy(op->resp, addr, strlen(addr) + 1); /* shorter than RAFT_ADDR_MAX: addr_field checked */
     op->wait = query_flag(req, "wait");
-    char v[16];
-    long t = http_query_param(req, "timeout_ms", v, sizeof(v)) ? strtol(v, NULL, 10) : 0;
-    op->deadline_ms = now_ms(n) + (t > 0 && t <= 3600000 ? t : 60000);
+    op->deadline_ms = wait_deadline(n, req);
     op_step(op);
 }
 
-/* ---- POST /cluster/leave ----------------------------------------------------------- */
-
-/* Whether the voters left after removing id would still include a quorum
- * of live ones (this node, and peers heard from within an election
- * timeout): *live and *voters say how many. */
-static bool quorum_after_removal(node_t *n, const raft_status_t *st, uint64_t id, int *live, int *voters)
-{
-    *live = *voters = 0;
-    for (int i = 0; i < st->conf->n; i++) {
-        const raft_member_t *m = &st->conf->m[i];
-        if (!m->voter || m->id == id) continue;
-        (*voters)++;
-        if (m->id == n->id) {
-            (*live)++;
-            continue;
-        }
-        for (int k = 0; k < st->n_peers; k++)
-            if (st->peers[k].id == m->id && st->peers[k].recent_active) (*live)++;
-    }
-    return *live >= *voters / 2 + 1;
-}
-
-/* {"id": 3, "force": false} */
+/* POST /cluster/leave {"id": 3, "force": false} */
 void admin_post_leave(node_t *n, http_request_t *req)
 {
     if (n->role != RAFT_LEADER) {
@@ -440,49 +510,8 @@ void admin_post_leave(node_t *n, http_request_t *req)
     }
     json_decref(body);
     if (!ok) return;
-    raft_status_t st;
-    raft_status(n->raft, &st);
-    const raft_member_t *m = raft_conf_find(st.conf, id);
-    if (!m) {
-        for (int i = 0; i < st.conf->n_removed; i++)
-            if (st.conf->removed[i] == id) {
-                json_t *j = json_pack("{s:I, s:b, s:b, s:I, s:I}", "id", (json_int_t)id, "removed", 1,
-                                      "already_removed", 1, "voters", (json_int_t)raft_conf_voters(st.conf),
-                                      "conf_index", (json_int_t)st.conf_index);
-                admin_respond_json(req, 200, j);
-                return;
-            }
-        http_respond_error(req, 404, "no member has this id");
-        return;
-    }
-    if (m->voter && raft_conf_voters(st.conf) == 1) {
-        http_respond_error(req, 409, "this is the last voter: the cluster cannot lose it");
-        return;
-    }
-    int live, voters;
-    if (m->voter && !force && !quorum_after_removal(n, &st, id, &live, &voters)) {
-        char msg[256];
-        snprintf(msg, sizeof(msg),
-                 "without node %" PRIu64 " only %d of the %d voters left are reachable, short of a quorum: add "
-                 "\"force\": true to remove it anyway", id, live, voters);
-        http_respond_error(req, 409, msg);
-        return;
-    }
     member_op_t *op = op_new(n, req, OP_LEAVE, id);
-    if (id == n->id) {
-        /* the leader leaves: first the leadership goes to the most up to
-         * date voter, which then takes the request (307) */
-        uint64_t to = admin_best_transferee(n, &st);
-        if (!to || raft_transfer_leader(n->raft, to) != RAFT_OK) {
-            op_error(op, 503, "the leadership cannot move now: retry");
-            return;
-        }
-        log_info("leader_transfer", " to=%" PRIu64 " by=leave", to);
-        node_kick(n);
-        op->phase = PH_TRANSFER;
-        op->busy_deadline_ms = now_ms(n) + 2 * n->cfg->election_timeout_max_ms;
-        return;
-    }
+    op->force = force;
     op_step(op);
 }
 
