@@ -113,6 +113,12 @@ static conn_verdict_t route_write(node_t *n, client_t *cl, reply_t *r, bool *go,
         cl->req.rejected = true; /* as Redis Cluster counts a redirect */
         return CONN_CONTINUE;
     }
+    if (n->removed) { /* no leader will come: say why at once */
+        cl->wait_since_ms = 0;
+        reply_error(r, "CLUSTERDOWN This node was removed from the cluster");
+        cl->req.rejected = true;
+        return CONN_CONTINUE;
+    }
     if (!cl->wait_since_ms) cl->wait_since_ms = now;
     if (now - cl->wait_since_ms >= n->cfg->request_timeout_ms) {
         cl->wait_since_ms = 0;

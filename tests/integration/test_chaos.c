@@ -11,7 +11,11 @@
  * CHAOS_READONLY=1 makes the clients send READONLY (stale reads on
  * followers), which the check should then catch: a test of the test. The
  * nodes snapshot and compact every 50 entries, so restarted and paused
- * nodes often catch up through a snapshot install in the middle of it all. */
+ * nodes often catch up through a snapshot install in the middle of it all.
+ * A membership nemesis adds a node (a new id each time, started with
+ * --join) and removes it again (POST /cluster/leave, then stops it), so
+ * configuration changes, learner catch-up and promotions happen under the
+ * same faults; clients talk to the three founding nodes. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +31,7 @@
 #include <cmocka.h>
 
 #include "support/cluster.h"
+#include "support/httpc.h"
 #include "support/linearize.h"
 
 #define NCLIENTS 5
@@ -108,8 +113,62 @@ static void *client_main(void *arg)
     return NULL;
 }
 
+/* POST path body to founding node at, following one 307: the final status
+ * (0: no answer). */
+static int admin_post(int at, const char *path, const char *body)
+{
+    httpc_resp_t r;
+    char err[256], loc_path[256];
+    int port = cluster_http_port(&cl, at);
+    for (int hop = 0; hop < 3; hop++) {
+        if (httpc_request(port, "POST", path, body, NULL, 10000, &r, err, sizeof(err)) != 0) return 0;
+        int status = r.status;
+        char loc[512];
+        bool redirect = status == 307 && httpc_header(&r, "Location", loc, sizeof(loc)) &&
+                        httpc_parse_location(loc, &port, loc_path, sizeof(loc_path)) == 0;
+        fprintf(stderr, "chaos: POST %s %s -> %d %.*s", path, body, status, (int)(r.len > 200 ? 200 : r.len),
+                r.body ? r.body : "");
+        if (r.len == 0 || r.body[r.len - 1] != '\n') fprintf(stderr, "\n");
+        httpc_free(&r);
+        if (!redirect) return status;
+        path = loc_path;
+    }
+    return 0;
+}
+
+static int next_id = 4;  /* ids are never reused */
+static int extra = -1;   /* the index of the node added, if any */
+
+/* Adds a node, or removes the one added (and stops it once it is out). A
+ * removal the leader refuses (no quorum while a founder is down) leaves it
+ * for the next round. */
+static void membership_change(unsigned *seed)
+{
+    int at = (int)(next_rand(seed) % CLUSTER_N);
+    if (!cluster_up(&cl, at)) at = (at + 1) % CLUSTER_N;
+    if (extra < 0) {
+        if (next_id >= 4 + (CLUSTER_MAX - CLUSTER_N)) return;
+        char join[32];
+        snprintf(join, sizeof(join), "127.0.0.1:%d", cluster_http_port(&cl, at));
+        const char *args[] = {"--join", join, NULL};
+        int id = next_id++;
+        fprintf(stderr, "chaos: add node %d (join through node %d)\n", id, at + 1);
+        extra = cluster_start_extra(&cl, id, args);
+        if (extra < 0) fail_msg("node %d did not start", id);
+        return;
+    }
+    char body[64];
+    snprintf(body, sizeof(body), "{\"id\": %d}", cl.id[extra]);
+    fprintf(stderr, "chaos: remove node %d\n", cl.id[extra]);
+    if (admin_post(at, "/cluster/leave", body) != 200) return;
+    proc_stop(&cl.node[extra]);
+    proc_cleanup(&cl.node[extra]);
+    extra = -1;
+}
+
 /* Kills, pauses and restarts one node at a time, so a majority is up most
- * of the time and the cluster keeps making progress between faults. */
+ * of the time and the cluster keeps making progress between faults; now
+ * and then the membership changes. */
 static void nemesis(int seconds)
 {
     unsigned seed = (unsigned)time(NULL);
@@ -120,7 +179,13 @@ static void nemesis(int seconds)
     while (cl_mono_ms() < end) {
         int victim = (int)(next_rand(&seed) % CLUSTER_N);
         int hold_ms = 300 + (int)(next_rand(&seed) % 1200);
-        switch (next_rand(&seed) % 3) {
+        unsigned pick = next_rand(&seed) % 4;
+        if (pick == 3) {
+            membership_change(&seed);
+            usleep((useconds_t)hold_ms * 1000);
+            continue;
+        }
+        switch (pick) {
         case 0:
             fprintf(stderr, "chaos: kill -9 node %d for %d ms\n", victim + 1, hold_ms);
             cluster_kill9(&cl, victim);

@@ -15,7 +15,7 @@ typedef struct testproc {
     char log[300];     /* stdout+stderr of the server */
     char bin[256];
     char conf[256];    /* config file given first on the command line ("": none) */
-    char extra[24][192];
+    char extra[40][192];
     int nextra;
 } testproc_t;
 
