@@ -30,11 +30,11 @@ token=${REDRAFT_ADMIN_TOKEN:-$(grep -E '^\s*admin_token\s*=' "$conf" | head -1 |
 # POST to the admin API of the first running node that answers; curl -L
 # follows a follower's 307 to the leader.
 admin_post() { # path body
-  local auth=()
+  local auth=() n hp out code body
   [ -n "$token" ] && auth=(-H "Authorization: Bearer $token")
   for n in $nodes; do
     alive "$n" || continue
-    local hp=$(( $(port_of "$n") + 1000 ))
+    hp=$(( $(port_of "$n") + 1000 ))
     if out=$(curl -sS -L --max-time 120 "${auth[@]}" -X POST "http://127.0.0.1:$hp$1" -d "$2" -w '\n%{http_code}' 2>/dev/null); then
       code=${out##*$'\n'}; body=${out%$'\n'*}
       [ "$code" = 503 ] && continue
@@ -47,6 +47,7 @@ admin_post() { # path body
 }
 
 first_http() {
+  local n
   for n in $nodes; do alive "$n" && { echo "127.0.0.1:$(( $(port_of "$n") + 1000 ))"; return; }; done
   return 1
 }
@@ -58,12 +59,14 @@ add() { # N [PORT]
   if alive "$n"; then echo "node $n already running"; exit 1; fi
   local via; via=$(first_http) || { echo "no member is running: scripts/cluster.sh start" >&2; exit 1; }
   echo "$p" >"$run/node$n.port"
+  rm -f "$run/node$n.removed"
+  nodes="$nodes $n"
   "$bin" "$conf" --node-id "$n" --port "$p" --join "$via" >>"$run/node$n.log" 2>&1 &
   echo $! >"$run/node$n.pid"
   echo "node $n started on 127.0.0.1:$p (pid $!), joining through $via"
   for _ in $(seq 600); do
     if ! alive "$n"; then echo "node $n exited: see $run/node$n.log" >&2; tail -n 5 "$run/node$n.log" >&2; exit 1; fi
-    if curl -s "http://$via/cluster/members" | grep -qE "\"id\": ?$n, [^}]*\"voter\": ?true"; then
+    if curl -s "http://$via/cluster/members" | grep -qE "\"id\": ?$n,[^}]*\"voter\": ?true"; then
       echo "node $n is a voter"; status; return 0
     fi
     sleep 0.1
@@ -78,6 +81,7 @@ remove() { # N
   admin_post /cluster/leave "{\"id\": $n}" || exit 1
   nodes=$n stop
   rm -f "$run/node$n.port"
+  touch "$run/node$n.removed" # `start` leaves it stopped: its id is out of the cluster for good
 }
 
 alive() { [ -f "$run/node$1.pid" ] && kill -0 "$(cat "$run/node$1.pid")" 2>/dev/null; }
@@ -85,6 +89,7 @@ alive() { [ -f "$run/node$1.pid" ] && kill -0 "$(cat "$run/node$1.pid")" 2>/dev/
 start() {
   [ -x "$bin" ] || { echo "build first: make" >&2; exit 1; }
   for n in $nodes; do
+    if [ -f "$run/node$n.removed" ]; then echo "node $n was removed from the cluster: not started"; continue; fi
     if alive "$n"; then echo "node $n already running (pid $(cat "$run/node$n.pid"))"; continue; fi
     if [ -f "$run/node$n.port" ]; then # added with `add`: its own port; it has joined already
       "$bin" "$conf" --node-id "$n" --port "$(cat "$run/node$n.port")" --members "" >>"$run/node$n.log" 2>&1 &
