@@ -25,6 +25,18 @@ run() {  # run LABEL BINARY [ENV...]
   fi
 }
 
+run_cmd() {  # run_cmd LABEL COMMAND [ARGS...]
+  local label=$1; shift
+  local log="$logdir/$label.log" start=$SECONDS
+  mkdir -p "$(dirname "$log")"
+  if "$@" >"$log" 2>&1; then
+    passed=$((passed + 1)); printf 'PASS %-50s %3ds\n' "$label" $((SECONDS - start))
+  else
+    failed=$((failed + 1)); failures+=("$label"); printf 'FAIL %-50s %3ds (log: %s)\n' "$label" $((SECONDS - start)) "$log"
+    tail -n 30 "$log" | sed 's/^/    /'
+  fi
+}
+
 if [ "$what" = all ] || [ "$what" = unit ]; then
   for src in tests/unit/test_*.c; do
     [ -e "$src" ] || continue
