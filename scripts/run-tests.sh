@@ -55,6 +55,11 @@ if [ "$what" = all ] || [ "$what" = sim ]; then
     run sim-asan/5-nodes build/asan/tests/sim SIM_SEEDS=100 SIM_NODES=5
   fi
 fi
+if [ "$what" = all ] && command -v promtool >/dev/null; then
+  # the example Prometheus configuration and alert rules of conf/, with their unit tests
+  run_cmd conf/prometheus promtool check config conf/prometheus.yml
+  run_cmd conf/alert-rules promtool test rules tests/prometheus/alerts_test.yml
+fi
 if [ "$what" = all ] || [ "$what" = integration ]; then
   for src in tests/integration/test_*.c; do
     [ -e "$src" ] || continue

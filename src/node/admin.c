@@ -401,6 +401,13 @@ static const route_t routes[] = {
     {"/metrics", "GET", false, admin_metrics},
 };
 
+static bool is_member(node_t *n)
+{
+    raft_status_t st;
+    raft_status(n->raft, &st);
+    return !n->removed && raft_conf_find(st.conf, n->id) != NULL;
+}
+
 static void on_request(http_request_t *req)
 {
     node_t *n = req->ud;
@@ -413,7 +420,15 @@ static void on_request(http_request_t *req)
         if (strcmp(routes[i].path, req->path) != 0) continue;
         found = &routes[i];
         if (strcmp(routes[i].method, req->method) == 0) {
-            if (allowed(n, req, routes[i].change)) routes[i].fn(n, req);
+            if (!allowed(n, req, routes[i].change)) return;
+            if (routes[i].change && !is_member(n)) {
+                /* a node waiting to join, or removed: it knows no leader to send
+                 * the client to */
+                http_respond_error(req, 421, n->removed ? "this node was removed from the cluster: send the request to a member"
+                                                        : "this node is not a member of the cluster (yet): send the request to a member");
+                return;
+            }
+            routes[i].fn(n, req);
             return;
         }
     }

@@ -707,6 +707,11 @@ static void test_join_under_load(void **state)
     call(i5, "GET", "/health", NULL, &r);
     expect_status(&r, 503, "/health of a node not yet added");
     httpc_free(&r);
+    /* a change sent to it: it is no member and knows no leader: 421 */
+    call(i5, "POST", "/cluster/leave", "{\"id\": 2}", &r);
+    expect_status(&r, 421, "a change sent to a node that is not a member yet");
+    assert_non_null(strstr(r.body, "not a member"));
+    httpc_free(&r);
 
     /* the operator adds node 5 through a follower: 307 to the leader,
      * followed; ?wait=true answers once it is a voter */
