@@ -35,7 +35,8 @@ admin_post() { # path body
   for n in $nodes; do
     alive "$n" || continue
     hp=$(( $(port_of "$n") + 1000 ))
-    if out=$(curl -sS -L --max-time 120 "${auth[@]}" -X POST "http://127.0.0.1:$hp$1" -d "$2" -w '\n%{http_code}' 2>/dev/null); then
+    # --location-trusted: curl drops the token on a redirect to another port otherwise
+    if out=$(curl -sS -L --location-trusted --max-time 120 "${auth[@]}" -X POST "http://127.0.0.1:$hp$1" -d "$2" -w '\n%{http_code}' 2>/dev/null); then
       code=${out##*$'\n'}; body=${out%$'\n'*}
       [ "$code" = 503 ] && continue
       echo "$body"

@@ -123,7 +123,8 @@ static json_t *members_json(node_t *n, const raft_status_t *st, bool progress)
                 json_object_set_new(o, "last_contact_ms",
                                     json_integer((json_int_t)(p->ticks_since_ack * (uint64_t)n->tick_ms)));
                 static const char *const states[] = {"probe", "replicate", "snapshot"};
-                json_object_set_new(o, "replication", json_string(states[p->state]));
+                json_object_set_new(o, "replication",
+                                    json_string(m->id == n->id ? "self" : states[p->state]));
             } else {
                 json_object_set_new(o, "match_index", json_null());
                 json_object_set_new(o, "lag", json_null());

@@ -287,7 +287,8 @@ static void resume_waiting(node_t *n)
 
 void node_role_changed(node_t *n)
 {
-    if (n->leader != n->last_leader) {
+    /* as etcd counts: a new leader, not the gap without one in between */
+    if (n->leader && n->leader != n->last_leader) {
         n->stats.leader_changes++;
         n->last_leader = n->leader;
     }

@@ -34,6 +34,20 @@ static bool secret_eq(const char *a, size_t alen, const char *b, size_t blen)
     return d == 0;
 }
 
+/* A removal that is committed (the last one in the list is not while the
+ * configuration that carries it is uncommitted: a new leader may drop it).
+ * Only such a removal may be told to the node: it then stops for good. */
+static bool peer_is_removed(node_t *n, uint64_t id)
+{
+    raft_status_t st;
+    raft_status(n->raft, &st);
+    int k = st.conf->n_removed;
+    if (st.conf_index > st.commit && k > 0) k--;
+    for (int i = 0; i < k; i++)
+        if (st.conf->removed[i] == id) return true;
+    return false;
+}
+
 /* RAFT.HELLO <cluster_id> <node_id> <secret> [<addr>]: addr is where the
  * peer listens, for a node whose configuration does not list it yet. */
 static bool hello(node_t *n, client_t *cl, int argc, const char **argv, const size_t *argvlen, reply_t *r)
@@ -67,12 +81,11 @@ static bool hello(node_t *n, client_t *cl, int argc, const char **argv, const si
     }
     raft_status_t st;
     raft_status(n->raft, &st);
-    for (int i = 0; i < st.conf->n_removed; i++)
-        if (st.conf->removed[i] == from) {
-            log_warn("peer_refused", " from=%" PRIu64 " addr=%s reason=removed", from, cl->sess.addr);
-            reply_error(r, "ERR raft: this node id was removed from the cluster");
-            return true;
-        }
+    if (peer_is_removed(n, from)) {
+        log_warn("peer_refused", " from=%" PRIu64 " addr=%s reason=removed", from, cl->sess.addr);
+        reply_error(r, "ERR raft: this node id was removed from the cluster");
+        return true;
+    }
     /* An id we do not know yet may be a member added by entries this node
      * has not received: accepted (the core ignores its vote requests). */
     if (!raft_conf_find(st.conf, from)) {
@@ -96,14 +109,6 @@ static bool hello(node_t *n, client_t *cl, int argc, const char **argv, const si
     return true;
 }
 
-static bool peer_is_removed(node_t *n, uint64_t id)
-{
-    raft_status_t st;
-    raft_status(n->raft, &st);
-    for (int i = 0; i < st.conf->n_removed; i++)
-        if (st.conf->removed[i] == id) return true;
-    return false;
-}
 
 /* RAFT.MSG <bytes>: decoded (every length checked), then stepped. A
  * message naming another sender than the HELLO, another cluster or another
