@@ -172,7 +172,13 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     }
     size_t used = http_parser_execute(&c->parser, &settings, len ? buf->base : NULL, len);
     if (c->complete) {
-        finish(c, (int)c->parser.status_code, NULL, true);
+        /* http-parser takes any status of one to three digits: one below 100
+         * ("HTTP/1.1 0 X", "HTTP/1.1 42 X") is no answer, and a status 0
+         * would be a callback with neither status nor error */
+        if (c->parser.status_code < 100)
+            finish(c, 0, "malformed response: status below 100", true);
+        else
+            finish(c, (int)c->parser.status_code, NULL, true);
         return;
     }
     if (nread == UV_EOF && c->parser.status_code) { /* a response had begun */

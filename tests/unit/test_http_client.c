@@ -231,6 +231,27 @@ static void test_malformed(void **state)
     assert_string_equal(t.error, "malformed response");
 }
 
+/* Found by fuzz_http_client: http-parser accepts a status of one to three
+ * digits, and a complete response with status 0 came back as status 0 with
+ * error NULL (42: as an answer, against the header's status >= 100). */
+static void test_status_below_100(void **state)
+{
+    (void)state;
+    answer("HTTP/1.1 0 Zero\r\nContent-Length: 0\r\n\r\n", true);
+    run_request("/", NULL, 2000);
+    assert_int_equal(t.status, 0);
+    assert_string_equal(t.error, "malformed response: status below 100");
+}
+
+static void test_status_two_digits(void **state)
+{
+    (void)state;
+    answer("HTTP/1.1 42 chunked\r\n\r\n5\r\nhello", true);
+    run_request("/", NULL, 2000);
+    assert_int_equal(t.status, 0);
+    assert_string_equal(t.error, "malformed response: status below 100");
+}
+
 static void test_truncated(void **state)
 {
     (void)state;
@@ -311,6 +332,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_below_100, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_two_digits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
         cmocka_unit_test(test_parse_url),
