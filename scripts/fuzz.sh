@@ -5,6 +5,8 @@
 #
 # A target names the src/ files it needs in a comment line near its top:
 #     // fuzz-sources: src/resp/parser.c src/util/foo.c
+# and, when it needs system libraries, names them in another:
+#     // fuzz-libs: -luv -lhttp_parser
 # Corpora live in build/fuzz/corpus/<target>/ and persist between runs;
 # tests/fuzz/corpus/<target>/ (seeds) and tests/fuzz/<target>.dict are used
 # when present. Crash reproducers are written to build/fuzz/artifacts/.
@@ -51,9 +53,10 @@ status=0
 for target in "${targets[@]}"; do
     name=$(basename "$target" .c)
     sources=$(sed -n 's|^// fuzz-sources:||p' "$target" | head -n 1)
+    libs=$(sed -n 's|^// fuzz-libs:||p' "$target" | head -n 1)
     echo "== $name: building $target $sources"
-    # shellcheck disable=SC2086  # the source list is meant to split
-    "$CLANG" "${CFLAGS[@]}" "$target" $sources -o "$OUT/bin/$name" -lm
+    # shellcheck disable=SC2086  # the source and library lists are meant to split
+    "$CLANG" "${CFLAGS[@]}" "$target" $sources -o "$OUT/bin/$name" $libs -lm
 
     corpus="$OUT/corpus/$name"
     mkdir -p "$corpus"
