@@ -174,7 +174,7 @@ static const char *unhealthy(node_t *n, const raft_status_t *st)
     if (n->removed) return "removed from the cluster";
     if (!st->leader) return "no leader";
     const raft_member_t *self = find_member(st->conf, n->id);
-    if (!self) return "not a member of the cluster";
+    if (!self) return "not a member of the cluster (yet: waiting to be added, or receiving its first snapshot)";
     if (!self->voter && n->db.applied + 1000 < st->commit) return "a learner still catching up";
     return "";
 }
