@@ -371,6 +371,14 @@ static void finish_job(node_t *n, int status)
     if (status != 0 || n->write_rc != 0) fatal("log_write", status ? uv_strerror(status) : n->write_err);
     n->stats.appends++;
     histo_observe(&n->stats.append_seconds, (double)n->stats.last_append_us / 1e6);
+    /* a disk that stalls delays votes and acknowledgements alike: say so
+     * (once a second at most), it explains a slow election */
+    static int64_t last_slow_ms;
+    int64_t now = (int64_t)uv_now(n->loop);
+    if (n->stats.last_append_us >= 200000 && now - last_slow_ms >= 1000) {
+        last_slow_ms = now;
+        log_warn("log_append_slow", " ms=%" PRId64 " readies=%zu", n->stats.last_append_us / 1000, n->njob);
+    }
     for (size_t i = 0; i < n->njob; i++) {
         raft_ready_t *rd = n->job[i];
         raft_persisted(n->raft, rd);
