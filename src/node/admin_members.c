@@ -447,25 +447,35 @@ static int64_t wait_deadline(node_t *n, http_request_t *req)
     return now_ms(n) + (t > 0 && t <= 3600000 ? t : 60000);
 }
 
+/* What join and leave begin with: on a follower, the 307 to the leader;
+ * then the body and its required "id". false when answered (the body is
+ * then released); else the caller owns *body. */
+static bool begin_change(node_t *n, http_request_t *req, json_t **body, uint64_t *id)
+{
+    if (n->role != RAFT_LEADER) {
+        admin_redirect_to_leader(n, req);
+        return false;
+    }
+    if (!admin_parse_body(req, body)) return false;
+    bool ok = admin_id_field(req, *body, "id", id);
+    if (ok && !*id) {
+        http_respond_error(req, 400, "\"id\" is required: a positive integer");
+        ok = false;
+    }
+    if (!ok) json_decref(*body);
+    return ok;
+}
+
 /* POST /cluster/join {"id": 4, "addr": "host:port", "http_addr": "host:port"};
  * ?wait=true (&timeout_ms=N) waits for the promotion. */
 void admin_post_join(node_t *n, http_request_t *req)
 {
-    if (n->role != RAFT_LEADER) {
-        admin_redirect_to_leader(n, req);
-        return;
-    }
     json_t *body;
-    if (!admin_parse_body(req, &body)) return;
     uint64_t id;
+    if (!begin_change(n, req, &body, &id)) return;
     char addr[RAFT_ADDR_MAX], http[RAFT_ADDR_MAX];
-    bool ok = admin_id_field(req, body, "id", &id);
-    if (ok && !id) {
-        http_respond_error(req, 400, "\"id\" is required: a positive integer");
-        ok = false;
-    }
-    ok = ok && addr_field(req, body, "addr", true, addr, sizeof(addr)) &&
-         addr_field(req, body, "http_addr", false, http, sizeof(http));
+    bool ok = addr_field(req, body, "addr", true, addr, sizeof(addr)) &&
+              addr_field(req, body, "http_addr", false, http, sizeof(http));
     json_decref(body);
     if (!ok) return;
     if (id > INT32_MAX) {
@@ -495,19 +505,11 @@ void admin_post_join(node_t *n, http_request_t *req)
 /* POST /cluster/leave {"id": 3, "force": false} */
 void admin_post_leave(node_t *n, http_request_t *req)
 {
-    if (n->role != RAFT_LEADER) {
-        admin_redirect_to_leader(n, req);
-        return;
-    }
     json_t *body;
-    if (!admin_parse_body(req, &body)) return;
     uint64_t id;
+    if (!begin_change(n, req, &body, &id)) return;
     bool force;
-    bool ok = admin_id_field(req, body, "id", &id) && bool_field(req, body, "force", &force);
-    if (ok && !id) {
-        http_respond_error(req, 400, "\"id\" is required: a positive integer");
-        ok = false;
-    }
+    bool ok = bool_field(req, body, "force", &force);
     json_decref(body);
     if (!ok) return;
     member_op_t *op = op_new(n, req, OP_LEAVE, id);
