@@ -21,8 +21,15 @@ run() {  # run LABEL BINARY [ENV...]
     passed=$((passed + 1)); printf 'PASS %-50s %3ds\n' "$label" $((SECONDS - start))
   else
     failed=$((failed + 1)); failures+=("$label"); printf 'FAIL %-50s %3ds (log: %s)\n' "$label" $((SECONDS - start)) "$log"
-    tail -n 30 "$log" | sed 's/^/    /'
+    show_failure "$log"
   fi
+}
+
+# What a failed binary said: its failed checks and diagnostics (which may
+# lie far above the end of a long log), then the end of the log.
+show_failure() {
+  grep -E 'FAILED CHECK|DIAG|\[  ERROR   \]|[Ff]ailure!|ERROR: AddressSanitizer|runtime error' "$1" | head -n 60 | sed 's/^/  > /'
+  tail -n 30 "$1" | sed 's/^/    /'
 }
 
 run_cmd() {  # run_cmd LABEL COMMAND [ARGS...]
@@ -33,7 +40,7 @@ run_cmd() {  # run_cmd LABEL COMMAND [ARGS...]
     passed=$((passed + 1)); printf 'PASS %-50s %3ds\n' "$label" $((SECONDS - start))
   else
     failed=$((failed + 1)); failures+=("$label"); printf 'FAIL %-50s %3ds (log: %s)\n' "$label" $((SECONDS - start)) "$log"
-    tail -n 30 "$log" | sed 's/^/    /'
+    show_failure "$log"
   fi
 }
 

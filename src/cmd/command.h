@@ -48,6 +48,13 @@ typedef struct cmd_ctx {
     struct db *db;
     struct session *sess; /* the client's session; NULL when nobody waits */
     void *server;         /* opaque: node-level commands reach the node here */
+    /* Set by a blocking command (BLPOP, BZPOPMIN, ...) that found nothing to
+     * pop: it has replied as on a timeout, and block_timeout_ms holds its
+     * timeout (0: none). The node then blocks a client of the leader instead
+     * of sending that reply, and runs the command again through the log when
+     * an applied entry touches one of its keys (inside MULTI it never blocks). */
+    bool blocked;
+    int64_t block_timeout_ms;
 } cmd_ctx_t;
 
 typedef void cmd_proc_t(cmd_ctx_t *c);

@@ -8,6 +8,7 @@
 static const char META_APPLIED[] = "applied";
 static const char META_NKEYS[] = "nkeys";
 static const char META_NEXPIRES[] = "nexpires";
+static const char META_VERSION[] = "version";
 
 static uint64_t meta_u64(store_txn_t *t, const char *name, size_t len)
 {
@@ -29,6 +30,7 @@ void db_load(db_t *db, store_t *s)
     db->applied = meta_u64(t, META_APPLIED, sizeof(META_APPLIED) - 1);
     db->nkeys = (int64_t)meta_u64(t, META_NKEYS, sizeof(META_NKEYS) - 1);
     db->nexpires = (int64_t)meta_u64(t, META_NEXPIRES, sizeof(META_NEXPIRES) - 1);
+    db->version = meta_u64(t, META_VERSION, sizeof(META_VERSION) - 1);
     store_txn_abort(t);
 }
 
@@ -43,6 +45,8 @@ void db_save(db_t *db, store_txn_t *t)
     store_put(t, CF_META, META_NKEYS, sizeof(META_NKEYS) - 1, v, 8);
     enc_put_u64(v, (uint64_t)db->nexpires);
     store_put(t, CF_META, META_NEXPIRES, sizeof(META_NEXPIRES) - 1, v, 8);
+    enc_put_u64(v, db->version);
+    store_put(t, CF_META, META_VERSION, sizeof(META_VERSION) - 1, v, 8);
 }
 
 /* Builds a prefixed key in stack storage when it fits, else on the heap. */
@@ -131,6 +135,31 @@ void db_set_string(cmd_ctx_t *c, const char *key, size_t klen, const char *val, 
     bool existed = old && old->meta.type != OBJ_NONE;
     if (!existed) c->db->nkeys++;
     move_expire(c, key, klen, existed ? old->meta.expire_ms : 0, expire_ms);
+}
+
+void db_set_coll(cmd_ctx_t *c, const char *key, size_t klen, obj_type_t type, int64_t expire_ms, uint64_t version,
+                 uint64_t size, uint64_t head, const dbkey_t *old)
+{
+    char stack[STACK_KEY], *mk = keybuf(stack, klen + 1);
+    size_t mklen = enc_meta_key(mk, key, klen);
+    char rec[ENC_META_MAX];
+    size_t reclen = enc_meta_encode_coll(rec, type, expire_ms, version, size, head);
+    store_put(c->txn, CF_DATA, mk, mklen, rec, reclen);
+    keybuf_free(stack, mk);
+    bool existed = old && old->meta.type != OBJ_NONE;
+    if (!existed) c->db->nkeys++;
+    move_expire(c, key, klen, existed ? old->meta.expire_ms : 0, expire_ms);
+}
+
+/* (index << 16 | seq) alone would repeat if one command created the same
+ * key twice; the persisted counter makes every version new, and replicas
+ * agree on it because it is part of the state machine. */
+uint64_t db_new_version(cmd_ctx_t *c)
+{
+    uint64_t v = c->index << 16 | c->seq;
+    if (v <= c->db->version) v = c->db->version + 1;
+    c->db->version = v;
+    return v;
 }
 
 /* A collection's sub-keys stay behind under the old version, unreachable;

@@ -15,6 +15,7 @@ typedef struct db {
     int64_t nkeys;     /* keys in the data CF, expired-but-present included (DBSIZE) */
     int64_t nexpires;  /* keys with a TTL */
     uint64_t applied;  /* last applied log index */
+    uint64_t version;  /* the last collection version handed out (db_new_version) */
 } db_t;
 
 /* Loads counters and applied index from the meta CF. */
@@ -38,6 +39,15 @@ void db_release(dbkey_t *k);
  * `existed` tells whether the key was live before (for the counters). */
 void db_set_string(cmd_ctx_t *c, const char *key, size_t klen, const char *val, size_t vlen,
                    int64_t expire_ms, const dbkey_t *old);
+/* Writes a collection's metadata record, replacing whatever the key held
+ * (old: as db_lookup found it; its type may differ, e.g. SINTERSTORE over a
+ * string). head is used for lists only. */
+void db_set_coll(cmd_ctx_t *c, const char *key, size_t klen, obj_type_t type, int64_t expire_ms, uint64_t version,
+                 uint64_t size, uint64_t head, const dbkey_t *old);
+/* A version for a collection created by the command being applied: larger
+ * than every version before it and the same on every replica, as it derives
+ * from the entry's index and the command's place in it (docs/encoding.md). */
+uint64_t db_new_version(cmd_ctx_t *c);
 /* Deletes a key found by db_lookup (any type). */
 void db_delete(cmd_ctx_t *c, const char *key, size_t klen, const dbkey_t *old);
 /* Changes a live key's expiry (0 removes it), rewriting its metadata. */

@@ -6,6 +6,7 @@
  * strings the value), so the commands serve every type, including the
  * collections that arrive later. Replies and errors are those of Redis 7.0.
  * Writes judge time by c->now_ms (the entry's time) only. */
+#include "cmd/coll.h"
 #include "cmd/db.h"
 #include "cmd/families.h"
 #include "util/glob.h"
@@ -62,7 +63,42 @@ static void typeCommand(cmd_ctx_t *c)
     db_release(&k);
 }
 
-/* ---- RENAME, RENAMENX ----------------------------------------------------- */
+/* ---- RENAME, RENAMENX, COPY ------------------------------------------------ */
+
+/* Writes the value of the live key src (sk) under dst (dk: what dst holds,
+ * replaced) with the expiry exp. A collection's elements are copied under a
+ * new version of dst: sub-keys carry their key's name, so a collection
+ * cannot move in O(1) as in Redis (docs/encoding.md). Returns 0 or -1
+ * (replied). */
+static int copy_key(cmd_ctx_t *c, const char *src, size_t slen, const dbkey_t *sk, const char *dst, size_t dlen,
+                    const dbkey_t *dk, int64_t exp)
+{
+    if (sk->meta.type == OBJ_STRING) {
+        db_set_string(c, dst, dlen, sk->meta.value, sk->meta.vlen, exp, dk);
+        return 0;
+    }
+    coll_t from, to;
+    int rc = coll_open(c, src, slen, sk->meta.type, &from);
+    if (rc > 0) rc = coll_open_replace(c, dst, dlen, sk->meta.type, &to);
+    else rc = -1;
+    if (rc == 0) {
+        coll_iter_t *it = coll_iter_new(c, &from, NULL, 0, false);
+        for (; coll_iter_valid(it); coll_iter_next(it)) {
+            size_t sl, vl;
+            const char *sub = coll_iter_sub(it, &sl), *val = coll_iter_value(it, &vl);
+            coll_put(c, &to, sub, sl, val, vl);
+        }
+        coll_iter_free(it);
+        to.size = from.size;
+        to.head = from.head;
+        to.expire_ms = exp;
+        coll_save(c, &to, true);
+        coll_release(&to);
+    }
+    coll_release(&from);
+    (void)dk;
+    return rc;
+}
 
 /* The key moves with its type and TTL. A missing source is an error even
  * when source and destination are the same name; an existing one renamed to
@@ -94,26 +130,60 @@ static void rename_generic(cmd_ctx_t *c, bool nx)
         goto out;
     }
 
-    int64_t exp = sk.meta.expire_ms;
-    if (sk.meta.type == OBJ_STRING) {
-        db_set_string(c, dst, dlen, sk.meta.value, sk.meta.vlen, exp, &dk);
-    } else {
-        /* A collection: the destination gets the very same metadata record
-         * (type, version, size, TTL). db_set_string accounts for the new key
-         * and its expiry index entry; db_set_expire then writes the record,
-         * whose expiry is unchanged, under the new name.
-         * TODO(issue 7): sub-keys are addressed by key name + version, so
-         * they are still under the old name here; RENAME of a collection
-         * must rewrite the sub-key prefix to the new name. */
-        db_set_string(c, dst, dlen, "", 0, exp, &dk);
-        db_set_expire(c, dst, dlen, &sk, exp);
-    }
+    if (copy_key(c, src, slen, &sk, dst, dlen, &dk, sk.meta.expire_ms) < 0) goto out;
     db_delete(c, src, slen, &sk);
     if (nx)
         reply_int(c->reply, 1);
     else
         reply_ok(c->reply);
 out:
+    db_release(&dk);
+    db_release(&sk);
+}
+
+/* COPY source destination [DB db] [REPLACE]: there is one database, so DB
+ * may only name 0 (SELECT's wording for any other). */
+static void copyCommand(cmd_ctx_t *c)
+{
+    bool replace = false;
+    for (int j = 3; j < c->argc; j++) {
+        if (cmd_arg_is(c, j, "replace")) {
+            replace = true;
+        } else if (cmd_arg_is(c, j, "db") && j + 1 < c->argc) {
+            long long db;
+            if (cmd_parse_ll(c->argv[j + 1], c->argvlen[j + 1], &db) < 0 || db < INT_MIN || db > INT_MAX) {
+                reply_error(c->reply, ERR_NOTINT);
+                return;
+            }
+            if (db != 0) {
+                reply_error(c->reply, "ERR DB index is out of range (redraft has a single database, 0)");
+                return;
+            }
+            j++;
+        } else {
+            reply_error(c->reply, ERR_SYNTAX);
+            return;
+        }
+    }
+    const char *src = c->argv[1], *dst = c->argv[2];
+    size_t slen = c->argvlen[1], dlen = c->argvlen[2];
+    if (slen == dlen && memcmp(src, dst, slen) == 0) {
+        reply_error(c->reply, "ERR source and destination objects are the same");
+        return;
+    }
+    dbkey_t sk, dk;
+    int found = db_lookup(c, src, slen, &sk);
+    if (found <= 0) {
+        if (found == 0) reply_int(c->reply, 0);
+        return;
+    }
+    int dfound = db_lookup(c, dst, dlen, &dk);
+    if (dfound >= 0) {
+        if (dfound && !replace)
+            reply_int(c->reply, 0);
+        else if (copy_key(c, src, slen, &sk, dst, dlen, &dk, sk.meta.expire_ms) == 0)
+            reply_int(c->reply, 1);
+    }
     db_release(&dk);
     db_release(&sk);
 }
@@ -718,6 +788,9 @@ static const command_t keys_commands[] = {
     {"renamenx", renamenxCommand, 3, CMD_WRITE | CMD_FAST, 1, 2, 1, "generic",
      "Rename a key, only if the new key does not exist", "1.0.0", "O(1)", "keyspace write fast",
      NULL},
+    {"copy", copyCommand, -3, CMD_WRITE | CMD_DENYOOM, 1, 2, 1, "generic",
+     "Copy a key", "6.2.0", "O(N) worst case for collections, where N is the number of nested items. "
+     "O(1) for string values.", "keyspace write slow", NULL},
     {"keys", keysCommand, 2, CMD_READONLY, 0, 0, 0, "generic",
      "Find all keys matching the given pattern", "1.0.0",
      "O(N) with N being the number of keys in the database, under the assumption that the key "

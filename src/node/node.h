@@ -141,7 +141,9 @@ struct node {
     int64_t last_time_ms;  /* time_ms of the last entry proposed */
     uv_timer_t tick_timer;
     int tick_ms;
+    int election_ticks;
     uint64_t ticks;
+    int64_t tick_at_ms; /* wall time (ms) the ticks run so far stand for */
     int64_t leader_since_ms; /* when the current leader became known */
 
     /* clients waiting for their entries, by (index, term) ascending */

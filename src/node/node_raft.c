@@ -184,15 +184,38 @@ static int align_log(node_t *n, const raft_snapshot_meta_t *snap, uint64_t *from
  * Client timeouts are checked every heartbeat interval. */
 #define TICKS_PER_HEARTBEAT 10
 
+/* One timer callback per tick would let time in ticks run slow whenever the
+ * loop is busy (a long apply, a burst of clients): elections would then take
+ * longer than the configured timeouts say. So each callback runs as many
+ * ticks as wall time has passed, at most an election timeout's worth (after a
+ * SIGSTOP the node does not replay the whole pause at once), and a callback
+ * far behind its time is logged: it explains a slow failover. */
 static void on_tick(uv_timer_t *t)
 {
-    node_snapshot_tick(t->data);
     node_t *n = t->data;
-    if (!n->removed) raft_tick(n->raft);
+    int64_t now = (int64_t)(uv_hrtime() / 1000000);
+    if (!n->tick_at_ms) n->tick_at_ms = now - n->tick_ms;
+    int64_t behind = now - n->tick_at_ms;
+    int due = behind > 0 ? (int)(behind / n->tick_ms) : 0;
+    static int64_t last_late_ms;
+    if (behind >= 200 && now - last_late_ms >= 1000) {
+        last_late_ms = now;
+        log_warn("loop_late", " ms=%" PRId64 " ticks_due=%d", behind, due);
+    }
+    int cap = n->election_ticks > 0 ? n->election_ticks : 100;
+    if (due > cap) {
+        n->tick_at_ms = now - (int64_t)cap * n->tick_ms;
+        due = cap;
+    }
+    node_snapshot_tick(n);
+    for (int i = 0; i < due; i++) {
+        n->tick_at_ms += n->tick_ms;
+        if (!n->removed) raft_tick(n->raft);
+        if (++n->ticks % TICKS_PER_HEARTBEAT) continue;
+        node_tick_waiters(n);
+        reads_tick(n);
+    }
     admin_tick(n);
-    if (++n->ticks % TICKS_PER_HEARTBEAT) return;
-    node_tick_waiters(n);
-    reads_tick(n);
 }
 
 /* A member says this node was removed: its core stops ticking (no more
@@ -229,6 +252,7 @@ int node_raft_start(node_t *n)
     rc.heartbeat_ticks = (hb + n->tick_ms - 1) / n->tick_ms;
     rc.election_ticks = (cfg->election_timeout_min_ms + n->tick_ms - 1) / n->tick_ms;
     if (rc.election_ticks <= rc.heartbeat_ticks) rc.election_ticks = rc.heartbeat_ticks + 1;
+    n->election_ticks = rc.election_ticks;
     rc.election_ticks_max = (cfg->election_timeout_max_ms + n->tick_ms - 1) / n->tick_ms;
     rc.lease_reads = cfg->read_mode == READ_LEASE;
     rc.max_entry_bytes = (uint32_t)(cfg->proto_max_bulk_len + (1 << 20) > UINT32_MAX ? UINT32_MAX

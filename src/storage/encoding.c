@@ -81,9 +81,11 @@ int enc_meta_decode(meta_t *m, const char *buf, size_t len)
         m->vlen = len - ENC_META_HDR;
         return 0;
     }
-    if (m->type < OBJ_LIST || m->type > OBJ_HASH || len != ENC_META_HDR + 16) return -1;
+    size_t want = m->type == OBJ_LIST ? ENC_META_HDR + 24 : ENC_META_HDR + 16;
+    if (m->type < OBJ_LIST || m->type > OBJ_HASH || len != want) return -1;
     m->version = enc_get_u64(buf + ENC_META_HDR);
     m->size = enc_get_u64(buf + ENC_META_HDR + 8);
+    if (m->type == OBJ_LIST) m->head = enc_get_u64(buf + ENC_META_HDR + 16);
     return 0;
 }
 
@@ -98,14 +100,17 @@ size_t enc_meta_encode_string(char **out, int64_t expire_ms, const char *val, si
     return ENC_META_HDR + vlen;
 }
 
-size_t enc_meta_encode_coll(char *buf, obj_type_t type, int64_t expire_ms, uint64_t version, uint64_t size)
+size_t enc_meta_encode_coll(char *buf, obj_type_t type, int64_t expire_ms, uint64_t version, uint64_t size,
+                            uint64_t head)
 {
     buf[0] = (char)type;
     buf[1] = 0;
     enc_put_u64(buf + 2, (uint64_t)expire_ms);
     enc_put_u64(buf + ENC_META_HDR, version);
     enc_put_u64(buf + ENC_META_HDR + 8, size);
-    return ENC_META_HDR + 16;
+    if (type != OBJ_LIST) return ENC_META_HDR + 16;
+    enc_put_u64(buf + ENC_META_HDR + 16, head);
+    return ENC_META_HDR + 24;
 }
 
 const char *obj_type_name(obj_type_t t)

@@ -9,6 +9,7 @@
  *   [u8 type][u8 flags][u64 BE expire_ms, 0 = none]
  *   string:        [value bytes]
  *   other types:   [u64 BE version][u64 BE size]
+ *   lists also:    [u64 BE head] (position of the first element)
  *
  * Versions come from the log: (entry index << 16) | sequence within the entry,
  * so every replica picks the same version without coordination. */
@@ -38,6 +39,7 @@ typedef struct meta {
     int64_t expire_ms; /* absolute unix ms; 0 = no expiry */
     uint64_t version;  /* collections only */
     uint64_t size;     /* collections only */
+    uint64_t head;     /* lists only: sub-key position of the first element */
     const char *value; /* strings only: points into the decoded buffer */
     size_t vlen;
 } meta_t;
@@ -64,8 +66,11 @@ size_t enc_sub_prefix(char *buf, const char *key, size_t klen, uint64_t version)
 int enc_meta_decode(meta_t *m, const char *buf, size_t len);
 /* Encodes a string's metadata record: caller frees *out with free(). */
 size_t enc_meta_encode_string(char **out, int64_t expire_ms, const char *val, size_t vlen);
-/* Encodes a collection's metadata record into buf (ENC_META_HDR+16 bytes). */
-size_t enc_meta_encode_coll(char *buf, obj_type_t type, int64_t expire_ms, uint64_t version, uint64_t size);
+/* Encodes a collection's metadata record into buf (ENC_META_MAX bytes);
+ * head is written for lists only. */
+#define ENC_META_MAX (ENC_META_HDR + 24)
+size_t enc_meta_encode_coll(char *buf, obj_type_t type, int64_t expire_ms, uint64_t version, uint64_t size,
+                            uint64_t head);
 
 const char *obj_type_name(obj_type_t t); /* "string", "list", ... "none" */
 

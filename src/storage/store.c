@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <rocksdb/c.h>
@@ -36,6 +37,8 @@ struct store {
     rocksdb_cache_t *block_cache;
     rocksdb_writeoptions_t *wnosync;
     rocksdb_readoptions_t *ropts;
+    rocksdb_compactionfilter_t *stale_filter;
+    rocksdb_t *_Atomic filter_db; /* what the filter reads metadata from; NULL while (re)opening */
     cache_t *cache;
     struct store_txn *reader_ptr;
     bool sm_named;    /* SM_CURRENT exists (else the directory is "sm") */
@@ -135,6 +138,10 @@ static int sm_current(store_t *s, char *name, size_t len, char *err, size_t errl
 
 static void sm_close(store_t *s)
 {
+    /* the compaction filter reads through the handles: no compaction may
+     * run once they go (it finds filter_db NULL, or is waited for here) */
+    atomic_store(&s->filter_db, NULL);
+    if (s->smdb) rocksdb_cancel_all_background_work(s->smdb, 1);
     for (int i = 0; i < CF_COUNT; i++)
         if (s->cf[i]) rocksdb_column_family_handle_destroy(s->cf[i]);
     if (s->default_cf) rocksdb_column_family_handle_destroy(s->default_cf);
@@ -142,6 +149,51 @@ static void sm_close(store_t *s)
     memset(s->cf, 0, sizeof(s->cf));
     s->default_cf = NULL;
     s->smdb = NULL;
+}
+
+/* The compaction filter of the data CF: drops the sub-keys of collections
+ * that were deleted or replaced (DEL of a collection only deletes its
+ * metadata record, docs/encoding.md). A sub-key is stale once its key's
+ * metadata is gone, is no collection, or carries another version: versions
+ * only grow, so a stale sub-key can never become reachable again. Anything
+ * it cannot decide (a read error, the store reopening) is kept. */
+static unsigned char stale_subkey(void *st, int level, const char *key, size_t klen, const char *val, size_t vlen,
+                                  char **nv, size_t *nvlen, unsigned char *changed)
+{
+    (void)level, (void)val, (void)vlen, (void)nv, (void)nvlen;
+    store_t *s = st;
+    *changed = 0;
+    if (klen < 13 || key[0] != ENC_SUB_PREFIX) return 0;
+    uint32_t ul = enc_get_u32(key + 1);
+    if ((size_t)ul + 13 > klen) return 0;
+    rocksdb_t *db = atomic_load(&s->filter_db);
+    if (!db) return 0;
+    uint64_t version = enc_get_u64(key + 5 + ul);
+    char stack[256], *mk = ul + 1 <= sizeof(stack) ? stack : malloc(ul + 1);
+    size_t mklen = enc_meta_key(mk, key + 5, ul), mlen = 0;
+    char *rerr = NULL;
+    char *m = rocksdb_get_cf(db, s->ropts, s->cf[CF_DATA], mk, mklen, &mlen, &rerr);
+    if (mk != stack) free(mk);
+    if (rerr) {
+        free(rerr);
+        return 0;
+    }
+    if (!m) return 1;
+    meta_t meta;
+    bool stale = enc_meta_decode(&meta, m, mlen) == 0 && (meta.type == OBJ_STRING || meta.version != version);
+    rocksdb_free(m);
+    return stale;
+}
+
+static void stale_subkey_free(void *st)
+{
+    (void)st; /* the store owns itself */
+}
+
+static const char *stale_subkey_name(void *st)
+{
+    (void)st;
+    return "redraft.stale_subkeys";
 }
 
 static int sm_open(store_t *s, char *err, size_t errlen)
@@ -165,6 +217,7 @@ static int sm_open(store_t *s, char *err, size_t errlen)
     s->default_cf = sh[0];
     s->cf[CF_META] = sh[1];
     s->cf[CF_DATA] = sh[2];
+    atomic_store(&s->filter_db, s->smdb);
     return 0;
 }
 
@@ -386,6 +439,9 @@ store_t *store_open_opts(const char *dir, const store_options_t *o, char *err, s
     rocksdb_options_set_max_write_buffer_number(s->data_opts, 4);
     rocksdb_options_set_memtable_prefix_bloom_size_ratio(s->data_opts, 0.1);
     rocksdb_options_set_memtable_whole_key_filtering(s->data_opts, 1);
+    s->ropts = rocksdb_readoptions_create();
+    s->stale_filter = rocksdb_compactionfilter_create(s, stale_subkey_free, stale_subkey, stale_subkey_name);
+    rocksdb_options_set_compaction_filter(s->data_opts, s->stale_filter);
 
     snprintf(path, sizeof(path), "%s/wal", dir);
     s->wal = wal_open(path, o ? o->wal_segment_size : 0, err, errlen);
@@ -401,7 +457,6 @@ store_t *store_open_opts(const char *dir, const store_options_t *o, char *err, s
     sm_prune(s);
 
     s->wnosync = rocksdb_writeoptions_create();
-    s->ropts = rocksdb_readoptions_create();
     s->reader_ptr = reader_new(s);
     committer_start(s);
     return s;
@@ -427,6 +482,7 @@ void store_close(store_t *s)
     if (s->block_cache) rocksdb_cache_destroy(s->block_cache);
     if (s->wnosync) rocksdb_writeoptions_destroy(s->wnosync);
     if (s->ropts) rocksdb_readoptions_destroy(s->ropts);
+    if (s->stale_filter) rocksdb_compactionfilter_destroy(s->stale_filter);
     free(s->reader_ptr);
     cache_free(s->cache);
     free(s);

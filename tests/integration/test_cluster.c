@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -572,6 +573,30 @@ static size_t total_acked(void)
     return n;
 }
 
+/* The election as the survivors' logs tell it (role changes, late loops,
+ * slow disk writes), printed when a failover was slow: the wall-clock
+ * time of the kill lets the lines be read against it. */
+static void print_election(int old, const char *kill_ts)
+{
+    fprintf(stderr, "  DIAG the kill was at %s\n", kill_ts);
+    for (int i = 0; i < CLUSTER_N; i++) {
+        if (i == old) continue;
+        FILE *f = fopen(cl.node[i].log, "r");
+        if (!f) continue;
+        char line[1024];
+        int shown = 0;
+        while (fgets(line, sizeof(line), f) && shown < 40) {
+            if (!strstr(line, "event=raft_role") && !strstr(line, "level=warn") && !strstr(line, "level=error"))
+                continue;
+            if (strncmp(line, "ts=", 3) == 0 && strncmp(line + 3, kill_ts, strlen(kill_ts) - 4) < 0)
+                continue; /* same second as the kill or later only */
+            fprintf(stderr, "  DIAG node %d: %s", i + 1, line);
+            shown++;
+        }
+        fclose(f);
+    }
+}
+
 static void test_failover_kill9_default_timings(void **state)
 {
     int l = leader(15000);
@@ -582,6 +607,13 @@ static void test_failover_kill9_default_timings(void **state)
     if (old < 0) fail_msg("no leader before the kill");
     size_t before = total_acked();
     atomic_store(&killed_node, old);
+    char kill_ts[32];
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    struct tm tm;
+    gmtime_r(&wall.tv_sec, &tm);
+    size_t kl = strftime(kill_ts, sizeof(kill_ts), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(kill_ts + kl, sizeof(kill_ts) - kl, ".%03ldZ", wall.tv_nsec / 1000000);
     int64_t t_kill = cl_mono_ms();
     atomic_store(&kill_at, t_kill);
     cluster_kill9(&cl, old);
@@ -613,6 +645,7 @@ static void test_failover_kill9_default_timings(void **state)
     for (int i = 0; i < CLUSTER_N; i++)
         if (i != old) print_roles(i, 6);
     if (!failover) fail_msg("no write was acknowledged by a new leader within 10 s of the kill");
+    if (failover - t_kill >= 3000) print_election(old, kill_ts);
     if (failover - t_kill >= 3000) /* the data checks below still run */
         soft_fail("failover took %lld ms (from the kill to the first write acknowledged by the "
                   "new leader node %d); want < 3000",

@@ -150,7 +150,7 @@ const char *ct_read(cmdtest_t *t, const char *arg0, ...)
 void ct_put_collection(cmdtest_t *t, const char *key, size_t klen, obj_type_t type, uint64_t size,
                        int64_t expire_ms)
 {
-    char err[256] = "", rec[ENC_META_HDR + 16];
+    char err[256] = "", rec[ENC_META_MAX];
     char *mk = malloc(klen + 1);
     cmd_ctx_t c = {.txn = store_txn_begin(t->store, true),
                    .reply = &t->reply,
@@ -161,7 +161,7 @@ void ct_put_collection(cmdtest_t *t, const char *key, size_t klen, obj_type_t ty
     if (db_lookup(&c, key, klen, &old) < 0) fail_msg("lookup failed");
     db_set_string(&c, key, klen, "", 0, expire_ms, &old);
     db_release(&old);
-    size_t reclen = enc_meta_encode_coll(rec, type, expire_ms, (t->index + 1) << 16, size);
+    size_t reclen = enc_meta_encode_coll(rec, type, expire_ms, (t->index + 1) << 16, size, 1ULL << 63);
     store_put(c.txn, CF_DATA, mk, enc_meta_key(mk, key, klen), rec, reclen);
     t->index++;
     t->db.applied = t->index;

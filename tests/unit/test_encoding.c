@@ -243,11 +243,14 @@ static void test_meta_collections(void **state)
 {
     (void)state;
     const obj_type_t types[] = {OBJ_LIST, OBJ_SET, OBJ_ZSET, OBJ_HASH};
-    char rec[ENC_META_HDR + 16];
+    char rec[ENC_META_MAX];
     for (size_t i = 0; i < 4; i++) {
         uint64_t version = ((uint64_t)(1000 + i) << 16) | 3, size = 0xFFFFFFFF00000001ULL - i;
-        size_t n = enc_meta_encode_coll(rec, types[i], 42, version, size);
-        assert_int_equal(n, ENC_META_HDR + 16);
+        uint64_t head = 0x8000000000000000ULL - 7;
+        size_t n = enc_meta_encode_coll(rec, types[i], 42, version, size, head);
+        /* a list also records the position of its head */
+        size_t want = types[i] == OBJ_LIST ? ENC_META_HDR + 24 : ENC_META_HDR + 16;
+        assert_int_equal(n, want);
         assert_int_equal((unsigned char)rec[0], types[i]);
         assert_int_equal(rec[1], 0);
         assert_memory_equal(rec + 2, "\0\0\0\0\0\0\0\x2a", 8);
@@ -257,11 +260,12 @@ static void test_meta_collections(void **state)
         assert_true(m.expire_ms == 42);
         assert_true(m.version == version);
         assert_true(m.size == size);
+        assert_true(m.head == (types[i] == OBJ_LIST ? head : 0));
         assert_null(m.value);
         assert_int_equal(m.vlen, 0);
-        /* a collection record must be exactly 26 bytes */
+        /* a collection record must be exactly 26 bytes (a list's 34) */
         assert_int_equal(enc_meta_decode(&m, rec, n - 1), -1);
-        char longer[ENC_META_HDR + 17];
+        char longer[ENC_META_MAX + 1];
         memcpy(longer, rec, n);
         longer[n] = 0;
         assert_int_equal(enc_meta_decode(&m, longer, n + 1), -1);
@@ -314,14 +318,15 @@ static void test_meta_rejects_garbage(void **state)
                 assert_int_equal(m.vlen, len - ENC_META_HDR);
             } else {
                 assert_true(m.type >= OBJ_LIST && m.type <= OBJ_HASH);
-                assert_int_equal(len, ENC_META_HDR + 16);
+                assert_int_equal(len, m.type == OBJ_LIST ? ENC_META_HDR + 24 : ENC_META_HDR + 16);
                 assert_true(m.version == enc_get_u64(buf + ENC_META_HDR));
                 assert_true(m.size == enc_get_u64(buf + ENC_META_HDR + 8));
             }
         } else {
             assert_int_equal(rc, -1);
             int t = len ? (unsigned char)buf[0] : -1;
-            assert_true(len < ENC_META_HDR || t < OBJ_STRING || t > OBJ_HASH || len != ENC_META_HDR + 16);
+            size_t coll_len = t == OBJ_LIST ? ENC_META_HDR + 24 : ENC_META_HDR + 16;
+            assert_true(len < ENC_META_HDR || t < OBJ_STRING || t > OBJ_HASH || len != coll_len);
         }
         free(buf);
     }

@@ -1,0 +1,221 @@
+/* Collections on the metadata + versioned sub-key encoding (coll.h). */
+#include "cmd/coll.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void set_prefix(coll_t *co)
+{
+    size_t need = co->klen + 13;
+    if (co->prefix && co->prefix != co->pstack) free(co->prefix);
+    co->prefix = need <= sizeof(co->pstack) ? co->pstack : malloc(need);
+    co->plen = enc_sub_prefix(co->prefix, co->key, co->klen, co->version);
+}
+
+static void init(coll_t *co, const char *key, size_t klen, obj_type_t type)
+{
+    memset(co, 0, sizeof(*co));
+    co->key = key;
+    co->klen = klen;
+    co->type = type;
+    co->head = COLL_LIST_HEAD0;
+}
+
+int coll_open(cmd_ctx_t *c, const char *key, size_t klen, obj_type_t type, coll_t *co)
+{
+    init(co, key, klen, type);
+    int found = db_lookup(c, key, klen, &co->old);
+    if (found <= 0) return found;
+    if (co->old.meta.type != type) {
+        reply_error(c->reply, ERR_WRONGTYPE);
+        return -1;
+    }
+    co->exists = true;
+    co->version = co->old.meta.version;
+    co->size = co->old.meta.size;
+    co->expire_ms = co->old.meta.expire_ms;
+    if (type == OBJ_LIST) co->head = co->old.meta.head;
+    set_prefix(co);
+    return 1;
+}
+
+int coll_open_replace(cmd_ctx_t *c, const char *key, size_t klen, obj_type_t type, coll_t *co)
+{
+    init(co, key, klen, type);
+    if (db_lookup(c, key, klen, &co->old) < 0) return -1;
+    coll_create(c, co);
+    return 0;
+}
+
+void coll_create(cmd_ctx_t *c, coll_t *co)
+{
+    co->version = db_new_version(c);
+    co->size = 0;
+    co->head = COLL_LIST_HEAD0;
+    co->expire_ms = 0;
+    set_prefix(co);
+}
+
+/* A collection left empty is no key at all, as in Redis. */
+void coll_save(cmd_ctx_t *c, coll_t *co, bool keep_ttl)
+{
+    bool had = co->old.meta.type != OBJ_NONE;
+    if (!keep_ttl) co->expire_ms = 0;
+    if (co->size == 0) {
+        if (had) db_delete(c, co->key, co->klen, &co->old);
+    } else {
+        db_set_coll(c, co->key, co->klen, co->type, co->expire_ms, co->version, co->size, co->head,
+                    had ? &co->old : NULL);
+    }
+    /* the record now on disk is the one to account against next time */
+    db_release(&co->old);
+    if (co->size) {
+        co->old.meta.type = co->type;
+        co->old.meta.expire_ms = co->expire_ms;
+        co->old.meta.version = co->version;
+        co->old.meta.size = co->size;
+        co->old.meta.head = co->head;
+    }
+    co->exists = co->size > 0;
+}
+
+void coll_delete(cmd_ctx_t *c, coll_t *co)
+{
+    co->size = 0;
+    coll_save(c, co, true);
+}
+
+void coll_release(coll_t *co)
+{
+    db_release(&co->old);
+    if (co->prefix && co->prefix != co->pstack) free(co->prefix);
+    co->prefix = NULL;
+}
+
+/* Builds prefix + sub in stack storage when it fits. */
+static char *subkey(const coll_t *co, const char *sub, size_t slen, char *stack, size_t stacklen, size_t *len)
+{
+    *len = co->plen + slen;
+    char *k = *len <= stacklen ? stack : malloc(*len);
+    memcpy(k, co->prefix, co->plen);
+    if (slen) memcpy(k + co->plen, sub, slen);
+    return k;
+}
+
+int coll_get(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen, char **val, size_t *vlen)
+{
+    if (!co->version) return 0;
+    char stack[256];
+    size_t klen;
+    char *k = subkey(co, sub, slen, stack, sizeof(stack), &klen);
+    int rc = store_get(c->txn, CF_DATA, k, klen, val, vlen);
+    if (k != stack) free(k);
+    if (rc < 0) reply_error(c->reply, "ERR storage read failed");
+    return rc;
+}
+
+void coll_put(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen, const char *val, size_t vlen)
+{
+    char stack[256];
+    size_t klen;
+    char *k = subkey(co, sub, slen, stack, sizeof(stack), &klen);
+    store_put(c->txn, CF_DATA, k, klen, val, vlen);
+    if (k != stack) free(k);
+}
+
+void coll_del(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen)
+{
+    char stack[256];
+    size_t klen;
+    char *k = subkey(co, sub, slen, stack, sizeof(stack), &klen);
+    store_del(c->txn, CF_DATA, k, klen);
+    if (k != stack) free(k);
+}
+
+/* ---- iteration -------------------------------------------------------------- */
+
+struct coll_iter {
+    store_iter_t *it;
+    const coll_t *co;
+    bool reverse;
+    bool empty; /* the collection has no version: nothing to see */
+};
+
+/* The first key past every sub-key of the version: the same prefix with
+ * version + 1 (a later version of the same key cannot exist yet). */
+static char *upper_bound(const coll_t *co, size_t *len)
+{
+    char *k = malloc(co->plen);
+    *len = enc_sub_prefix(k, co->key, co->klen, co->version + 1);
+    return k;
+}
+
+coll_iter_t *coll_iter_new(cmd_ctx_t *c, const coll_t *co, const char *from, size_t flen, bool reverse)
+{
+    coll_iter_t *ci = calloc(1, sizeof(*ci));
+    ci->co = co;
+    ci->reverse = reverse;
+    if (!co->version) {
+        ci->empty = true;
+        return ci;
+    }
+    ci->it = store_iter_new(c->txn, CF_DATA);
+    char stack[256];
+    size_t klen;
+    if (from) {
+        char *k = subkey(co, from, flen, stack, sizeof(stack), &klen);
+        if (reverse)
+            store_iter_seek_for_prev(ci->it, k, klen);
+        else
+            store_iter_seek(ci->it, k, klen);
+        if (k != stack) free(k);
+    } else if (reverse) {
+        char *k = upper_bound(co, &klen);
+        store_iter_seek_for_prev(ci->it, k, klen);
+        free(k);
+    } else {
+        store_iter_seek(ci->it, co->prefix, co->plen);
+    }
+    return ci;
+}
+
+bool coll_iter_valid(coll_iter_t *ci)
+{
+    if (ci->empty || !store_iter_valid(ci->it)) return false;
+    size_t kl;
+    const char *k = store_iter_key(ci->it, &kl);
+    return kl >= ci->co->plen && memcmp(k, ci->co->prefix, ci->co->plen) == 0;
+}
+
+void coll_iter_next(coll_iter_t *ci)
+{
+    if (ci->reverse)
+        store_iter_prev(ci->it);
+    else
+        store_iter_next(ci->it);
+}
+
+const char *coll_iter_sub(coll_iter_t *ci, size_t *len)
+{
+    size_t kl;
+    const char *k = store_iter_key(ci->it, &kl);
+    *len = kl - ci->co->plen;
+    return k + ci->co->plen;
+}
+
+const char *coll_iter_value(coll_iter_t *ci, size_t *len)
+{
+    return store_iter_value(ci->it, len);
+}
+
+void coll_iter_free(coll_iter_t *ci)
+{
+    if (!ci) return;
+    if (ci->it) store_iter_free(ci->it);
+    free(ci);
+}
+
+void coll_list_sub(char out[8], uint64_t pos)
+{
+    enc_put_u64(out, pos);
+}

@@ -1,0 +1,84 @@
+/* Collections (hash, list, set, zset) as their command families see them: a
+ * key's metadata record plus its elements as sub-keys under the key's
+ * current version (docs/encoding.md).
+ *
+ * A command opens a collection (coll_open), reads and changes elements,
+ * adjusting co->size (and co->head for lists) as it goes, and ends with
+ * coll_save, which writes the metadata or, once the collection is empty,
+ * deletes the key as Redis does. Elements of an older version are never
+ * seen again: deleting a collection of any size only deletes its metadata,
+ * and a compaction filter reclaims the rest (store.c). */
+#ifndef REDRAFT_CMD_COLL_H
+#define REDRAFT_CMD_COLL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmd/db.h"
+
+#define COLL_PREFIX_STACK 128
+
+typedef struct coll {
+    const char *key; /* the caller's buffer: must outlive the coll */
+    size_t klen;
+    obj_type_t type;
+    dbkey_t old;      /* the record as found (old.meta.type OBJ_NONE: absent) */
+    bool exists;      /* the key holds a collection of this type */
+    uint64_t version; /* 0 until the collection exists or is created */
+    uint64_t size;    /* elements; the caller keeps it right */
+    uint64_t head;    /* lists: position of the first element */
+    int64_t expire_ms;
+    char *prefix;     /* 's' <u32 keylen> key <u64 version> */
+    size_t plen;
+    char pstack[COLL_PREFIX_STACK];
+} coll_t;
+
+/* The position of the first element of a new list: the middle of the u64
+ * range, so LPUSH and RPUSH both have room. */
+#define COLL_LIST_HEAD0 (1ULL << 63)
+
+/* Looks key up for a command on collections of `type`.
+ * Returns 1 (a live collection of that type), 0 (absent: co is ready for
+ * coll_create), -1 (the key holds another type: WRONGTYPE replied; or a
+ * storage error replied). Release with coll_release in every case. */
+int coll_open(cmd_ctx_t *c, const char *key, size_t klen, obj_type_t type, coll_t *co);
+/* Prepares key to be replaced by a new collection of `type` whatever it
+ * holds now (SINTERSTORE, ZUNIONSTORE, ... destinations): co is absent
+ * and created, with old set so that coll_save replaces (or, when the new
+ * collection stays empty, deletes) the old key. Returns 0 or -1 (replied). */
+int coll_open_replace(cmd_ctx_t *c, const char *key, size_t klen, obj_type_t type, coll_t *co);
+/* Gives an absent collection a new version (writes only): elements can
+ * then be put. The metadata is written by coll_save. */
+void coll_create(cmd_ctx_t *c, coll_t *co);
+/* Writes the metadata (size, head) or deletes the key when size is 0.
+ * Keeps the TTL unless keep_ttl is false (a command that replaces a key,
+ * such as SINTERSTORE, drops it as Redis does). */
+void coll_save(cmd_ctx_t *c, coll_t *co, bool keep_ttl);
+/* Deletes the collection at once (its elements become unreachable). */
+void coll_delete(cmd_ctx_t *c, coll_t *co);
+void coll_release(coll_t *co);
+
+/* One element's value by sub-key: 1 found (*val owned, free with
+ * store_free), 0 absent, -1 storage error (replied). */
+int coll_get(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen, char **val, size_t *vlen);
+/* Puts or deletes one element (size is the caller's to adjust). */
+void coll_put(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen, const char *val, size_t vlen);
+void coll_del(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen);
+
+/* Elements in sub-key byte order (reverse: descending). from (may be NULL)
+ * is where to start: the first sub-key >= from, or with reverse the last
+ * sub-key <= from. The iterator sees the command's own earlier writes. */
+typedef struct coll_iter coll_iter_t;
+coll_iter_t *coll_iter_new(cmd_ctx_t *c, const coll_t *co, const char *from, size_t flen, bool reverse);
+bool coll_iter_valid(coll_iter_t *it);
+void coll_iter_next(coll_iter_t *it);
+/* The sub-key (without the collection's prefix) and value of the current element. */
+const char *coll_iter_sub(coll_iter_t *it, size_t *len);
+const char *coll_iter_value(coll_iter_t *it, size_t *len);
+void coll_iter_free(coll_iter_t *it);
+
+/* List positions as sub-keys (8 bytes, big-endian: byte order is position order). */
+void coll_list_sub(char out[8], uint64_t pos);
+
+#endif
