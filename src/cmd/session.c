@@ -41,6 +41,45 @@ void session_discard(session_t *s)
     s->nqueued = 0;
     s->in_multi = false;
     s->multi_dirty = false;
+    session_unwatch(s);
+}
+
+static int watching_sessions;
+
+int session_watching(void)
+{
+    return watching_sessions;
+}
+
+void session_watch(session_t *s, const char *key, size_t len, int64_t expire_ms)
+{
+    if (session_watches(s, key, len)) return;
+    if (s->nwatched == s->capwatched) {
+        s->capwatched = s->capwatched ? s->capwatched * 2 : 4;
+        s->watched = realloc(s->watched, sizeof(*s->watched) * (size_t)s->capwatched);
+    }
+    watched_key_t *w = &s->watched[s->nwatched++];
+    w->key = malloc(len ? len : 1);
+    if (len) memcpy(w->key, key, len);
+    w->len = len;
+    w->expire_ms = expire_ms;
+    if (s->nwatched == 1) watching_sessions++;
+}
+
+void session_unwatch(session_t *s)
+{
+    if (s->nwatched) watching_sessions--;
+    for (int i = 0; i < s->nwatched; i++) free(s->watched[i].key);
+    s->nwatched = 0;
+    s->watch_dirty = false;
+    s->watch_remote = NULL;
+}
+
+bool session_watches(const session_t *s, const char *key, size_t len)
+{
+    for (int i = 0; i < s->nwatched; i++)
+        if (s->watched[i].len == len && (len == 0 || memcmp(s->watched[i].key, key, len) == 0)) return true;
+    return false;
 }
 
 void session_free(session_t *s)
@@ -49,4 +88,7 @@ void session_free(session_t *s)
     free(s->queue);
     s->queue = NULL;
     s->capqueued = 0;
+    free(s->watched);
+    s->watched = NULL;
+    s->capwatched = 0;
 }

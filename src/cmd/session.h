@@ -14,6 +14,14 @@ typedef struct queued_cmd {
     size_t *argvlen;
 } queued_cmd_t;
 
+/* A key under WATCH, with the expiry it had then (a watched key that
+ * expires before EXEC aborts it, as in Redis). */
+typedef struct watched_key {
+    char *key;
+    size_t len;
+    int64_t expire_ms;
+} watched_key_t;
+
 typedef struct session {
     uint64_t id;
     int proto;          /* 2 or 3 */
@@ -37,11 +45,21 @@ typedef struct session {
     queued_cmd_t *queue;
     int nqueued, capqueued;
     size_t qbuf_len, obuf_len; /* for CLIENT LIST */
+    watched_key_t *watched;    /* WATCH, on the leader (node/keywait.c) */
+    int nwatched, capwatched;
+    bool watch_dirty;          /* an applied write touched a watched key */
+    const void *watch_remote;  /* proxy mode: the session on the leader WATCH went to */
 } session_t;
 
 void session_init(session_t *s, uint64_t id);
 void session_queue(session_t *s, int argc, const char *const *argv, const size_t *argvlen);
-void session_discard(session_t *s); /* drops the MULTI queue and state */
+void session_discard(session_t *s); /* drops the MULTI queue and state, and the watches (as Redis) */
+void session_watch(session_t *s, const char *key, size_t len, int64_t expire_ms);
+void session_unwatch(session_t *s);
+bool session_watches(const session_t *s, const char *key, size_t len);
+/* How many sessions of the process watch keys: an apply skips the watch
+ * checks while none does. */
+int session_watching(void);
 void session_free(session_t *s);
 
 #endif

@@ -45,6 +45,7 @@ static void on_close(void *ud, conn_t *c)
     cl->conn = NULL;
     cl->sess.peer_id = 0;
     proxy_close(cl);
+    keywait_client_gone(cl->node, cl);
     if (cl->pending == 0) client_free(cl);
 }
 
@@ -145,7 +146,19 @@ static conn_verdict_t exec_transaction(node_t *n, client_t *cl, reply_t *r)
         session_discard(s);
         return CONN_CONTINUE;
     }
-    bool writes = false;
+    /* WATCH: decided here, before the entry is proposed (keywait.c); watches
+     * that went to the leader through a proxied session are the leader's to
+     * check, as long as it is still that session */
+    bool remote = s->watch_remote != NULL;
+    const char *laddr;
+    bool same_session = remote && s->watch_remote == cl->up && !node_is_leader(n) &&
+                        cl->up_leader == node_leader(n, &laddr);
+    if ((remote && !same_session) || (!remote && keywait_exec_aborts(n, cl))) {
+        reply_null_array(r);
+        session_discard(s);
+        return CONN_CONTINUE;
+    }
+    bool writes = remote; /* a watched transaction is checked where its watches are */
     for (int i = 0; i < s->nqueued; i++) {
         const command_t *cmd = cmd_lookup(s->queue[i].argv[0], s->queue[i].argvlen[0]);
         if (cmd && (cmd->flags & CMD_WRITE)) writes = true;
@@ -235,6 +248,24 @@ static conn_verdict_t handle_command(node_t *n, conn_t *conn, int argc, const ch
     if (server_cmd_is_exec(cmd)) {
         if (cl->pending) return CONN_PAUSE;
         return exec_transaction(n, cl, r);
+    }
+    if (server_cmd_is_watch(cmd) && !s->in_multi) {
+        /* the leader keeps the watches: WATCH goes where writes go */
+        if (cl->pending) return CONN_PAUSE;
+        if (argvlen[0] == 7) { /* UNWATCH */
+            if (s->watch_remote && cl->up) {
+                session_unwatch(s);
+                bool go;
+                return route_write(n, cl, r, &go, argc, argv, argvlen, false);
+            }
+            node_exec_local(n, cl, cmd, argc, argv, argvlen);
+            return CONN_CONTINUE;
+        }
+        bool go;
+        conn_verdict_t v = route_write(n, cl, r, &go, argc, argv, argvlen, false);
+        if (go) node_exec_local(n, cl, cmd, argc, argv, argvlen);
+        else if (cl->req.deferred && cl->up) s->watch_remote = cl->up; /* forwarded to the leader */
+        return v;
     }
     if (cmd->flags & CMD_WRITE) {
         if (cl->pending_reads) return CONN_PAUSE;

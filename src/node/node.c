@@ -106,8 +106,9 @@ uint64_t node_propose(node_t *n, client_t *cl)
 
 /* ---- apply -------------------------------------------------------------- */
 
-/* Runs one decoded command of an entry inside the apply batch. */
-static void apply_cmd(node_t *n, store_txn_t *txn, const entry_view_t *v, uint64_t index, uint32_t seq,
+/* Runs one decoded command of an entry inside the apply batch. Returns true
+ * when its client is now blocked (keywait.c) rather than answered. */
+static bool apply_cmd(node_t *n, store_txn_t *txn, const entry_view_t *v, uint64_t index, uint32_t seq,
                       client_t *cl, int argc)
 {
     reply_t *r = cl ? client_reply(cl) : &n->scratch;
@@ -116,34 +117,45 @@ static void apply_cmd(node_t *n, store_txn_t *txn, const entry_view_t *v, uint64
         log_error("apply_unknown_command", " index=%llu name=%.*s", (unsigned long long)index,
                   (int)(n->argvlen[0] < 64 ? n->argvlen[0] : 64), n->argv[0]);
         reply_error(r, "ERR unknown command in log entry");
-        return;
+        return false;
     }
     cmd_ctx_t c = {
         .argc = argc, .argv = n->argv, .argvlen = n->argvlen, .txn = txn, .reply = r,
         .now_ms = v->time_ms, .index = index, .seq = seq, .db = &n->db,
         .sess = (cl && cl->conn) ? &cl->sess : NULL, .server = n,
     };
+    size_t reply_from = r->len;
     cmd->proc(&c);
+    bool held = false;
+    if (cl && c.blocked && v->type != ENTRY_MULTI) /* inside MULTI nothing blocks, as in Redis */
+        held = keywait_block(n, cl, &c, reply_from);
+    else if (cl && cl->blocked)
+        keywait_unblock(n, cl);
+    keywait_touched(n, cmd, argc, n->argv, n->argvlen);
+    return held;
 }
 
 /* Applies one entry. Everything it changes goes into txn; its reply (or
  * EXEC's array of replies) goes to the waiting client. */
-static void apply_entry(node_t *n, store_txn_t *txn, uint64_t index, const char *data, size_t len, client_t *cl)
+static bool apply_entry(node_t *n, store_txn_t *txn, uint64_t index, const char *data, size_t len, client_t *cl)
 {
     entry_view_t v;
     reply_t *r = cl ? client_reply(cl) : &n->scratch;
     if (entry_decode(&v, data, len) < 0) {
         log_error("apply_bad_entry", " index=%llu len=%zu", (unsigned long long)index, len);
         reply_error(r, "ERR corrupt log entry");
-        return;
+        return false;
     }
-    if (v.type == ENTRY_NOOP) return;
+    if (v.type == ENTRY_NOOP) return false;
     if (v.type == ENTRY_MULTI) reply_array(r, v.ncmds);
     uint32_t seq = 0;
     int argc;
-    while ((argc = entry_next_cmd(&v, &n->argv, &n->argvlen, &n->argcap)) > 0) apply_cmd(n, txn, &v, index, seq++, cl, argc);
+    bool held = false;
+    while ((argc = entry_next_cmd(&v, &n->argv, &n->argvlen, &n->argcap)) > 0)
+        held |= apply_cmd(n, txn, &v, index, seq++, cl, argc);
     if (argc < 0) log_error("apply_bad_entry", " index=%llu reason=truncated_command", (unsigned long long)index);
     n->stats.entries_applied++;
+    return held;
 }
 
 client_t *client_new(node_t *n)
@@ -217,12 +229,13 @@ void node_apply_committed(node_t *n, const raft_entry_t *e, size_t count)
     for (size_t i = 0; i < count; i++) {
         waiter_t w = {0};
         client_t *cl = take_waiter(n, e[i].index, e[i].term, &w);
-        if (e[i].type == RAFT_ENTRY_NORMAL) apply_entry(n, txn, e[i].index, e[i].data, e[i].len, cl);
+        bool held = false;
+        if (e[i].type == RAFT_ENTRY_NORMAL) held = apply_entry(n, txn, e[i].index, e[i].data, e[i].len, cl);
         else if (cl) reply_error(client_reply(cl), "ERR internal: a client waited on a raft entry");
         if (cl) cmdstats_done(n, w.cmd, w.start_us, false);
         n->db.applied = e[i].index;
         if (e[i].index == n->expire_index) n->expire_inflight = false;
-        if (cl) done[ndone++] = cl;
+        if (cl && !held) done[ndone++] = cl;
         if (e[i].type == RAFT_ENTRY_CONF) {
             raft_status_t st;
             raft_status(n->raft, &st);
@@ -236,6 +249,7 @@ void node_apply_committed(node_t *n, const raft_entry_t *e, size_t count)
     raft_applied(n->raft, n->db.applied);
     for (size_t i = 0; i < ndone; i++) client_done(done[i]);
     if (done != stack) free(done);
+    if (n->blocked_head) keywait_after_apply(n);
 }
 
 static void resume_waiting(node_t *n);
@@ -258,6 +272,7 @@ void node_tick_waiters(node_t *n)
         client_done(cl);
     }
     resume_waiting(n); /* lets held requests time out */
+    if (n->blocked_head) keywait_tick(n);
 }
 
 void node_wait_for_leader(node_t *n, client_t *cl)
@@ -296,6 +311,7 @@ void node_role_changed(node_t *n)
     node_leader(n, &addr);
     log_info("raft_role", " role=%s term=%llu leader=%llu leader_addr=%s", raft_role_name(n->role),
              (unsigned long long)n->term, (unsigned long long)n->leader, addr[0] ? addr : "none");
+    keywait_role_changed(n);
     resume_waiting(n);
 }
 

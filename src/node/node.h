@@ -60,6 +60,7 @@ typedef struct client {
     uint64_t up_leader;   /* the node id it goes to */
     int64_t wait_since_ms;
     req_mark_t req;       /* the request being dispatched */
+    struct blocked *blocked; /* BLPOP and the like, blocked on the leader (keywait.c) */
 } client_t;
 
 /* A client waiting for the apply of the entry it proposed at (index, term).
@@ -176,6 +177,9 @@ struct node {
     /* connections held until a leader is known */
     client_t **waiting;
     size_t nwaiting, capwaiting;
+    /* clients blocked on keys, oldest first (keywait.c) */
+    struct blocked *blocked_head, *blocked_tail;
+    int nblocked;
 
     uv_check_t check;
     uv_idle_t idle;        /* keeps the loop from blocking while work waits */
@@ -316,6 +320,33 @@ void node_adopt_cluster_id(node_t *n, uint64_t id);
 void node_raft_free(node_t *n);
 /* node.c, called by node_raft.c */
 void node_apply_committed(node_t *n, const raft_entry_t *e, size_t count);
+
+/* keywait.c: what waits on keys. WATCH: the leader keeps the watches, and an
+ * applied write marks the sessions watching its keys; EXEC checks them, and
+ * the writes proposed but not applied yet, before its entry is proposed.
+ * Blocking pops: a command that found nothing blocks its client on the
+ * leader and goes through the log again when an applied write touches one of
+ * its keys, or answers its timeout reply when the time is up. */
+void keywait_register_commands(void);
+/* After a write command was applied: marks watchers, wakes blocked clients. */
+void keywait_touched(node_t *n, const command_t *cmd, int argc, const char *const *argv, const size_t *argvlen);
+/* A blocking command found nothing (c->blocked) for cl, whose reply holds
+ * the timeout answer from reply_from on: true when cl is now blocked (the
+ * answer is kept for the timeout, the client stays held). */
+bool keywait_block(node_t *n, client_t *cl, const cmd_ctx_t *c, size_t reply_from);
+/* The command of a blocked client went through (it popped): the block ends. */
+void keywait_unblock(node_t *n, client_t *cl);
+/* After an apply batch: blocked commands whose keys were touched go to the log again. */
+void keywait_after_apply(node_t *n);
+/* Every heartbeat interval: blocked clients whose timeout passed get their answer. */
+void keywait_tick(node_t *n);
+/* This node's role changed: watches are void, blocked clients are released. */
+void keywait_role_changed(node_t *n);
+/* A connection closed: its block, if any, ends. */
+void keywait_client_gone(node_t *n, client_t *cl);
+/* Whether the EXEC of a session with watches must answer a null array: a
+ * watched key was touched, expired, or is written by an entry not applied yet. */
+bool keywait_exec_aborts(node_t *n, client_t *cl);
 void node_role_changed(node_t *n);
 void node_tick_waiters(node_t *n);
 

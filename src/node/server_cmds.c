@@ -237,12 +237,18 @@ bool server_cmd_is_exec(const command_t *cmd)
     return cmd->proc == execCommand;
 }
 
+bool server_cmd_is_watch(const command_t *cmd)
+{
+    return strcmp(cmd->name, "watch") == 0 || strcmp(cmd->name, "unwatch") == 0;
+}
+
 void node_register_commands(void)
 {
     static bool done;
     if (done) return;
     done = true;
     cmd_table_add(server_commands, sizeof(server_commands) / sizeof(server_commands[0]));
+    keywait_register_commands();
     introspect_register();
     cluster_cmds_register();
 }

@@ -341,6 +341,9 @@ void raft_status(const raft_t *r, raft_status_t *st);
 /* Term of the entry at index, or 0 when it is not in the log (compacted or
  * beyond the end; the snapshot's index answers its term). */
 uint64_t raft_term_at(const raft_t *r, uint64_t index);
+/* The entry at index while the core holds it (NULL: compacted or beyond the
+ * log). Valid until the next call into the core. */
+const raft_entry_t *raft_entry_at(const raft_t *r, uint64_t index);
 /* The commit index, cheaper than raft_status for the hot path. */
 uint64_t raft_commit_index(const raft_t *r);
 const char *raft_role_name(raft_role_t role);

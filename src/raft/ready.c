@@ -199,6 +199,10 @@ uint64_t raft_term_at(const raft_t *r, uint64_t index) {
     return rlog_term(&r->log, index);
 }
 
+const raft_entry_t *raft_entry_at(const raft_t *r, uint64_t index) {
+    return rlog_at(&r->log, index);
+}
+
 void raft_status(const raft_t *r, raft_status_t *st) {
     memset(st, 0, sizeof(*st));
     st->id = r->id;
