@@ -434,7 +434,15 @@ static bool bf_fit(__int128 r, int bits, bool sign, int policy, long long *out)
         return false;
     }
     if (policy == BF_SAT) {
-        *out = (long long)(uint64_t)(r > max ? max : min);
+        bool up = r > max;
+        /* Redis 7.0 decides "above the maximum" first, with max - value
+         * computed in 64 bits: for a value below a narrow signed field's
+         * minimum by more than 2^63 - 1 - max that difference wraps
+         * negative and the value saturates to the maximum. */
+        if (sign && bits < 64 && r < min && r >= INT64_MIN &&
+            (int64_t)((uint64_t)max - (uint64_t)(int64_t)r) < 0)
+            up = true;
+        *out = (long long)(uint64_t)(up ? max : min);
     } else {
         uint64_t v = (uint64_t)r; /* the low 64 bits of r, two's complement */
         if (bits < 64) {
