@@ -425,7 +425,7 @@ static void bf_set(unsigned char *buf, uint64_t off, int bits, uint64_t v)
  * the field's range, FAIL reports the overflow. Unsigned SET values are
  * taken as Redis takes them, as 64-bit unsigned (so -1 is 2^64-1).
  * Returns true on overflow; *out is the value to store and reply. */
-static bool bf_fit(__int128 r, int bits, bool sign, int policy, long long *out)
+static bool bf_fit(__int128 r, int bits, bool sign, bool is_set, int policy, long long *out)
 {
     __int128 max = sign ? ((__int128)1 << (bits - 1)) - 1 : ((__int128)1 << bits) - 1;
     __int128 min = sign ? -((__int128)1 << (bits - 1)) : 0;
@@ -436,10 +436,11 @@ static bool bf_fit(__int128 r, int bits, bool sign, int policy, long long *out)
     if (policy == BF_SAT) {
         bool up = r > max;
         /* Redis 7.0 decides "above the maximum" first, with max - value
-         * computed in 64 bits: for a value below a narrow signed field's
-         * minimum by more than 2^63 - 1 - max that difference wraps
-         * negative and the value saturates to the maximum. */
-        if (sign && bits < 64 && r < min && r >= INT64_MIN &&
+         * computed in 64 bits: a SET value below a narrow signed field's
+         * minimum by more than 2^63 - 1 - max makes that difference wrap
+         * negative, and the value saturates to the maximum. (INCRBY's
+         * value is the field's, always in range: no such case.) */
+        if (is_set && sign && bits < 64 && r < min &&
             (int64_t)((uint64_t)max - (uint64_t)(int64_t)r) < 0)
             up = true;
         *out = (long long)(uint64_t)(up ? max : min);
@@ -534,7 +535,7 @@ static void bitfield_generic(cmd_ctx_t *c, bool ro)
             exact = (o->sign ? (__int128)old : (__int128)(uint64_t)old) + o->arg;
         else
             exact = o->sign ? (__int128)o->arg : (__int128)(uint64_t)o->arg;
-        if (bf_fit(exact, o->bits, o->sign, o->overflow, &nv) && o->overflow == BF_FAIL) {
+        if (bf_fit(exact, o->bits, o->sign, o->opcode == BF_SET, o->overflow, &nv) && o->overflow == BF_FAIL) {
             reply_null(c->reply);
             continue;
         }
