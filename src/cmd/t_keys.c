@@ -74,7 +74,7 @@ static int copy_key(cmd_ctx_t *c, const char *src, size_t slen, const dbkey_t *s
                     const dbkey_t *dk, int64_t exp)
 {
     if (sk->meta.type == OBJ_STRING) {
-        db_set_string(c, dst, dlen, sk->meta.value, sk->meta.vlen, exp, dk);
+        db_set_string_flags(c, dst, dlen, sk->meta.value, sk->meta.vlen, exp, sk->meta.flags, dk);
         return 0;
     }
     coll_t from, to;
