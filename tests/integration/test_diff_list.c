@@ -241,6 +241,11 @@ static void gen_list(dt_prng_t *g, dt_op_t *o, bool in_multi)
     } else if (r < 97) {
         dt_adds(o, "PERSIST");
         dt_add_key(g, o);
+    } else if (r < 99) { /* a list's elements move to another name */
+        dt_adds(o, dt_rn(g, 2) ? "RENAME" : "COPY");
+        dt_add_key(g, o);
+        dt_add_key(g, o);
+        if (strcmp(o->argv[0], "COPY") == 0 && dt_rn(g, 2)) dt_adds(o, "REPLACE");
     } else {
         dt_adds(o, "GET");
         dt_add_key(g, o);
