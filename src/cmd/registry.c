@@ -13,4 +13,5 @@ void cmd_register_data_commands(void)
     t_keys_register();
     t_bitmap_register();
     t_object_register();
+    t_list_register();
 }
