@@ -12,14 +12,17 @@
  * Blocking pops. BLPOP and the like are writes: applied, they pop if they
  * can. When nothing was there (the command set c->blocked) and the client
  * waits on this node, the leader, the client is blocked instead of answered:
- * its command is kept with the timeout reply it wrote, and an applied write
- * touching one of its keys sends the command through the log again (oldest
- * blocked client first). At the timeout the kept reply is sent. The pop
- * itself therefore always happens in the log, on every replica alike. */
+ * its command is kept (the reply it wrote, what Redis answers inside MULTI,
+ * is dropped), and an applied write touching one of its keys sends the
+ * command through the log again (oldest blocked client first). At the
+ * timeout the client gets a null array, as every blocking pop answers in
+ * Redis. The pop itself therefore always happens in the log, on every
+ * replica alike. */
 #include "node/node.h"
 #include "node/server_cmds.h"
 #include "util/log.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,8 +33,6 @@ typedef struct blocked {
     char **argv;
     size_t *argvlen;
     int64_t deadline_ms;  /* loop time; 0: no timeout */
-    char *timeout_reply;  /* what the command answered when it found nothing */
-    size_t timeout_len;
     bool woken;           /* a key was touched: to go through the log again */
     bool in_log;          /* its command is proposed and not applied yet */
     struct blocked *prev, *next;
@@ -170,7 +171,6 @@ static void unlink_block(node_t *n, blocked_t *b)
     for (int i = 0; i < b->argc; i++) free(b->argv[i]);
     free(b->argv);
     free(b->argvlen);
-    free(b->timeout_reply);
     free(b);
 }
 
@@ -192,7 +192,11 @@ bool keywait_block(node_t *n, client_t *cl, const cmd_ctx_t *c, size_t reply_fro
             b->argv[i][c->argvlen[i]] = '\0';
             b->argvlen[i] = c->argvlen[i];
         }
-        b->deadline_ms = c->block_timeout_ms > 0 ? (int64_t)uv_now(n->loop) + c->block_timeout_ms : 0;
+        /* a timeout beyond any lifetime (BLPOP k 9e15 is valid) is none */
+        int64_t now = (int64_t)uv_now(n->loop);
+        b->deadline_ms = c->block_timeout_ms > 0 && c->block_timeout_ms < INT64_MAX / 2 - now
+                             ? now + c->block_timeout_ms
+                             : 0;
         b->prev = n->blocked_tail;
         if (n->blocked_tail) n->blocked_tail->next = b;
         else n->blocked_head = b;
@@ -200,10 +204,6 @@ bool keywait_block(node_t *n, client_t *cl, const cmd_ctx_t *c, size_t reply_fro
         n->nblocked++;
         cl->blocked = b;
     }
-    free(b->timeout_reply);
-    b->timeout_len = r->len - reply_from;
-    b->timeout_reply = malloc(b->timeout_len ? b->timeout_len : 1);
-    memcpy(b->timeout_reply, r->buf + reply_from, b->timeout_len);
     r->len = reply_from; /* the client hears nothing until it pops or times out */
     b->in_log = false;
     b->woken = false;
@@ -264,7 +264,7 @@ void keywait_tick(node_t *n)
         next = b->next;
         if (b->in_log || !b->deadline_ms || now < b->deadline_ms) continue;
         client_t *cl = b->cl;
-        reply_raw(client_reply(cl), b->timeout_reply, b->timeout_len);
+        reply_null_array(client_reply(cl));
         unlink_block(n, b);
         client_done(cl);
     }

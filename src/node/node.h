@@ -331,8 +331,8 @@ void keywait_register_commands(void);
 /* After a write command was applied: marks watchers, wakes blocked clients. */
 void keywait_touched(node_t *n, const command_t *cmd, int argc, const char *const *argv, const size_t *argvlen);
 /* A blocking command found nothing (c->blocked) for cl, whose reply holds
- * the timeout answer from reply_from on: true when cl is now blocked (the
- * answer is kept for the timeout, the client stays held). */
+ * the command's answer from reply_from on: true when cl is now blocked (the
+ * answer is dropped, the client stays held). */
 bool keywait_block(node_t *n, client_t *cl, const cmd_ctx_t *c, size_t reply_from);
 /* The command of a blocked client went through (it popped): the block ends. */
 void keywait_unblock(node_t *n, client_t *cl);
