@@ -544,7 +544,7 @@ static void hrandfieldCommand(cmd_ctx_t *c)
     coll_t co;
     int rc = open_hash(c, &co);
     if (rc < 0) goto out;
-    if (rc == 0 || count == 0) {
+    if (rc == 0 || (has_count && count == 0)) {
         if (has_count)
             reply_array(c->reply, 0);
         else
