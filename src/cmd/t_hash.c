@@ -478,11 +478,29 @@ static int draw_by_pos(const void *a, const void *b)
     return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-/* A negative count: n independent draws, repeats allowed. The draws are
- * sorted by position so that one walk serves them all; each field drawn is
- * copied once, however often it was drawn. */
+/* A negative count: n independent draws, repeats allowed. When there are
+ * at least as many draws as fields, the fields are loaded once and each
+ * draw is an index; otherwise the draws are sorted by position so that one
+ * walk serves them all, each field drawn copied once however often it was
+ * drawn. Either way the memory is O(min(n, size)) besides the reply. */
 static void rand_repeats(cmd_ctx_t *c, coll_t *co, uint64_t n, bool withvalues)
 {
+    fv_t none = {"", "", 0, 0};
+    if (n >= co->size) {
+        fv_t *all = calloc(co->size, sizeof(*all));
+        uint64_t nf = 0;
+        coll_iter_t *it = coll_iter_new(c, co, NULL, 0, false);
+        for (; coll_iter_valid(it) && nf < co->size; coll_iter_next(it))
+            fv_copy(&all[nf++], it);
+        coll_iter_free(it);
+        reply_picks_header(c, n, withvalues);
+        for (uint64_t i = 0; i < n; i++)
+            reply_pick(c, nf ? &all[rand_below(c, nf)] : &none, withvalues);
+        for (uint64_t i = 0; i < nf; i++)
+            free(all[i].f);
+        free(all);
+        return;
+    }
     draw_t *d = malloc(n * sizeof(*d));
     uint64_t *slot = malloc(n * sizeof(*slot)); /* draw -> index in fields */
     for (uint64_t i = 0; i < n; i++) {
@@ -501,7 +519,6 @@ static void rand_repeats(cmd_ctx_t *c, coll_t *co, uint64_t n, bool withvalues)
         nf++;
     }
     coll_iter_free(it);
-    fv_t none = {"", "", 0, 0};
     for (; j < n; j++)
         slot[d[j].i] = UINT64_MAX; /* only with a wrong stored size */
     reply_picks_header(c, n, withvalues);
@@ -513,6 +530,10 @@ static void rand_repeats(cmd_ctx_t *c, coll_t *co, uint64_t n, bool withvalues)
     free(slot);
     free(d);
 }
+
+/* The most draws a negative count may ask for: a reply of at least 7 bytes
+ * a draw, so up to about 1 GB. */
+#define HRANDFIELD_MAX_REPEATS (128LL * 1024 * 1024)
 
 /* HRANDFIELD key [count [WITHVALUES]], checked in Redis's order: the count,
  * the options, then the key; a count of 0 still checks the key's type. With
@@ -544,6 +565,12 @@ static void hrandfieldCommand(cmd_ctx_t *c)
     coll_t co;
     int rc = open_hash(c, &co);
     if (rc < 0) goto out;
+    if (rc > 0 && count < -HRANDFIELD_MAX_REPEATS) {
+        /* Redis would try to build this reply and exhaust memory or time;
+         * a node that aborts on a failed allocation must refuse it */
+        reply_errorf(c->reply, "ERR count is too large: at most %lld draws with repeats", HRANDFIELD_MAX_REPEATS);
+        goto out;
+    }
     if (rc == 0 || (has_count && count == 0)) {
         if (has_count)
             reply_array(c->reply, 0);

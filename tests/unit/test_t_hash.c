@@ -543,6 +543,11 @@ static void test_hrandfield(void **state)
     EQ(R("HRANDFIELD", "h", "-4611686018427387904", "WITHVALUES"), "-ERR value is out of range\r\n");
     assert_int_equal(randfield(t, "4611686018427387903", true, seen), NFIELDS);
     EQ(R("HRANDFIELD"), "-ERR wrong number of arguments for 'hrandfield' command\r\n");
+    /* a reply Redis would die building is refused (ours: a limit of our own) */
+    EQ(R("HRANDFIELD", "h", "-4611686018427387904"), "-ERR count is too large: at most 134217728 draws with repeats\r\n");
+    EQ(R("HRANDFIELD", "h", "-134217729"), "-ERR count is too large: at most 134217728 draws with repeats\r\n");
+    EQ(R("HRANDFIELD", "nokey", "-4611686018427387904"), "*0\r\n");
+    assert_int_equal(randfield(t, "-100000", true, seen), 100000);
     t->proto = 3;
     EQ(R("HRANDFIELD", "nokey"), "_\r\n");
     EQ(R("HRANDFIELD", "nokey", "3", "WITHVALUES"), "*0\r\n");
