@@ -35,6 +35,11 @@ static const struct {
     {"keys", "key order"},
     {"randomkey", "fair between key groups, not exactly uniform"},
     {"info", "adds a # Raft section and redraft fields"},
+    {"hkeys", "field byte order"},
+    {"hvals", "field byte order"},
+    {"hgetall", "field byte order"},
+    {"hscan", "field byte order; cursors map to fields (node-local table); COUNT paging for small hashes too"},
+    {"hrandfield", "O(N) walk of the hash; more than 134217728 draws with repeats refused"},
 };
 
 static const char *note_of(const char *name)
