@@ -82,13 +82,25 @@ static int copy_key(cmd_ctx_t *c, const char *src, size_t slen, const dbkey_t *s
     if (rc > 0) rc = coll_open_replace(c, dst, dlen, sk->meta.type, &to);
     else rc = -1;
     if (rc == 0) {
+        /* A write to the txn invalidates the iterator's key and value (they
+         * may point into the batch it grows), so each element is copied out
+         * before it is put. */
+        char *buf = NULL;
+        size_t cap = 0;
         coll_iter_t *it = coll_iter_new(c, &from, NULL, 0, false);
         for (; coll_iter_valid(it); coll_iter_next(it)) {
             size_t sl, vl;
             const char *sub = coll_iter_sub(it, &sl), *val = coll_iter_value(it, &vl);
-            coll_put(c, &to, sub, sl, val, vl);
+            if (!buf || sl + vl > cap) {
+                cap = (sl + vl) * 2 + 64;
+                buf = realloc(buf, cap);
+            }
+            if (sl) memcpy(buf, sub, sl);
+            if (vl) memcpy(buf + sl, val, vl);
+            coll_put(c, &to, buf, sl, buf + sl, vl);
         }
         coll_iter_free(it);
+        free(buf);
         to.size = from.size;
         to.head = from.head;
         to.expire_ms = exp;

@@ -424,7 +424,7 @@ static void test_hincrbyfloat(void **state)
 static void make_hash(cmdtest_t *t, const char *key, int n)
 {
     for (int i = 0; i < n; i++) {
-        char f[8], v[8];
+        char f[16], v[16];
         snprintf(f, sizeof(f), "f%02d", i);
         snprintf(v, sizeof(v), "v%02d", i);
         EQ(W("HSET", key, f, v), ":1\r\n");
@@ -617,14 +617,14 @@ static void make_scan_hash(cmdtest_t *t, const char *key)
     for (int b = 0; b < NSCAN; b += 100) {
         const char *argv[2 + 200];
         size_t lens[2 + 200];
-        char fv[200][8];
+        char fv[200][16];
         argv[0] = "HSET";
         argv[1] = key;
         lens[0] = 4;
         lens[1] = strlen(key);
         for (int i = 0; i < 100; i++) {
-            snprintf(fv[2 * i], 8, "k%04d", b + i);
-            snprintf(fv[2 * i + 1], 8, "v%04d", b + i);
+            snprintf(fv[2 * i], 16, "k%04d", b + i);
+            snprintf(fv[2 * i + 1], 16, "v%04d", b + i);
             argv[2 + 2 * i] = fv[2 * i];
             argv[3 + 2 * i] = fv[2 * i + 1];
             lens[2 + 2 * i] = lens[3 + 2 * i] = 5;
