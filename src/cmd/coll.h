@@ -73,7 +73,9 @@ typedef struct coll_iter coll_iter_t;
 coll_iter_t *coll_iter_new(cmd_ctx_t *c, const coll_t *co, const char *from, size_t flen, bool reverse);
 bool coll_iter_valid(coll_iter_t *it);
 void coll_iter_next(coll_iter_t *it);
-/* The sub-key (without the collection's prefix) and value of the current element. */
+/* The sub-key (without the collection's prefix) and value of the current
+ * element. Any write to the txn (coll_put, coll_del, coll_save, ...)
+ * invalidates both pointers: copy them out before writing. */
 const char *coll_iter_sub(coll_iter_t *it, size_t *len);
 const char *coll_iter_value(coll_iter_t *it, size_t *len);
 void coll_iter_free(coll_iter_t *it);

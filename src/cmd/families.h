@@ -8,5 +8,6 @@ void t_keys_register(void);
 void t_bitmap_register(void);
 void t_object_register(void);
 void t_list_register(void);
+void t_hash_register(void);
 
 #endif

@@ -14,4 +14,5 @@ void cmd_register_data_commands(void)
     t_bitmap_register();
     t_object_register();
     t_list_register();
+    t_hash_register();
 }

@@ -82,17 +82,17 @@ static int copy_key(cmd_ctx_t *c, const char *src, size_t slen, const dbkey_t *s
     if (rc > 0) rc = coll_open_replace(c, dst, dlen, sk->meta.type, &to);
     else rc = -1;
     if (rc == 0) {
-        /* The iterator's sub-key and value may point into the write batch
-         * (elements written earlier in the same apply batch), which the
-         * put below can reallocate: copy them out first. */
+        /* A write to the txn invalidates the iterator's key and value (they
+         * may point into the batch it grows), so each element is copied out
+         * before it is put. */
         char *buf = NULL;
         size_t cap = 0;
         coll_iter_t *it = coll_iter_new(c, &from, NULL, 0, false);
         for (; coll_iter_valid(it); coll_iter_next(it)) {
             size_t sl, vl;
             const char *sub = coll_iter_sub(it, &sl), *val = coll_iter_value(it, &vl);
-            if (sl + vl > cap) {
-                cap = (sl + vl) * 2;
+            if (!buf || sl + vl > cap) {
+                cap = (sl + vl) * 2 + 64;
                 buf = realloc(buf, cap);
             }
             if (sl) memcpy(buf, sub, sl);

@@ -36,6 +36,11 @@ static const struct {
     {"randomkey", "fair between key groups, not exactly uniform"},
     {"info", "adds a # Raft section and redraft fields"},
     {"object", "ENCODING derived (collections by current contents); IDLETIME always 0; FREQ as without LFU"},
+    {"hkeys", "field byte order"},
+    {"hvals", "field byte order"},
+    {"hgetall", "field byte order"},
+    {"hscan", "field byte order; cursors map to fields (node-local table); COUNT paging for small hashes too"},
+    {"hrandfield", "O(N) walk of the hash; more than 134217728 draws with repeats refused"},
 };
 
 static const char *note_of(const char *name)
