@@ -35,6 +35,14 @@ static const struct {
     {"keys", "key order"},
     {"randomkey", "fair between key groups, not exactly uniform"},
     {"info", "adds a # Raft section and redraft fields"},
+    {"smembers", "member byte order"},
+    {"sinter", "member byte order"},
+    {"sunion", "member byte order"},
+    {"sdiff", "member byte order"},
+    {"sscan", "cursors map to member order (node-local table)"},
+    {"spop", "drawn from the entry's log position: the same on every replica; O(N) walk"},
+    {"srandmember", "O(N) walk; a negative count is limited to -67108864"},
+    {"sintercard", "COMMAND INFO: no movablekeys key spec"},
 };
 
 static const char *note_of(const char *name)
