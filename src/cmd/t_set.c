@@ -322,14 +322,16 @@ static void spopCommand(cmd_ctx_t *c)
     }
     rng_t g;
     rng_init(&g, c);
-    if (count < 0) {
+    bool all = count >= 0 && (unsigned long long)count >= co.size;
+    if (count < 0)
         set_member_at(c, &co, rng_below(&g, co.size), &m);
-    } else if ((unsigned long long)count >= co.size) {
+    else if (all)
         set_collect(c, &co, &m);
-    } else {
+    else
         set_sample(c, &co, (uint64_t)count, &g, &m);
-    }
-    for (size_t i = 0; i < m.n; i++)
+    /* popping everything deletes the key alone: its sub-keys are left to
+     * the compaction filter, as for DEL */
+    for (size_t i = 0; i < m.n && !all; i++)
         coll_del(c, &co, m.v[i].p, m.v[i].len);
     co.size -= m.n;
     coll_save(c, &co, true);
