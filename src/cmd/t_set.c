@@ -366,13 +366,16 @@ static void srandmemberCommand(cmd_ctx_t *c)
             return;
         }
         if (count == LLONG_MIN) {
-            reply_error(c->reply, "ERR value is out of range, value must between -9223372036854775807 and "
-                                  "9223372036854775807");
+            reply_error(c->reply,
+                        "ERR value is out of range, value must between -9223372036854775807 and "
+                        "9223372036854775807");
             return;
         }
         if (count < -SRANDMEMBER_MAX_REPEAT) {
-            reply_errorf(c->reply, "ERR value is out of range, value must between %lld and 9223372036854775807",
-                         -SRANDMEMBER_MAX_REPEAT);
+            reply_errorf(
+                c->reply,
+                "ERR value is out of range, value must between %lld and 9223372036854775807",
+                -SRANDMEMBER_MAX_REPEAT);
             return;
         }
     }
@@ -501,7 +504,8 @@ static void sets_close(coll_t *cos, int n)
  * the others. Members go to out (may be NULL: only counted); limit > 0 stops
  * at that many. A missing key makes it empty. Returns the count or -1
  * (storage error, replied). */
-static long long set_inter(cmd_ctx_t *c, coll_t *cos, int n, bool any_missing, long long limit, mvec_t *out)
+static long long set_inter(cmd_ctx_t *c, coll_t *cos, int n, bool any_missing, long long limit,
+                           mvec_t *out)
 {
     if (any_missing) return 0;
     int *order = malloc((size_t)n * sizeof(*order));
@@ -733,7 +737,8 @@ static uint64_t sscan_next_cursor;
 /* Cursor numbers start from the wall clock times 1024 (a read may use the
  * clock): numbers from before a restart are unlikely to come back, and they
  * stay below 2^53 for clients that hold them in a double. */
-static uint64_t sscan_cursor_save(int64_t now_ms, const char *key, size_t klen, const char *m, size_t mlen)
+static uint64_t sscan_cursor_save(int64_t now_ms, const char *key, size_t klen, const char *m,
+                                  size_t mlen)
 {
     if (sscan_next_cursor == 0) sscan_next_cursor = (now_ms > 0 ? (uint64_t)now_ms : 1) << 10;
     uint64_t cur = sscan_next_cursor++;
@@ -753,7 +758,8 @@ static uint64_t sscan_cursor_save(int64_t now_ms, const char *key, size_t klen, 
 static const sscan_slot_t *sscan_cursor_find(uint64_t cur, const char *key, size_t klen)
 {
     const sscan_slot_t *s = &sscan_slots[cur % SSCAN_SLOTS];
-    if (!cur || s->cursor != cur || s->klen != klen || (klen && memcmp(s->buf, key, klen) != 0)) return NULL;
+    if (!cur || s->cursor != cur || s->klen != klen || (klen && memcmp(s->buf, key, klen) != 0))
+        return NULL;
     return s;
 }
 
@@ -870,7 +876,8 @@ static void sscanCommand(cmd_ctx_t *c)
     }
     coll_iter_free(it);
 
-    uint64_t next = more ? sscan_cursor_save(c->now_ms, c->argv[1], c->argvlen[1], last, lastlen) : 0;
+    uint64_t next =
+        more ? sscan_cursor_save(c->now_ms, c->argv[1], c->argvlen[1], last, lastlen) : 0;
     char buf[24];
     int blen = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)next);
     reply_array(c->reply, 2);
@@ -885,55 +892,64 @@ out:
 
 /* ---- the table -------------------------------------------------------------------- */
 
-#define INTER_COMPLEXITY "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."
+#define INTER_COMPLEXITY                                                                           \
+    "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of "     \
+    "sets."
 #define UNION_COMPLEXITY "O(N) where N is the total number of elements in all given sets."
 
 static const command_t set_commands[] = {
-    {"sadd", saddCommand, -3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, 1, 1, 1, "set", "Add one or more members to a set",
-     "1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple "
+    {"sadd", saddCommand, -3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, 1, 1, 1, "set",
+     "Add one or more members to a set", "1.0.0",
+     "O(1) for each element added, so O(N) to add N elements when the command is called with "
+     "multiple "
      "arguments.",
      "write set fast", NULL},
-    {"srem", sremCommand, -3, CMD_WRITE | CMD_FAST, 1, 1, 1, "set", "Remove one or more members from a set", "1.0.0",
+    {"srem", sremCommand, -3, CMD_WRITE | CMD_FAST, 1, 1, 1, "set",
+     "Remove one or more members from a set", "1.0.0",
      "O(N) where N is the number of members to be removed.", "write set fast", NULL},
-    {"smembers", sinterCommand, 2, CMD_READONLY, 1, 1, 1, "set", "Get all the members in a set", "1.0.0",
-     "O(N) where N is the set cardinality.", "read set slow", NULL},
+    {"smembers", sinterCommand, 2, CMD_READONLY, 1, 1, 1, "set", "Get all the members in a set",
+     "1.0.0", "O(N) where N is the set cardinality.", "read set slow", NULL},
     {"sismember", sismemberCommand, 3, CMD_READONLY | CMD_FAST, 1, 1, 1, "set",
      "Determine if a given value is a member of a set", "1.0.0", "O(1)", "read set fast", NULL},
     {"smismember", smismemberCommand, -3, CMD_READONLY | CMD_FAST, 1, 1, 1, "set",
      "Returns the membership associated with the given elements for a set", "6.2.0",
      "O(N) where N is the number of elements being checked for membership", "read set fast", NULL},
-    {"scard", scardCommand, 2, CMD_READONLY | CMD_FAST, 1, 1, 1, "set", "Get the number of members in a set", "1.0.0",
-     "O(1)", "read set fast", NULL},
+    {"scard", scardCommand, 2, CMD_READONLY | CMD_FAST, 1, 1, 1, "set",
+     "Get the number of members in a set", "1.0.0", "O(1)", "read set fast", NULL},
     {"spop", spopCommand, -2, CMD_WRITE | CMD_FAST, 1, 1, 1, "set",
      "Remove and return one or multiple random members from a set", "1.0.0",
-     "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", "write set fast",
-     NULL},
+     "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
+     "write set fast", NULL},
     {"srandmember", srandmemberCommand, -2, CMD_READONLY, 1, 1, 1, "set",
      "Get one or multiple random members from a set", "1.0.0",
-     "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.",
+     "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed "
+     "count.",
      "read set slow", NULL},
-    {"smove", smoveCommand, 4, CMD_WRITE | CMD_FAST, 1, 2, 1, "set", "Move a member from one set to another", "1.0.0",
-     "O(1)", "write set fast", NULL},
+    {"smove", smoveCommand, 4, CMD_WRITE | CMD_FAST, 1, 2, 1, "set",
+     "Move a member from one set to another", "1.0.0", "O(1)", "write set fast", NULL},
     {"sinter", sinterCommand, -2, CMD_READONLY, 1, -1, 1, "set", "Intersect multiple sets", "1.0.0",
      INTER_COMPLEXITY, "read set slow", NULL},
     /* numkeys-driven keys (movablekeys in Redis): no fixed key range */
     {"sintercard", sintercardCommand, -3, CMD_READONLY, 0, 0, 0, "set",
      "Intersect multiple sets and return the cardinality of the result", "7.0.0", INTER_COMPLEXITY,
      "read set slow", NULL},
-    {"sunion", sunionCommand, -2, CMD_READONLY, 1, -1, 1, "set", "Add multiple sets", "1.0.0", UNION_COMPLEXITY,
-     "read set slow", NULL},
-    {"sdiff", sdiffCommand, -2, CMD_READONLY, 1, -1, 1, "set", "Subtract multiple sets", "1.0.0", UNION_COMPLEXITY,
-     "read set slow", NULL},
+    {"sunion", sunionCommand, -2, CMD_READONLY, 1, -1, 1, "set", "Add multiple sets", "1.0.0",
+     UNION_COMPLEXITY, "read set slow", NULL},
+    {"sdiff", sdiffCommand, -2, CMD_READONLY, 1, -1, 1, "set", "Subtract multiple sets", "1.0.0",
+     UNION_COMPLEXITY, "read set slow", NULL},
     {"sinterstore", sinterstoreCommand, -3, CMD_WRITE | CMD_DENYOOM, 1, -1, 1, "set",
-     "Intersect multiple sets and store the resulting set in a key", "1.0.0", INTER_COMPLEXITY, "write set slow",
-     NULL},
+     "Intersect multiple sets and store the resulting set in a key", "1.0.0", INTER_COMPLEXITY,
+     "write set slow", NULL},
     {"sunionstore", sunionstoreCommand, -3, CMD_WRITE | CMD_DENYOOM, 1, -1, 1, "set",
-     "Add multiple sets and store the resulting set in a key", "1.0.0", UNION_COMPLEXITY, "write set slow", NULL},
+     "Add multiple sets and store the resulting set in a key", "1.0.0", UNION_COMPLEXITY,
+     "write set slow", NULL},
     {"sdiffstore", sdiffstoreCommand, -3, CMD_WRITE | CMD_DENYOOM, 1, -1, 1, "set",
-     "Subtract multiple sets and store the resulting set in a key", "1.0.0", UNION_COMPLEXITY, "write set slow",
-     NULL},
-    {"sscan", sscanCommand, -3, CMD_READONLY, 1, 1, 1, "set", "Incrementally iterate Set elements", "2.8.0",
-     "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return "
+     "Subtract multiple sets and store the resulting set in a key", "1.0.0", UNION_COMPLEXITY,
+     "write set slow", NULL},
+    {"sscan", sscanCommand, -3, CMD_READONLY, 1, 1, 1, "set", "Incrementally iterate Set elements",
+     "2.8.0",
+     "O(1) for every call. O(N) for a complete iteration, including enough command calls for the "
+     "cursor to return "
      "back to 0. N is the number of elements inside the collection..",
      "read set slow", NULL},
 };

@@ -24,7 +24,8 @@
         assert_true(ct_counters_consistent(t));                                                    \
     } while (0)
 
-static const char WRONGTYPE[] = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+static const char WRONGTYPE[] =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 static const char NOTINT[] = "-ERR value is not an integer or out of range\r\n";
 static const char SYNTAX[] = "-ERR syntax error\r\n";
 static const char POSITIVE[] = "-ERR value is out of range, must be positive\r\n";
@@ -242,13 +243,15 @@ static void test_argument_errors(void **state)
     EQ(R("SRANDMEMBER", "s", "-0"), NOTINT);
     EQ(R("SRANDMEMBER", "s", "1", "2"), SYNTAX);
     EQ(R("SRANDMEMBER", "s", "-9223372036854775808"),
-       "-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n");
+       "-ERR value is out of range, value must between -9223372036854775807 and "
+       "9223372036854775807\r\n");
     /* SINTERCARD */
     EQ(R("SINTERCARD", "0", "s"), "-ERR numkeys should be greater than 0\r\n");
     EQ(R("SINTERCARD", "-1", "s"), "-ERR numkeys should be greater than 0\r\n");
     EQ(R("SINTERCARD", "x", "s"), "-ERR numkeys should be greater than 0\r\n");
     EQ(R("SINTERCARD", "99999999999999999999", "s"), "-ERR numkeys should be greater than 0\r\n");
-    EQ(R("SINTERCARD", "3", "a", "b"), "-ERR Number of keys can't be greater than number of args\r\n");
+    EQ(R("SINTERCARD", "3", "a", "b"),
+       "-ERR Number of keys can't be greater than number of args\r\n");
     EQ(R("SINTERCARD", "1", "s", "LIMIT"), SYNTAX);
     EQ(R("SINTERCARD", "1", "s", "foo", "1"), SYNTAX);
     EQ(R("SINTERCARD", "1", "s", "limit", "1", "x"), SYNTAX);
@@ -565,8 +568,8 @@ static void test_store(void **state)
 
 /* Members named m000.. seen by a full SSCAN (one call after another until
  * cursor 0). Returns the number of calls. */
-static int sscan_all(cmdtest_t *t, const char *key, const char *count, const char *match, int *seen, int nseen,
-                     void (*between)(cmdtest_t *, int))
+static int sscan_all(cmdtest_t *t, const char *key, const char *count, const char *match, int *seen,
+                     int nseen, void (*between)(cmdtest_t *, int))
 {
     char cur[32] = "0";
     int calls = 0;
@@ -664,8 +667,10 @@ static void test_sscan(void **state)
     memcpy(cur, c.p, c.len);
     cur[c.len] = '\0';
     assert_string_not_equal(cur, "0");
-    EQ(R("SSCAN", "other", cur), "*2\r\n$1\r\n0\r\n*5\r\n$4\r\nm000\r\n$4\r\nm001\r\n$4\r\nm002\r\n$4\r\nm003\r\n$4\r\nm004\r\n");
-    EQ(R("SSCAN", "other", "12345"), "*2\r\n$1\r\n0\r\n*5\r\n$4\r\nm000\r\n$4\r\nm001\r\n$4\r\nm002\r\n$4\r\nm003\r\n$4\r\nm004\r\n");
+    EQ(R("SSCAN", "other", cur), "*2\r\n$1\r\n0\r\n*5\r\n$4\r\nm000\r\n$4\r\nm001\r\n$"
+                                 "4\r\nm002\r\n$4\r\nm003\r\n$4\r\nm004\r\n");
+    EQ(R("SSCAN", "other", "12345"), "*2\r\n$1\r\n0\r\n*5\r\n$4\r\nm000\r\n$4\r\nm001\r\n$"
+                                     "4\r\nm002\r\n$4\r\nm003\r\n$4\r\nm004\r\n");
     /* the cursor resumes after the last member seen */
     R("SSCAN", "s", cur, "COUNT", "1");
     strs_t v = {0};
