@@ -9,5 +9,6 @@ void t_bitmap_register(void);
 void t_object_register(void);
 void t_list_register(void);
 void t_hash_register(void);
+void t_set_register(void);
 
 #endif

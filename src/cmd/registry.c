@@ -15,4 +15,5 @@ void cmd_register_data_commands(void)
     t_object_register();
     t_list_register();
     t_hash_register();
+    t_set_register();
 }

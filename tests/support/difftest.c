@@ -634,6 +634,13 @@ static void run_seed(const dt_config_t *cfg, unsigned long long seed, long nops)
                 continue;
             }
             batch[nb++] = o;
+            /* the key differs between the servers until run_batch resyncs
+             * it: nothing after this op may go out before that */
+            if (o.resync_key) {
+                run_batch(&r, batch, nb);
+                for (int i = 0; i < nb; i++) dt_op_free(&batch[i]);
+                nb = 0;
+            }
         }
         if (nb >= 64) {
             run_batch(&r, batch, nb);

@@ -1,0 +1,961 @@
+/* Set commands: SADD, SREM, membership, random members, SMOVE, the
+ * intersection / union / difference family and SSCAN.
+ *
+ * A set is a collection (coll.h): one sub-key per member, with an empty
+ * value (docs/encoding.md), so members come in byte order. Replies and
+ * errors are those of Redis 7.0; only the order of members differs (Redis's
+ * is an intset's numeric order or a hash table's).
+ *
+ * Writes are applied on every replica, so SPOP draws its members from a
+ * generator seeded by the entry's index and the command's place in it, never
+ * from a clock. Commands that change keys while reading others first collect
+ * what they will write: a write txn's iterator must not see the key under it
+ * change (RocksDB's WriteBatchWithIndex rule). */
+#include "cmd/coll.h"
+#include "cmd/db.h"
+#include "cmd/families.h"
+#include "util/glob.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+/* Members copied out of iterators: the iterator's bytes are only valid
+ * until it moves. */
+typedef struct member {
+    char *p;
+    size_t len;
+} member_t;
+
+typedef struct mvec {
+    member_t *v;
+    size_t n, cap;
+} mvec_t;
+
+static void mvec_push(mvec_t *m, const char *p, size_t len)
+{
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 16;
+        m->v = realloc(m->v, m->cap * sizeof(*m->v));
+    }
+    char *copy = malloc(len ? len : 1);
+    if (len) memcpy(copy, p, len);
+    m->v[m->n].p = copy;
+    m->v[m->n].len = len;
+    m->n++;
+}
+
+static void mvec_free(mvec_t *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        free(m->v[i].p);
+    free(m->v);
+    memset(m, 0, sizeof(*m));
+}
+
+/* Every member of an open set, in byte order. */
+static void set_collect(cmd_ctx_t *c, const coll_t *co, mvec_t *out)
+{
+    coll_iter_t *it = coll_iter_new(c, co, NULL, 0, false);
+    for (; coll_iter_valid(it); coll_iter_next(it)) {
+        size_t len;
+        const char *m = coll_iter_sub(it, &len);
+        mvec_push(out, m, len);
+    }
+    coll_iter_free(it);
+}
+
+/* Membership is a point lookup of the member's sub-key. Returns 1, 0, or
+ * -1 (storage error, replied). */
+static int set_has(cmd_ctx_t *c, const coll_t *co, const char *m, size_t len)
+{
+    char *val = NULL;
+    size_t vlen;
+    int rc = coll_get(c, co, m, len, &val, &vlen);
+    if (rc > 0) store_free(val);
+    return rc;
+}
+
+/* The reply of a set-valued command: a RESP3 set, a RESP2 array. */
+static void reply_members(cmd_ctx_t *c, const mvec_t *m)
+{
+    reply_set(c->reply, (long long)m->n);
+    for (size_t i = 0; i < m->n; i++)
+        reply_bulk(c->reply, m->v[i].p, m->v[i].len);
+}
+
+/* splitmix64: small, fast and good enough to pick members. */
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* A write's generator depends only on where the command sits in the log, so
+ * every replica pops the same members. */
+static uint64_t write_seed(const cmd_ctx_t *c)
+{
+    uint64_t s = c->index * 0xD1B54A32D192ED03ULL ^ ((uint64_t)c->seq + 1) * 0x8CB92BA72F3D8DD7ULL;
+    splitmix64(&s);
+    return s;
+}
+
+/* Reads may be random for real: one generator per process, started from
+ * the clock the first time. */
+static uint64_t read_state;
+
+static uint64_t read_rand(const cmd_ctx_t *c)
+{
+    if (read_state == 0) read_state = (uint64_t)c->now_ms ^ 0x5DEECE66DULL;
+    return splitmix64(&read_state);
+}
+
+/* An unbiased draw in [0, n) (n > 0). */
+static uint64_t rand_below(uint64_t (*next)(void *), void *ud, uint64_t n)
+{
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t r;
+    do {
+        r = next(ud);
+    } while (r >= limit);
+    return r % n;
+}
+
+typedef struct rng {
+    const cmd_ctx_t *c;
+    bool deterministic;
+    uint64_t state;
+} rng_t;
+
+static uint64_t rng_next(void *ud)
+{
+    rng_t *g = ud;
+    return g->deterministic ? splitmix64(&g->state) : read_rand(g->c);
+}
+
+static void rng_init(rng_t *g, const cmd_ctx_t *c)
+{
+    g->c = c;
+    g->deterministic = c->index != 0;
+    g->state = g->deterministic ? write_seed(c) : 0;
+}
+
+static uint64_t rng_below(rng_t *g, uint64_t n)
+{
+    return rand_below(rng_next, g, n);
+}
+
+/* The member at rank r (< size) in byte order. The set is ordered, not
+ * indexed, so this walks from the nearer end: O(min(r, size - r)). */
+static void set_member_at(cmd_ctx_t *c, const coll_t *co, uint64_t r, mvec_t *out)
+{
+    bool reverse = r >= co->size / 2;
+    uint64_t steps = reverse ? co->size - 1 - r : r;
+    coll_iter_t *it = coll_iter_new(c, co, NULL, 0, reverse);
+    for (uint64_t i = 0; i < steps && coll_iter_valid(it); i++)
+        coll_iter_next(it);
+    if (coll_iter_valid(it)) {
+        size_t len;
+        const char *m = coll_iter_sub(it, &len);
+        mvec_push(out, m, len);
+    }
+    coll_iter_free(it);
+}
+
+/* count distinct members (count < size) chosen uniformly, in one pass over
+ * the set (selection sampling: each member is taken with probability
+ * needed / remaining). The result is in byte order. */
+static void set_sample(cmd_ctx_t *c, const coll_t *co, uint64_t count, rng_t *g, mvec_t *out)
+{
+    uint64_t remaining = co->size, needed = count;
+    coll_iter_t *it = coll_iter_new(c, co, NULL, 0, false);
+    for (; needed && coll_iter_valid(it); coll_iter_next(it), remaining--) {
+        if (rng_below(g, remaining) < needed) {
+            size_t len;
+            const char *m = coll_iter_sub(it, &len);
+            mvec_push(out, m, len);
+            needed--;
+        }
+    }
+    coll_iter_free(it);
+}
+
+/* Fisher-Yates, so that sampled members do not come back sorted. */
+static void mvec_shuffle(mvec_t *m, rng_t *g)
+{
+    for (size_t i = m->n; i > 1; i--) {
+        size_t j = (size_t)rng_below(g, i);
+        member_t tmp = m->v[i - 1];
+        m->v[i - 1] = m->v[j];
+        m->v[j] = tmp;
+    }
+}
+
+/* ---- SADD, SREM, SISMEMBER, SMISMEMBER, SCARD ----------------------------------- */
+
+/* A member given twice counts once: the second lookup sees the first put
+ * (the txn's overlay). */
+static void saddCommand(cmd_ctx_t *c)
+{
+    coll_t co;
+    int rc = coll_open(c, c->argv[1], c->argvlen[1], OBJ_SET, &co);
+    if (rc < 0) goto out;
+    if (rc == 0) coll_create(c, &co);
+    long long added = 0;
+    for (int j = 2; j < c->argc; j++) {
+        int has = set_has(c, &co, c->argv[j], c->argvlen[j]);
+        if (has < 0) goto out;
+        if (!has) {
+            coll_put(c, &co, c->argv[j], c->argvlen[j], "", 0);
+            co.size++;
+            added++;
+        }
+    }
+    if (added) coll_save(c, &co, true);
+    reply_int(c->reply, added);
+out:
+    coll_release(&co);
+}
+
+/* Removing the last member removes the key (coll_save). */
+static void sremCommand(cmd_ctx_t *c)
+{
+    coll_t co;
+    int rc = coll_open(c, c->argv[1], c->argvlen[1], OBJ_SET, &co);
+    if (rc <= 0) {
+        if (rc == 0) reply_int(c->reply, 0);
+        goto out;
+    }
+    long long removed = 0;
+    for (int j = 2; j < c->argc && co.size; j++) {
+        int has = set_has(c, &co, c->argv[j], c->argvlen[j]);
+        if (has < 0) goto out;
+        if (has) {
+            coll_del(c, &co, c->argv[j], c->argvlen[j]);
+            co.size--;
+            removed++;
+        }
+    }
+    if (removed) coll_save(c, &co, true);
+    reply_int(c->reply, removed);
+out:
+    coll_release(&co);
+}
+
+/* A missing key is an empty set: not a member. */
+static void sismemberCommand(cmd_ctx_t *c)
+{
+    coll_t co;
+    int rc = coll_open(c, c->argv[1], c->argvlen[1], OBJ_SET, &co);
+    if (rc >= 0) {
+        int has = rc ? set_has(c, &co, c->argv[2], c->argvlen[2]) : 0;
+        if (has >= 0) reply_int(c->reply, has);
+    }
+    coll_release(&co);
+}
+
+/* Redis 7.0 answers integers here, in RESP3 too (not booleans). The reply
+ * is built aside so that a storage error mid-way leaves one error only. */
+static void smismemberCommand(cmd_ctx_t *c)
+{
+    coll_t co;
+    int rc = coll_open(c, c->argv[1], c->argvlen[1], OBJ_SET, &co);
+    if (rc < 0) goto out;
+    reply_t tmp;
+    reply_init(&tmp, c->reply->proto);
+    for (int j = 2; j < c->argc; j++) {
+        int has = rc ? set_has(c, &co, c->argv[j], c->argvlen[j]) : 0;
+        if (has < 0) {
+            reply_free(&tmp);
+            goto out;
+        }
+        reply_int(&tmp, has);
+    }
+    reply_array(c->reply, c->argc - 2);
+    reply_raw(c->reply, tmp.buf, tmp.len);
+    reply_free(&tmp);
+out:
+    coll_release(&co);
+}
+
+/* The size is in the metadata: one lookup. */
+static void scardCommand(cmd_ctx_t *c)
+{
+    coll_t co;
+    int rc = coll_open(c, c->argv[1], c->argvlen[1], OBJ_SET, &co);
+    if (rc >= 0) reply_int(c->reply, rc ? (long long)co.size : 0);
+    coll_release(&co);
+}
+
+/* ---- SPOP, SRANDMEMBER -------------------------------------------------------- */
+
+/* SPOP key [count]. The count is parsed before the key is looked up, so a
+ * bad count wins over WRONGTYPE, as in Redis; a non-number gets the same
+ * "must be positive" text as a negative one there. Popping everything
+ * deletes the key. */
+static void spopCommand(cmd_ctx_t *c)
+{
+    long long count = -1;
+    if (c->argc > 3) {
+        reply_error(c->reply, ERR_SYNTAX);
+        return;
+    }
+    if (c->argc == 3 && (cmd_parse_ll(c->argv[2], c->argvlen[2], &count) < 0 || count < 0)) {
+        reply_error(c->reply, "ERR value is out of range, must be positive");
+        return;
+    }
+    coll_t co;
+    mvec_t m = {0};
+    int rc = coll_open(c, c->argv[1], c->argvlen[1], OBJ_SET, &co);
+    if (rc < 0) goto out;
+    if (rc == 0 || count == 0) {
+        if (count < 0)
+            reply_null(c->reply);
+        else
+            reply_set(c->reply, 0);
+        goto out;
+    }
+    rng_t g;
+    rng_init(&g, c);
+    bool all = count >= 0 && (unsigned long long)count >= co.size;
+    if (count < 0)
+        set_member_at(c, &co, rng_below(&g, co.size), &m);
+    else if (all)
+        set_collect(c, &co, &m);
+    else
+        set_sample(c, &co, (uint64_t)count, &g, &m);
+    /* popping everything deletes the key alone: its sub-keys are left to
+     * the compaction filter, as for DEL */
+    for (size_t i = 0; i < m.n && !all; i++)
+        coll_del(c, &co, m.v[i].p, m.v[i].len);
+    co.size -= m.n;
+    coll_save(c, &co, true);
+    if (count < 0)
+        reply_bulk(c->reply, m.v[0].p, m.v[0].len);
+    else
+        reply_members(c, &m);
+out:
+    mvec_free(&m);
+    coll_release(&co);
+}
+
+/* The largest |count| SRANDMEMBER accepts with repetitions. Redis accepts up
+ * to LONG_MAX and then builds a reply that size, which exhausts memory; a
+ * node of a cluster must not fall over on one command. */
+#define SRANDMEMBER_MAX_REPEAT (64LL * 1024 * 1024)
+
+/* SRANDMEMBER key [count]: a positive count gives distinct members (all of
+ * them when count >= size), a negative one -count members with repetitions.
+ * A read: any randomness will do. The reply is an array, in RESP3 too. */
+static void srandmemberCommand(cmd_ctx_t *c)
+{
+    long long count = 0;
+    bool with_count = c->argc == 3;
+    if (c->argc > 3) {
+        reply_error(c->reply, ERR_SYNTAX);
+        return;
+    }
+    if (with_count) {
+        if (cmd_parse_ll(c->argv[2], c->argvlen[2], &count) < 0) {
+            reply_error(c->reply, ERR_NOTINT);
+            return;
+        }
+        if (count == LLONG_MIN) {
+            reply_error(c->reply,
+                        "ERR value is out of range, value must between -9223372036854775807 and "
+                        "9223372036854775807");
+            return;
+        }
+        if (count < -SRANDMEMBER_MAX_REPEAT) {
+            reply_errorf(
+                c->reply,
+                "ERR value is out of range, value must between %lld and 9223372036854775807",
+                -SRANDMEMBER_MAX_REPEAT);
+            return;
+        }
+    }
+    coll_t co;
+    mvec_t m = {0};
+    int rc = coll_open(c, c->argv[1], c->argvlen[1], OBJ_SET, &co);
+    if (rc < 0) goto out;
+    if (rc == 0 || (with_count && count == 0)) {
+        if (with_count)
+            reply_array(c->reply, 0);
+        else
+            reply_null(c->reply);
+        goto out;
+    }
+    rng_t g;
+    rng_init(&g, c);
+    if (!with_count) {
+        set_member_at(c, &co, rng_below(&g, co.size), &m);
+        reply_bulk(c->reply, m.v[0].p, m.v[0].len);
+    } else if (count < 0) {
+        set_collect(c, &co, &m);
+        reply_array(c->reply, -count);
+        for (long long i = 0; i < -count; i++) {
+            const member_t *e = &m.v[rng_below(&g, m.n)];
+            reply_bulk(c->reply, e->p, e->len);
+        }
+    } else {
+        if ((unsigned long long)count >= co.size)
+            set_collect(c, &co, &m);
+        else
+            set_sample(c, &co, (uint64_t)count, &g, &m);
+        mvec_shuffle(&m, &g);
+        reply_array(c->reply, (long long)m.n);
+        for (size_t i = 0; i < m.n; i++)
+            reply_bulk(c->reply, m.v[i].p, m.v[i].len);
+    }
+out:
+    mvec_free(&m);
+    coll_release(&co);
+}
+
+/* ---- SMOVE ------------------------------------------------------------------------ */
+
+/* SMOVE source destination member, in Redis's order of checks: a missing
+ * source answers 0 whatever the destination holds; then both types; a move
+ * onto itself only tells whether the member is there. */
+static void smoveCommand(cmd_ctx_t *c)
+{
+    coll_t src, dst;
+    bool dst_open = false;
+    const char *m = c->argv[3];
+    size_t mlen = c->argvlen[3];
+    int rc = coll_open(c, c->argv[1], c->argvlen[1], OBJ_SET, &src);
+    if (rc <= 0) {
+        if (rc == 0) {
+            /* Redis still looks the destination up (an expired one goes)
+             * but answers 0 whatever type it holds. */
+            dbkey_t k;
+            int found = db_lookup(c, c->argv[2], c->argvlen[2], &k);
+            if (found >= 0) reply_int(c->reply, 0);
+            db_release(&k);
+        }
+        goto out;
+    }
+    if (c->argvlen[1] == c->argvlen[2] && memcmp(c->argv[1], c->argv[2], c->argvlen[1]) == 0) {
+        int has = set_has(c, &src, m, mlen);
+        if (has >= 0) reply_int(c->reply, has);
+        goto out;
+    }
+    int drc = coll_open(c, c->argv[2], c->argvlen[2], OBJ_SET, &dst);
+    dst_open = true;
+    if (drc < 0) goto out;
+    int has = set_has(c, &src, m, mlen);
+    if (has <= 0) {
+        if (has == 0) reply_int(c->reply, 0);
+        goto out;
+    }
+    int dhas = drc ? set_has(c, &dst, m, mlen) : 0;
+    if (dhas < 0) goto out;
+    coll_del(c, &src, m, mlen);
+    src.size--;
+    coll_save(c, &src, true);
+    if (!dhas) {
+        if (drc == 0) coll_create(c, &dst);
+        coll_put(c, &dst, m, mlen, "", 0);
+        dst.size++;
+        coll_save(c, &dst, true);
+    }
+    reply_int(c->reply, 1);
+out:
+    if (dst_open) coll_release(&dst);
+    coll_release(&src);
+}
+
+/* ---- SINTER, SUNION, SDIFF and their STORE and CARD forms -------------------------- */
+
+/* Opens the n sets named from argv[first], in argument order, so the first
+ * key of another type gets WRONGTYPE before anything is computed, as in
+ * Redis (a missing key before it does not stop the check). Returns the
+ * array (close with sets_close) or NULL with the error replied. */
+static coll_t *sets_open(cmd_ctx_t *c, int first, int n, bool *any_missing)
+{
+    coll_t *cos = calloc((size_t)n, sizeof(*cos));
+    *any_missing = false;
+    for (int i = 0; i < n; i++) {
+        int rc = coll_open(c, c->argv[first + i], c->argvlen[first + i], OBJ_SET, &cos[i]);
+        if (rc < 0) {
+            for (int j = 0; j <= i; j++)
+                coll_release(&cos[j]);
+            free(cos);
+            return NULL;
+        }
+        if (rc == 0) *any_missing = true;
+    }
+    return cos;
+}
+
+static void sets_close(coll_t *cos, int n)
+{
+    for (int i = 0; i < n; i++)
+        coll_release(&cos[i]);
+    free(cos);
+}
+
+/* The intersection, walking the smallest set and looking each member up in
+ * the others. Members go to out (may be NULL: only counted); limit > 0 stops
+ * at that many. A missing key makes it empty. Returns the count or -1
+ * (storage error, replied). */
+static long long set_inter(cmd_ctx_t *c, coll_t *cos, int n, bool any_missing, long long limit,
+                           mvec_t *out)
+{
+    if (any_missing) return 0;
+    int *order = malloc((size_t)n * sizeof(*order));
+    for (int i = 0; i < n; i++) {
+        int j = i;
+        while (j > 0 && cos[order[j - 1]].size > cos[i].size) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    long long count = 0;
+    coll_iter_t *it = coll_iter_new(c, &cos[order[0]], NULL, 0, false);
+    for (; coll_iter_valid(it); coll_iter_next(it)) {
+        size_t len;
+        const char *m = coll_iter_sub(it, &len);
+        bool all = true;
+        for (int k = 1; k < n && all; k++) {
+            int has = set_has(c, &cos[order[k]], m, len);
+            if (has < 0) {
+                count = -1;
+                goto done;
+            }
+            all = has;
+        }
+        if (!all) continue;
+        if (out) mvec_push(out, m, len);
+        if (++count == limit) break;
+    }
+done:
+    coll_iter_free(it);
+    free(order);
+    return count;
+}
+
+/* Compares two members as byte strings (a prefix sorts first). */
+static int member_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+    int r = memcmp(a, b, al < bl ? al : bl);
+    return r ? r : (al > bl) - (al < bl);
+}
+
+/* The union as a merge of the sets' sorted iterators: the smallest current
+ * member is taken once and every iterator standing on it moves on. The
+ * result comes sorted and without duplicates, with no hash table. */
+static void set_union(cmd_ctx_t *c, coll_t *cos, int n, mvec_t *out)
+{
+    coll_iter_t **its = malloc((size_t)n * sizeof(*its));
+    for (int i = 0; i < n; i++)
+        its[i] = coll_iter_new(c, &cos[i], NULL, 0, false);
+    for (;;) {
+        const char *min = NULL;
+        size_t minlen = 0;
+        for (int i = 0; i < n; i++) {
+            if (!coll_iter_valid(its[i])) continue;
+            size_t len;
+            const char *m = coll_iter_sub(its[i], &len);
+            if (!min || member_cmp(m, len, min, minlen) < 0) {
+                min = m;
+                minlen = len;
+            }
+        }
+        if (!min) break;
+        mvec_push(out, min, minlen);
+        const member_t *last = &out->v[out->n - 1];
+        for (int i = 0; i < n; i++) {
+            if (!coll_iter_valid(its[i])) continue;
+            size_t len;
+            const char *m = coll_iter_sub(its[i], &len);
+            if (member_cmp(m, len, last->p, last->len) == 0) coll_iter_next(its[i]);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        coll_iter_free(its[i]);
+    free(its);
+}
+
+/* The members of the first set found in none of the others. Returns 0 or
+ * -1 (storage error, replied). */
+static int set_diff(cmd_ctx_t *c, coll_t *cos, int n, mvec_t *out)
+{
+    int rc = 0;
+    coll_iter_t *it = coll_iter_new(c, &cos[0], NULL, 0, false);
+    for (; coll_iter_valid(it); coll_iter_next(it)) {
+        size_t len;
+        const char *m = coll_iter_sub(it, &len);
+        bool found = false;
+        for (int k = 1; k < n && !found; k++) {
+            if (!cos[k].exists) continue;
+            int has = set_has(c, &cos[k], m, len);
+            if (has < 0) {
+                rc = -1;
+                goto done;
+            }
+            found = has;
+        }
+        if (!found) mvec_push(out, m, len);
+    }
+done:
+    coll_iter_free(it);
+    return rc;
+}
+
+typedef enum { SETOP_INTER, SETOP_UNION, SETOP_DIFF } setop_t;
+
+/* The six commands of the family: with store, argv[1] is the destination,
+ * replaced by the result whatever it held (its TTL dropped), or deleted when
+ * the result is empty; the reply is then the result's size. The result is
+ * complete before the destination is touched, so a destination that is also
+ * a source is read as it was. */
+static void setop_generic(cmd_ctx_t *c, setop_t op, bool store)
+{
+    int first = store ? 2 : 1, n = c->argc - first;
+    bool any_missing;
+    coll_t *cos = sets_open(c, first, n, &any_missing);
+    if (!cos) return;
+    mvec_t m = {0};
+    int rc = 0;
+    if (op == SETOP_INTER)
+        rc = set_inter(c, cos, n, any_missing, 0, &m) < 0 ? -1 : 0;
+    else if (op == SETOP_UNION)
+        set_union(c, cos, n, &m);
+    else
+        rc = set_diff(c, cos, n, &m);
+    sets_close(cos, n);
+    if (rc < 0) goto out;
+    if (!store) {
+        reply_members(c, &m);
+        goto out;
+    }
+    coll_t dst;
+    if (coll_open_replace(c, c->argv[1], c->argvlen[1], OBJ_SET, &dst) == 0) {
+        for (size_t i = 0; i < m.n; i++)
+            coll_put(c, &dst, m.v[i].p, m.v[i].len, "", 0);
+        dst.size = m.n;
+        coll_save(c, &dst, false);
+        reply_int(c->reply, (long long)m.n);
+    }
+    coll_release(&dst);
+out:
+    mvec_free(&m);
+}
+
+/* Thin entry points: the table needs one proc per command. SMEMBERS is
+ * SINTER of one key, as in Redis 7.0 (same replies, errors included). */
+static void sinterCommand(cmd_ctx_t *c)
+{
+    setop_generic(c, SETOP_INTER, false);
+}
+
+static void sunionCommand(cmd_ctx_t *c)
+{
+    setop_generic(c, SETOP_UNION, false);
+}
+
+static void sdiffCommand(cmd_ctx_t *c)
+{
+    setop_generic(c, SETOP_DIFF, false);
+}
+
+static void sinterstoreCommand(cmd_ctx_t *c)
+{
+    setop_generic(c, SETOP_INTER, true);
+}
+
+static void sunionstoreCommand(cmd_ctx_t *c)
+{
+    setop_generic(c, SETOP_UNION, true);
+}
+
+static void sdiffstoreCommand(cmd_ctx_t *c)
+{
+    setop_generic(c, SETOP_DIFF, true);
+}
+
+/* SINTERCARD numkeys key [key ...] [LIMIT limit]: the arguments are all
+ * checked before any key is looked up, so their errors win over WRONGTYPE;
+ * Redis words a non-number like an out-of-range one in both checks. */
+static void sintercardCommand(cmd_ctx_t *c)
+{
+    long long numkeys, limit = 0;
+    if (cmd_parse_ll(c->argv[1], c->argvlen[1], &numkeys) < 0 || numkeys < 1) {
+        reply_error(c->reply, "ERR numkeys should be greater than 0");
+        return;
+    }
+    if (numkeys > c->argc - 2) {
+        reply_error(c->reply, "ERR Number of keys can't be greater than number of args");
+        return;
+    }
+    for (int j = 2 + (int)numkeys; j < c->argc; j++) {
+        if (cmd_arg_is(c, j, "limit") && j + 1 < c->argc) {
+            j++;
+            if (cmd_parse_ll(c->argv[j], c->argvlen[j], &limit) < 0 || limit < 0) {
+                reply_error(c->reply, "ERR LIMIT can't be negative");
+                return;
+            }
+        } else {
+            reply_error(c->reply, ERR_SYNTAX);
+            return;
+        }
+    }
+    bool any_missing;
+    coll_t *cos = sets_open(c, 2, (int)numkeys, &any_missing);
+    if (!cos) return;
+    long long count = set_inter(c, cos, (int)numkeys, any_missing, limit, NULL);
+    sets_close(cos, (int)numkeys);
+    if (count >= 0) reply_int(c->reply, count);
+}
+
+/* ---- SSCAN ------------------------------------------------------------------------ */
+
+/* As SCAN (t_keys.c): members are in byte order, so a cursor has to name the
+ * last member a call visited. A node-local ring maps cursor numbers, which
+ * only grow, to (key, member); a cursor that is unknown (stale, from another
+ * node, invented) or was handed out for another key restarts the iteration,
+ * which keeps SSCAN's guarantee: every member present throughout the scan is
+ * returned at least once. */
+#define SSCAN_SLOTS 4096
+
+typedef struct sscan_slot {
+    uint64_t cursor; /* 0: empty */
+    char *buf;       /* key then member */
+    size_t klen, mlen;
+} sscan_slot_t;
+
+static sscan_slot_t sscan_slots[SSCAN_SLOTS];
+static uint64_t sscan_next_cursor;
+
+/* Cursor numbers start from the wall clock times 1024 (a read may use the
+ * clock): numbers from before a restart are unlikely to come back, and they
+ * stay below 2^53 for clients that hold them in a double. */
+static uint64_t sscan_cursor_save(int64_t now_ms, const char *key, size_t klen, const char *m,
+                                  size_t mlen)
+{
+    if (sscan_next_cursor == 0) sscan_next_cursor = (now_ms > 0 ? (uint64_t)now_ms : 1) << 10;
+    uint64_t cur = sscan_next_cursor++;
+    sscan_slot_t *s = &sscan_slots[cur % SSCAN_SLOTS];
+    free(s->buf);
+    s->buf = malloc(klen + mlen + 1);
+    if (klen) memcpy(s->buf, key, klen);
+    if (mlen) memcpy(s->buf + klen, m, mlen);
+    s->buf[klen + mlen] = '\0'; /* member + NUL: the smallest member after it */
+    s->klen = klen;
+    s->mlen = mlen;
+    s->cursor = cur;
+    return cur;
+}
+
+/* Cursor 0 is never stored: it always means "from the start". */
+static const sscan_slot_t *sscan_cursor_find(uint64_t cur, const char *key, size_t klen)
+{
+    const sscan_slot_t *s = &sscan_slots[cur % SSCAN_SLOTS];
+    if (!cur || s->cursor != cur || s->klen != klen || (klen && memcmp(s->buf, key, klen) != 0))
+        return NULL;
+    return s;
+}
+
+/* Redis parses the cursor with strtoul: an empty string is 0, a sign is
+ * allowed ("-1" wraps), spaces and trailing garbage are not, and the parse
+ * stops at a NUL byte. */
+static int parse_cursor(const char *s, size_t len, uint64_t *out)
+{
+    const char *nul = memchr(s, '\0', len);
+    if (nul) len = (size_t)(nul - s);
+    size_t i = 0;
+    bool neg = false;
+    if (len && (s[0] == '-' || s[0] == '+')) {
+        neg = s[0] == '-';
+        i++;
+        if (i == len) return -1;
+    }
+    uint64_t v = 0;
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    *out = neg ? 0 - v : v;
+    return 0;
+}
+
+/* SSCAN key cursor [MATCH pattern] [COUNT count]. Redis checks the cursor,
+ * then the key (missing: an empty final page, whatever the options), then
+ * the options. COUNT bounds the members visited, not returned; one member
+ * past COUNT is peeked at so the last page already answers cursor 0. A
+ * pattern's literal prefix narrows the walk to the members that have it. */
+static void sscanCommand(cmd_ctx_t *c)
+{
+    uint64_t cursor;
+    if (parse_cursor(c->argv[2], c->argvlen[2], &cursor) < 0) {
+        reply_error(c->reply, "ERR invalid cursor");
+        return;
+    }
+    coll_t co;
+    int rc = coll_open(c, c->argv[1], c->argvlen[1], OBJ_SET, &co);
+    if (rc <= 0) {
+        if (rc == 0) {
+            reply_array(c->reply, 2);
+            reply_bulk(c->reply, "0", 1);
+            reply_array(c->reply, 0);
+        }
+        coll_release(&co);
+        return;
+    }
+    long long count = 10;
+    const char *pat = NULL;
+    size_t plen = 0;
+    for (int i = 3; i < c->argc; i += 2) {
+        bool has_value = i + 1 < c->argc;
+        if (cmd_arg_is(c, i, "count") && has_value) {
+            if (cmd_parse_ll(c->argv[i + 1], c->argvlen[i + 1], &count) < 0) {
+                reply_error(c->reply, ERR_NOTINT);
+                goto out;
+            }
+            if (count < 1) {
+                reply_error(c->reply, ERR_SYNTAX);
+                goto out;
+            }
+        } else if (cmd_arg_is(c, i, "match") && has_value) {
+            pat = c->argv[i + 1];
+            plen = c->argvlen[i + 1];
+            if (plen == 1 && pat[0] == '*') pat = NULL;
+        } else {
+            reply_error(c->reply, ERR_SYNTAX);
+            goto out;
+        }
+    }
+    size_t prefix = pat ? glob_literal_prefix(pat, plen) : 0;
+
+    const char *start = NULL;
+    size_t slen = 0;
+    const sscan_slot_t *slot = sscan_cursor_find(cursor, c->argv[1], c->argvlen[1]);
+    if (slot) {
+        start = slot->buf + slot->klen;
+        slen = slot->mlen + 1;
+    }
+    if (prefix && (!start || member_cmp(start, slen, pat, prefix) < 0)) {
+        start = pat;
+        slen = prefix;
+    }
+
+    reply_t page;
+    reply_init(&page, c->reply->proto);
+    long long visited = 0, n = 0;
+    bool more = false;
+    char *last = NULL;
+    size_t lastlen = 0, lastcap = 0;
+    coll_iter_t *it = coll_iter_new(c, &co, start, slen, false);
+    for (; coll_iter_valid(it); coll_iter_next(it)) {
+        size_t len;
+        const char *m = coll_iter_sub(it, &len);
+        if (prefix && (len < prefix || memcmp(m, pat, prefix) != 0)) break;
+        if (visited == count) {
+            more = true;
+            break;
+        }
+        visited++;
+        if (len + 1 > lastcap) {
+            lastcap = (len + 1) * 2;
+            last = realloc(last, lastcap);
+        }
+        if (len) memcpy(last, m, len);
+        lastlen = len;
+        if (pat && !glob_match(pat, plen, m, len, 0)) continue;
+        reply_bulk(&page, m, len);
+        n++;
+    }
+    coll_iter_free(it);
+
+    uint64_t next =
+        more ? sscan_cursor_save(c->now_ms, c->argv[1], c->argvlen[1], last, lastlen) : 0;
+    char buf[24];
+    int blen = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)next);
+    reply_array(c->reply, 2);
+    reply_bulk(c->reply, buf, (size_t)blen);
+    reply_array(c->reply, n);
+    if (page.len) reply_raw(c->reply, page.buf, page.len);
+    reply_free(&page);
+    free(last);
+out:
+    coll_release(&co);
+}
+
+/* ---- the table -------------------------------------------------------------------- */
+
+#define INTER_COMPLEXITY                                                                           \
+    "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of "     \
+    "sets."
+#define UNION_COMPLEXITY "O(N) where N is the total number of elements in all given sets."
+
+static const command_t set_commands[] = {
+    {"sadd", saddCommand, -3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, 1, 1, 1, "set",
+     "Add one or more members to a set", "1.0.0",
+     "O(1) for each element added, so O(N) to add N elements when the command is called with "
+     "multiple "
+     "arguments.",
+     "write set fast", NULL},
+    {"srem", sremCommand, -3, CMD_WRITE | CMD_FAST, 1, 1, 1, "set",
+     "Remove one or more members from a set", "1.0.0",
+     "O(N) where N is the number of members to be removed.", "write set fast", NULL},
+    {"smembers", sinterCommand, 2, CMD_READONLY, 1, 1, 1, "set", "Get all the members in a set",
+     "1.0.0", "O(N) where N is the set cardinality.", "read set slow", NULL},
+    {"sismember", sismemberCommand, 3, CMD_READONLY | CMD_FAST, 1, 1, 1, "set",
+     "Determine if a given value is a member of a set", "1.0.0", "O(1)", "read set fast", NULL},
+    {"smismember", smismemberCommand, -3, CMD_READONLY | CMD_FAST, 1, 1, 1, "set",
+     "Returns the membership associated with the given elements for a set", "6.2.0",
+     "O(N) where N is the number of elements being checked for membership", "read set fast", NULL},
+    {"scard", scardCommand, 2, CMD_READONLY | CMD_FAST, 1, 1, 1, "set",
+     "Get the number of members in a set", "1.0.0", "O(1)", "read set fast", NULL},
+    {"spop", spopCommand, -2, CMD_WRITE | CMD_FAST, 1, 1, 1, "set",
+     "Remove and return one or multiple random members from a set", "1.0.0",
+     "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
+     "write set fast", NULL},
+    {"srandmember", srandmemberCommand, -2, CMD_READONLY, 1, 1, 1, "set",
+     "Get one or multiple random members from a set", "1.0.0",
+     "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed "
+     "count.",
+     "read set slow", NULL},
+    {"smove", smoveCommand, 4, CMD_WRITE | CMD_FAST, 1, 2, 1, "set",
+     "Move a member from one set to another", "1.0.0", "O(1)", "write set fast", NULL},
+    {"sinter", sinterCommand, -2, CMD_READONLY, 1, -1, 1, "set", "Intersect multiple sets", "1.0.0",
+     INTER_COMPLEXITY, "read set slow", NULL},
+    /* numkeys-driven keys (movablekeys in Redis): no fixed key range */
+    {"sintercard", sintercardCommand, -3, CMD_READONLY, 0, 0, 0, "set",
+     "Intersect multiple sets and return the cardinality of the result", "7.0.0", INTER_COMPLEXITY,
+     "read set slow", NULL},
+    {"sunion", sunionCommand, -2, CMD_READONLY, 1, -1, 1, "set", "Add multiple sets", "1.0.0",
+     UNION_COMPLEXITY, "read set slow", NULL},
+    {"sdiff", sdiffCommand, -2, CMD_READONLY, 1, -1, 1, "set", "Subtract multiple sets", "1.0.0",
+     UNION_COMPLEXITY, "read set slow", NULL},
+    {"sinterstore", sinterstoreCommand, -3, CMD_WRITE | CMD_DENYOOM, 1, -1, 1, "set",
+     "Intersect multiple sets and store the resulting set in a key", "1.0.0", INTER_COMPLEXITY,
+     "write set slow", NULL},
+    {"sunionstore", sunionstoreCommand, -3, CMD_WRITE | CMD_DENYOOM, 1, -1, 1, "set",
+     "Add multiple sets and store the resulting set in a key", "1.0.0", UNION_COMPLEXITY,
+     "write set slow", NULL},
+    {"sdiffstore", sdiffstoreCommand, -3, CMD_WRITE | CMD_DENYOOM, 1, -1, 1, "set",
+     "Subtract multiple sets and store the resulting set in a key", "1.0.0", UNION_COMPLEXITY,
+     "write set slow", NULL},
+    {"sscan", sscanCommand, -3, CMD_READONLY, 1, 1, 1, "set", "Incrementally iterate Set elements",
+     "2.8.0",
+     "O(1) for every call. O(N) for a complete iteration, including enough command calls for the "
+     "cursor to return "
+     "back to 0. N is the number of elements inside the collection..",
+     "read set slow", NULL},
+};
+
+/* Called once by cmd_register_data_commands(). */
+void t_set_register(void)
+{
+    cmd_table_add(set_commands, sizeof(set_commands) / sizeof(set_commands[0]));
+}
