@@ -5,5 +5,6 @@
 
 void t_string_register(void);
 void t_keys_register(void);
+void t_zset_register(void);
 
 #endif

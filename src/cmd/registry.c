@@ -11,4 +11,5 @@ void cmd_register_data_commands(void)
     done = true;
     t_string_register();
     t_keys_register();
+    t_zset_register();
 }
