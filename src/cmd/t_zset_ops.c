@@ -45,8 +45,8 @@ static int open_sources(cmd_ctx_t *c, zsrc_t *src, long long n, int first)
             reply_error(c->reply, ERR_WRONGTYPE);
             return -1;
         }
+        s->type = t; /* from here on close_sources releases s->co */
         if (t != OBJ_NONE && coll_open(c, s->key, s->klen, t, &s->co) < 0) return -1;
-        s->type = t;
     }
     return 0;
 }
@@ -94,13 +94,14 @@ static int src_find(cmd_ctx_t *c, zsrc_t *s, const char *m, size_t len, double *
 
 /* Inputs from the smallest to the largest, equal sizes keeping their order
  * (the stable qsort of glibc that Redis runs on): the order in which
- * scores are summed, which floating point can tell. */
-static void sort_by_size(zsrc_t *src, long long n)
+ * scores are summed, which floating point can tell. Pointers are sorted,
+ * never the inputs: a coll_t may point into itself. */
+static void sort_by_size(zsrc_t **src, long long n)
 {
     for (long long i = 1; i < n; i++) {
-        zsrc_t t = src[i];
+        zsrc_t *t = src[i];
         long long j = i;
-        for (; j > 0 && src_size(&src[j - 1]) > src_size(&t); j--) src[j] = src[j - 1];
+        for (; j > 0 && src_size(src[j - 1]) > src_size(t); j--) src[j] = src[j - 1];
         src[j] = t;
     }
 }
@@ -169,15 +170,15 @@ static double weighted(double score, double weight)
     return isnan(v) ? 0.0 : v;
 }
 
-static void do_union(cmd_ctx_t *c, zsrc_t *src, long long n, agg_t agg, zs_vec_t *out)
+static void do_union(cmd_ctx_t *c, zsrc_t **src, long long n, agg_t agg, zs_vec_t *out)
 {
     mmap_t mp = {0};
     zs_vec_t in = {0};
     for (long long i = 0; i < n; i++) {
-        src_load(c, &src[i], &in);
+        src_load(c, src[i], &in);
         for (size_t k = 0; k < in.n; k++) {
             zs_elem_t *e = &in.v[k];
-            double score = weighted(e->score, src[i].weight);
+            double score = weighted(e->score, src[i]->weight);
             mmap_grow(&mp, out);
             size_t *sl = mmap_find(&mp, out, e->m, e->len);
             if (*sl) {
@@ -194,22 +195,22 @@ static void do_union(cmd_ctx_t *c, zsrc_t *src, long long n, agg_t agg, zs_vec_t
 
 /* Members of the smallest input found in all the others; with limit > 0
  * (ZINTERCARD) it stops at that many. Returns -1 on a storage error. */
-static int do_inter(cmd_ctx_t *c, zsrc_t *src, long long n, agg_t agg, long long limit, zs_vec_t *out,
+static int do_inter(cmd_ctx_t *c, zsrc_t **src, long long n, agg_t agg, long long limit, zs_vec_t *out,
                     long long *count)
 {
     zs_vec_t in = {0};
     int rc = 0;
-    src_load(c, &src[0], &in);
+    src_load(c, src[0], &in);
     for (size_t k = 0; k < in.n && rc == 0; k++) {
         zs_elem_t *e = &in.v[k];
-        double score = weighted(e->score, src[0].weight);
+        double score = weighted(e->score, src[0]->weight);
         long long j;
         for (j = 1; j < n; j++) {
             double v;
-            int has = src_find(c, &src[j], e->m, e->len, &v);
+            int has = src_find(c, src[j], e->m, e->len, &v);
             if (has < 0) rc = -1;
             if (has <= 0) break;
-            aggregate(&score, v * src[j].weight, agg);
+            aggregate(&score, v * src[j]->weight, agg);
         }
         if (j < n) continue;
         (*count)++;
@@ -222,17 +223,17 @@ static int do_inter(cmd_ctx_t *c, zsrc_t *src, long long n, agg_t agg, long long
 
 /* Members of the first input found in none of the others, with their
  * scores in the first. */
-static int do_diff(cmd_ctx_t *c, zsrc_t *src, long long n, zs_vec_t *out)
+static int do_diff(cmd_ctx_t *c, zsrc_t **src, long long n, zs_vec_t *out)
 {
     zs_vec_t in = {0};
     int rc = 0;
-    src_load(c, &src[0], &in);
+    src_load(c, src[0], &in);
     for (size_t k = 0; k < in.n && rc == 0; k++) {
         zs_elem_t *e = &in.v[k];
         long long j;
         for (j = 1; j < n; j++) {
             double v;
-            int has = src_find(c, &src[j], e->m, e->len, &v);
+            int has = src_find(c, src[j], e->m, e->len, &v);
             if (has < 0) rc = -1;
             if (has) break;
         }
@@ -309,15 +310,18 @@ static void setop_generic(cmd_ctx_t *c, const char *name, int numkeys_idx, bool 
 
     long long count = 0;
     int rc = 0;
+    zsrc_t **order = malloc(sizeof(*order) * (size_t)setnum);
+    for (long long i = 0; i < setnum; i++) order[i] = &src[i];
     if (op == OP_DIFF) {
-        rc = do_diff(c, src, setnum, &out);
+        rc = do_diff(c, order, setnum, &out);
     } else {
-        sort_by_size(src, setnum);
+        sort_by_size(order, setnum);
         if (op == OP_UNION)
-            do_union(c, src, setnum, agg, &out);
+            do_union(c, order, setnum, agg, &out);
         else
-            rc = do_inter(c, src, setnum, agg, limit, card_only ? NULL : &out, &count);
+            rc = do_inter(c, order, setnum, agg, limit, card_only ? NULL : &out, &count);
     }
+    free(order);
     if (rc < 0) goto done;
     if (card_only) {
         reply_int(c->reply, count);
@@ -458,9 +462,10 @@ static int pop_first(cmd_ctx_t *c, int first, long long n, bool max, long long c
 }
 
 /* A blocking timeout in seconds as Redis 7.0 reads it: a long double
- * times 1000 truncated to integer ms (a product out of the long long range
- * gives LLONG_MIN as on x86, hence "negative" for 1e30 or inf); there is
- * no upper bound check. Returns 0 or -1 (replied). */
+ * times 1000 rounded up to integer ms (so 0.0001 is 1 ms, not "forever");
+ * a product out of the long long range gives LLONG_MIN as the x86
+ * conversion does, hence "negative" for 1e30 or inf; there is no upper
+ * bound check. Returns 0 or -1 (replied). */
 static int parse_timeout(cmd_ctx_t *c, int argi, int64_t *ms)
 {
     long double v;
@@ -468,7 +473,7 @@ static int parse_timeout(cmd_ctx_t *c, int argi, int64_t *ms)
         reply_error(c->reply, "ERR timeout is not a float or out of range");
         return -1;
     }
-    long double p = v * 1000.0;
+    long double p = ceill(v * 1000.0);
     long long t = (p >= 0x1p63L || p < -0x1p63L) ? LLONG_MIN : (long long)p;
     if (t < 0) {
         reply_error(c->reply, "ERR timeout is negative");
@@ -505,12 +510,11 @@ static void bzpopmaxCommand(cmd_ctx_t *c)
 }
 
 /* ZMPOP numkeys key [key ...] MIN|MAX [COUNT count], and BZMPOP with the
- * timeout first (parsed before anything else). */
+ * timeout first (parsed after everything else, as Redis does). */
 static void mpop_generic(cmd_ctx_t *c, bool blocking)
 {
     int numkeys_idx = blocking ? 2 : 1;
     int64_t timeout = 0;
-    if (blocking && parse_timeout(c, 1, &timeout) < 0) return;
     long long numkeys;
     if (cmd_parse_ll(c->argv[numkeys_idx], c->argvlen[numkeys_idx], &numkeys) < 0 || numkeys < 1) {
         reply_error(c->reply, "ERR numkeys should be greater than 0");
@@ -544,6 +548,7 @@ static void mpop_generic(cmd_ctx_t *c, bool blocking)
         }
     }
     if (count == -1) count = 1;
+    if (blocking && parse_timeout(c, 1, &timeout) < 0) return;
     int rc = pop_first(c, numkeys_idx + 1, numkeys, max, count, POP_MPOP);
     if (rc != 0) return;
     if (blocking)
