@@ -847,7 +847,7 @@ static const command_t zset_ops_commands[] = {
      "write sortedset fast", NULL},
     {"zmpop", zmpopCommand, -4, CMD_WRITE, 0, 0, 0, "sorted-set",
      "Remove and return members with scores in a sorted set", "7.0.0",
-     "O(K) + O(N*log(M)) where K is the number of provided keys, N being the number of elements in the sorted "
+     "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted "
      "set, and M being the number of elements popped.",
      "write sortedset slow", NULL},
     {"bzpopmin", bzpopminCommand, -3, CMD_WRITE | CMD_FAST, 1, -2, 1, "sorted-set",
@@ -862,7 +862,7 @@ static const command_t zset_ops_commands[] = {
      NULL},
     {"bzmpop", bzmpopCommand, -5, CMD_WRITE, 0, 0, 0, "sorted-set",
      "Remove and return members with scores in a sorted set or block until one is available", "7.0.0",
-     "O(K) + O(N*log(M)) where K is the number of provided keys, N being the number of elements in the sorted "
+     "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted "
      "set, and M being the number of elements popped.",
      "write sortedset slow blocking", NULL},
     {"zrandmember", zrandmemberCommand, -2, CMD_READONLY, 1, 1, 1, "sorted-set",
