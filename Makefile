@@ -123,6 +123,10 @@ NODES ?= 3
 sim: build/release/tests/sim
 	build/release/tests/sim --seeds $(SEEDS) --steps $(STEPS) --nodes $(NODES)
 
+# docs/commands.md's command table, written from the command table itself
+docs: build/release/tests/test_commands_doc
+	UPDATE_DOCS=1 build/release/tests/test_commands_doc
+
 CHAOS_SECONDS ?= 120
 chaos: bin/redraft-server build/release/tests/test_chaos
 	CHAOS_SECONDS=$(CHAOS_SECONDS) REDRAFT_BIN=bin/redraft-server build/release/tests/test_chaos
@@ -143,7 +147,7 @@ format:
 clean:
 	rm -rf build bin
 
-.PHONY: all test test-build unit sim chaos cluster bench fuzz format clean
+.PHONY: all test test-build unit sim docs chaos cluster bench fuzz format clean
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -33,6 +33,7 @@ typedef enum {
     DT_SCAN,   /* a cursor command: iterated to cursor 0 on each server (cursor at
                 * argv[o->cursor_arg]); the union of the elements compared as a set
                 * (as pairs when o->scan_pairs) */
+    DT_RANDOMKEY, /* RANDOMKEY-like: nil on both, or a key that exists on each side */
 } dt_kind_t;
 
 typedef struct dt_op {
