@@ -10,5 +10,6 @@ void t_object_register(void);
 void t_list_register(void);
 void t_hash_register(void);
 void t_set_register(void);
+void t_zset_register(void);
 
 #endif

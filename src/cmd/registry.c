@@ -16,4 +16,5 @@ void cmd_register_data_commands(void)
     t_list_register();
     t_hash_register();
     t_set_register();
+    t_zset_register();
 }
