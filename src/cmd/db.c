@@ -125,10 +125,17 @@ static void move_expire(cmd_ctx_t *c, const char *key, size_t klen, int64_t old_
 void db_set_string(cmd_ctx_t *c, const char *key, size_t klen, const char *val, size_t vlen,
                    int64_t expire_ms, const dbkey_t *old)
 {
+    db_set_string_flags(c, key, klen, val, vlen, expire_ms, 0, old);
+}
+
+void db_set_string_flags(cmd_ctx_t *c, const char *key, size_t klen, const char *val, size_t vlen,
+                         int64_t expire_ms, uint8_t flags, const dbkey_t *old)
+{
     char stack[STACK_KEY], *mk = keybuf(stack, klen + 1);
     size_t mklen = enc_meta_key(mk, key, klen);
     char *rec;
     size_t reclen = enc_meta_encode_string(&rec, expire_ms, val, vlen);
+    rec[1] = (char)flags;
     store_put(c->txn, CF_DATA, mk, mklen, rec, reclen);
     free(rec);
     keybuf_free(stack, mk);

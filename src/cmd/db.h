@@ -39,6 +39,10 @@ void db_release(dbkey_t *k);
  * `existed` tells whether the key was live before (for the counters). */
 void db_set_string(cmd_ctx_t *c, const char *key, size_t klen, const char *val, size_t vlen,
                    int64_t expire_ms, const dbkey_t *old);
+/* The same with the record's flags (META_STR_RAW, META_STR_NOINT): what
+ * OBJECT ENCODING reports for the value. db_set_string writes 0. */
+void db_set_string_flags(cmd_ctx_t *c, const char *key, size_t klen, const char *val, size_t vlen,
+                         int64_t expire_ms, uint8_t flags, const dbkey_t *old);
 /* Writes a collection's metadata record, replacing whatever the key held
  * (old: as db_lookup found it; its type may differ, e.g. SINTERSTORE over a
  * string). head is used for lists only. */

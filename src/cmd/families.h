@@ -5,5 +5,8 @@
 
 void t_string_register(void);
 void t_keys_register(void);
+void t_bitmap_register(void);
+void t_object_register(void);
+void t_list_register(void);
 
 #endif

@@ -11,4 +11,7 @@ void cmd_register_data_commands(void)
     done = true;
     t_string_register();
     t_keys_register();
+    t_bitmap_register();
+    t_object_register();
+    t_list_register();
 }

@@ -74,7 +74,7 @@ static int copy_key(cmd_ctx_t *c, const char *src, size_t slen, const dbkey_t *s
                     const dbkey_t *dk, int64_t exp)
 {
     if (sk->meta.type == OBJ_STRING) {
-        db_set_string(c, dst, dlen, sk->meta.value, sk->meta.vlen, exp, dk);
+        db_set_string_flags(c, dst, dlen, sk->meta.value, sk->meta.vlen, exp, sk->meta.flags, dk);
         return 0;
     }
     coll_t from, to;
@@ -82,13 +82,25 @@ static int copy_key(cmd_ctx_t *c, const char *src, size_t slen, const dbkey_t *s
     if (rc > 0) rc = coll_open_replace(c, dst, dlen, sk->meta.type, &to);
     else rc = -1;
     if (rc == 0) {
+        /* The iterator's sub-key and value may point into the write batch
+         * (elements written earlier in the same apply batch), which the
+         * put below can reallocate: copy them out first. */
+        char *buf = NULL;
+        size_t cap = 0;
         coll_iter_t *it = coll_iter_new(c, &from, NULL, 0, false);
         for (; coll_iter_valid(it); coll_iter_next(it)) {
             size_t sl, vl;
             const char *sub = coll_iter_sub(it, &sl), *val = coll_iter_value(it, &vl);
-            coll_put(c, &to, sub, sl, val, vl);
+            if (sl + vl > cap) {
+                cap = (sl + vl) * 2;
+                buf = realloc(buf, cap);
+            }
+            if (sl) memcpy(buf, sub, sl);
+            if (vl) memcpy(buf + sl, val, vl);
+            coll_put(c, &to, buf, sl, buf + sl, vl);
         }
         coll_iter_free(it);
+        free(buf);
         to.size = from.size;
         to.head = from.head;
         to.expire_ms = exp;

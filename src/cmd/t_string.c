@@ -451,7 +451,8 @@ static void incrbyfloatCommand(cmd_ctx_t *c)
     }
     char buf[LONG_DOUBLE_CHARS];
     int n = reply_format_long_double(buf, sizeof(buf), value);
-    db_set_string(c, c->argv[1], c->argvlen[1], buf, (size_t)n, found ? k.meta.expire_ms : 0, &k);
+    db_set_string_flags(c, c->argv[1], c->argvlen[1], buf, (size_t)n, found ? k.meta.expire_ms : 0,
+                        META_STR_NOINT, &k);
     reply_bulk(c->reply, buf, (size_t)n);
 out:
     db_release(&k);
@@ -487,7 +488,7 @@ static void appendCommand(cmd_ctx_t *c)
     char *buf = malloc(total ? total : 1);
     memcpy(buf, k.meta.value, k.meta.vlen);
     memcpy(buf + k.meta.vlen, add, alen);
-    db_set_string(c, key, klen, buf, total, k.meta.expire_ms, &k);
+    db_set_string_flags(c, key, klen, buf, total, k.meta.expire_ms, META_STR_RAW, &k);
     free(buf);
     reply_int(c->reply, (long long)total);
 out:
@@ -570,7 +571,7 @@ static void setrangeCommand(cmd_ctx_t *c)
     if (olen) memcpy(buf, k.meta.value, olen);
     if ((size_t)offset > olen) memset(buf + olen, 0, (size_t)offset - olen);
     memcpy(buf + offset, val, vlen);
-    db_set_string(c, key, klen, buf, total, found ? k.meta.expire_ms : 0, &k);
+    db_set_string_flags(c, key, klen, buf, total, found ? k.meta.expire_ms : 0, META_STR_RAW, &k);
     free(buf);
     reply_int(c->reply, (long long)total);
 out:

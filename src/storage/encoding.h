@@ -33,6 +33,13 @@ typedef enum {
 #define ENC_EXPIRE_PREFIX 'e'
 #define ENC_META_HDR 10 /* type + flags + expire */
 
+/* Flags of a string's record: how Redis 7.0 would hold the value, which
+ * depends on how it was made, not only on the bytes (OBJECT ENCODING).
+ * Neither set: as SET stores it ("int" when it is a canonical integer,
+ * else "embstr" up to 44 bytes, else "raw"). */
+#define META_STR_RAW 0x01   /* built in place (APPEND, SETRANGE, SETBIT, BITFIELD, BITOP): "raw" */
+#define META_STR_NOINT 0x02 /* made as text (INCRBYFLOAT): never "int" */
+
 typedef struct meta {
     obj_type_t type;
     uint8_t flags;

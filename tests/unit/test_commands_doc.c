@@ -35,6 +35,7 @@ static const struct {
     {"keys", "key order"},
     {"randomkey", "fair between key groups, not exactly uniform"},
     {"info", "adds a # Raft section and redraft fields"},
+    {"object", "ENCODING derived (collections by current contents); IDLETIME always 0; FREQ as without LFU"},
 };
 
 static const char *note_of(const char *name)
