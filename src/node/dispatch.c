@@ -299,8 +299,14 @@ static conn_verdict_t handle_command(node_t *n, conn_t *conn, int argc, const ch
     }
     if (cl->pending) return CONN_PAUSE;
     if (s->in_multi && strcmp(cmd->name, "discard") == 0) forget_remote_watches(cl);
+    int proto = s->proto;
     node_exec_local(n, cl, cmd, argc, argv, argvlen);
     if (conn->out.proto != s->proto) conn->out.proto = s->proto;
+    /* HELLO after the proxied session opened: the leader must answer that
+     * session in the new protocol too (a RESP3 client's null is "_"); the
+     * HELLO's own answer there is not passed on */
+    if (s->proto != proto && cl->up)
+        upstream_send(cl->up, 2, (const char *[]){"HELLO", s->proto == 3 ? "3" : "2"}, (size_t[]){5, 1}, NULL);
     conn->parser.unauthenticated = !s->authed;
     return s->close_asap ? CONN_CLOSE : CONN_CONTINUE;
 }

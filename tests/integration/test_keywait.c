@@ -651,6 +651,15 @@ static void test_watch_via_follower_resp3(void **state)
     X(c, OK, "MULTI");
     X(c, QUEUED, "SET", "p3r", "c");
     X(c, "_\r\n", "EXEC");
+    /* and back to RESP2 */
+    r = RC(c, "HELLO", "2");
+    assert_true(r && r[0] == '*');
+    X(c, OK, "WATCH", "p3r");
+    X(b, OK, "SET", "p3r", "b3");
+    X(c, OK, "MULTI");
+    X(c, QUEUED, "SET", "p3r", "c");
+    X(c, NULLARR, "EXEC");
+    EVERYWHERE("$2\r\nb3\r\n", "GET", "p3r");
     test_done = true;
 }
 
