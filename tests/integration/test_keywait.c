@@ -283,8 +283,6 @@ static int fresh_teardown(void **state)
 
 /* ---- 1. WATCH on the leader --------------------------------------------------------- */
 
-/* One watched transaction on a: WATCH key, then between (which may touch
- * key from b), then MULTI SET key v EXEC, whose reply must be want. */
 static void test_watch_basic(void **state)
 {
     rc_t *a = open_at(L), *b = open_at(L);
@@ -689,13 +687,11 @@ static void test_watch_transfer_from_leader(void **state)
     rc_t *a = open_at(L);
     X(a, OK, "SET", "t1", "before");
     X(a, OK, "WATCH", "t1");
-    int old = L;
     transfer_leader(L, F1);
     X(a, OK, "MULTI");
     X(a, QUEUED, "SET", "t1", "unchecked");
     X(a, NULLARR, "EXEC");
     EVERYWHERE("$6\r\nbefore\r\n", "GET", "t1");
-    (void)old;
     test_done = true;
 }
 
@@ -778,6 +774,24 @@ static long long applied_index(int i)
     long long v = strtoll(p + strlen("\r\nraft_applied_index:"), NULL, 10);
     close_conn(c);
     return v;
+}
+
+/* A client blocked on the leader when it steps down is released with
+ * Redis's error for a master turned replica, and consumes nothing later. */
+static void test_blocked_leader_steps_down(void **state)
+{
+    int old = L, f = F1;
+    rc_t *a = open_at(old);
+    SEND(a, "BLPOP", "sd", "0");
+    SILENT(a, 300);
+    transfer_leader(old, f);
+    REPLY_IS(a, "BLPOP on a leader that stepped down",
+             "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n");
+    rc_t *p = open_at(f);
+    X(p, ":1\r\n", "RPUSH", "sd", "kept");
+    sleep_ms(300);
+    EVERYWHERE("*1\r\n$4\r\nkept\r\n", "LRANGE", "sd", "0", "-1");
+    test_done = true;
 }
 
 /* ---- 4. blocking pops ---------------------------------------------------------------- */
@@ -978,6 +992,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_watch_transfer_and_back, fresh_setup, fresh_teardown),
         cmocka_unit_test_setup_teardown(test_watch_transfer_via_follower, fresh_setup, fresh_teardown),
         cmocka_unit_test_setup_teardown(test_watch_leader_killed, fresh_setup, fresh_teardown),
+        cmocka_unit_test_setup_teardown(test_blocked_leader_steps_down, fresh_setup, fresh_teardown),
     };
     const struct CMUnitTest blocking_tests[] = {
         cmocka_unit_test_setup_teardown(test_blpop_wakes, test_setup, test_teardown),
