@@ -152,8 +152,10 @@ static void silent_(int line, rc_t *c, int ms)
     long n = rc_read(c, &got);
     c->timeout_ms = saved;
     if (n >= 0) {
-        char *g = resp_escape(got, (size_t)n);
-        fail_msg("line %d: node %d: expected no reply yet, got %s", line, node_of(c), g);
+        char *g = resp_escape(got, (size_t)n), text[256];
+        snprintf(text, sizeof(text), "%s", g);
+        free(g);
+        fail_msg("line %d: node %d: expected no reply yet, got %s", line, node_of(c), text);
     }
     if (c->eof) fail_msg("line %d: node %d: the connection closed", line, node_of(c));
 }
