@@ -11,6 +11,7 @@
  * order, and a pipeline of writes shares one synced append); reads behind
  * reads are queued at once (read batches are released in order); a write
  * behind a read, or a read behind a write, waits. */
+#include "net/upstream.h"
 #include "node/introspect.h"
 #include "node/node.h"
 #include "node/server_cmds.h"
@@ -131,6 +132,17 @@ static conn_verdict_t route_write(node_t *n, client_t *cl, reply_t *r, bool *go,
     return CONN_PAUSE;
 }
 
+/* Watches that went to the leader through this client's proxied session
+ * live there: whatever forgets them here (DISCARD, a discarded or aborted
+ * EXEC) must forget them there too, or the next transaction sent through
+ * that session would be checked against them. The UNWATCH's answer is not
+ * passed on (no req_ud), and the session keeps it ahead of what follows. */
+static void forget_remote_watches(client_t *cl)
+{
+    if (cl->sess.watch_remote && cl->sess.watch_remote == cl->up)
+        upstream_send(cl->up, 1, (const char *[]){"UNWATCH"}, (size_t[]){7}, NULL);
+}
+
 /* EXEC: a transaction with a write in it becomes one entry, applied
  * atomically on every replica; a read-only one runs here and now, which is
  * just as atomic on the single loop. */
@@ -143,6 +155,7 @@ static conn_verdict_t exec_transaction(node_t *n, client_t *cl, reply_t *r)
     }
     if (s->multi_dirty) {
         reply_error(r, "EXECABORT Transaction discarded because of previous errors.");
+        forget_remote_watches(cl);
         session_discard(s);
         return CONN_CONTINUE;
     }
@@ -155,6 +168,7 @@ static conn_verdict_t exec_transaction(node_t *n, client_t *cl, reply_t *r)
                         cl->up_leader == node_leader(n, &laddr);
     if ((remote && !same_session) || (!remote && keywait_exec_aborts(n, cl))) {
         reply_null_array(r);
+        forget_remote_watches(cl);
         session_discard(s);
         return CONN_CONTINUE;
     }
@@ -284,8 +298,15 @@ static conn_verdict_t handle_command(node_t *n, conn_t *conn, int argc, const ch
         return CONN_CONTINUE;
     }
     if (cl->pending) return CONN_PAUSE;
+    if (s->in_multi && strcmp(cmd->name, "discard") == 0) forget_remote_watches(cl);
+    int proto = s->proto;
     node_exec_local(n, cl, cmd, argc, argv, argvlen);
     if (conn->out.proto != s->proto) conn->out.proto = s->proto;
+    /* HELLO after the proxied session opened: the leader must answer that
+     * session in the new protocol too (a RESP3 client's null is "_"); the
+     * HELLO's own answer there is not passed on */
+    if (s->proto != proto && cl->up)
+        upstream_send(cl->up, 2, (const char *[]){"HELLO", s->proto == 3 ? "3" : "2"}, (size_t[]){5, 1}, NULL);
     conn->parser.unauthenticated = !s->authed;
     return s->close_asap ? CONN_CLOSE : CONN_CONTINUE;
 }
