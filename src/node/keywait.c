@@ -174,16 +174,8 @@ static void unlink_block(node_t *n, blocked_t *b)
     free(b);
 }
 
-/* Set while a blocking command that found nothing is being applied: it
- * changed no key, so the keywait_touched that follows it must not wake the
- * blocked clients of its keys (its own client among them: that would send
- * it through the log again at once, and again, and never let it time out)
- * nor abort the transactions watching them. */
-static bool applied_nothing;
-
 bool keywait_block(node_t *n, client_t *cl, const cmd_ctx_t *c, size_t reply_from)
 {
-    applied_nothing = true;
     if (!cl->conn || n->role != RAFT_LEADER) return false;
     reply_t *r = client_reply(cl);
     blocked_t *b = cl->blocked;
@@ -240,10 +232,6 @@ static void wake_blocked(node_t *n, const command_t *cmd, int argc, const char *
 
 void keywait_touched(node_t *n, const command_t *cmd, int argc, const char *const *argv, const size_t *argvlen)
 {
-    if (applied_nothing) {
-        applied_nothing = false;
-        return;
-    }
     if (!(cmd->flags & CMD_WRITE)) return;
     if (session_watching()) touch_watchers(n, cmd, argc, argv, argvlen);
     if (n->blocked_head) wake_blocked(n, cmd, argc, argv, argvlen);

@@ -125,13 +125,14 @@ static bool apply_cmd(node_t *n, store_txn_t *txn, const entry_view_t *v, uint64
         .sess = (cl && cl->conn) ? &cl->sess : NULL, .server = n,
     };
     size_t reply_from = r->len;
+    uint64_t writes = store_txn_writes(txn);
     cmd->proc(&c);
     bool held = false;
     if (cl && c.blocked && v->type != ENTRY_MULTI) /* inside MULTI nothing blocks, as in Redis */
         held = keywait_block(n, cl, &c, reply_from);
     else if (cl && cl->blocked)
         keywait_unblock(n, cl);
-    keywait_touched(n, cmd, argc, n->argv, n->argvlen);
+    if (store_txn_writes(txn) != writes) keywait_touched(n, cmd, argc, n->argv, n->argvlen);
     return held;
 }
 

@@ -328,7 +328,10 @@ void node_apply_committed(node_t *n, const raft_entry_t *e, size_t count);
  * leader and goes through the log again when an applied write touches one of
  * its keys, or answers its timeout reply when the time is up. */
 void keywait_register_commands(void);
-/* After a write command was applied: marks watchers, wakes blocked clients. */
+/* After a write command that changed something was applied (a blocking pop
+ * that found nothing, a SETNX that did not set, changed nothing: waking its
+ * own blocked client would send it through the log again and again): marks
+ * watchers, wakes blocked clients. */
 void keywait_touched(node_t *n, const command_t *cmd, int argc, const char *const *argv, const size_t *argvlen);
 /* A blocking command found nothing (c->blocked) for cl, whose reply holds
  * the command's answer from reply_from on: true when cl is now blocked (the

@@ -561,6 +561,7 @@ typedef struct ovl_entry {
 struct store_txn {
     store_t *s;
     bool write;
+    uint64_t nwrites; /* puts and deletes so far (store_txn_writes) */
     rocksdb_writebatch_t *wb;
     rocksdb_writebatch_wi_t *wbwi;
     ovl_entry_t *ents;
@@ -750,6 +751,7 @@ void store_put(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, cons
     rocksdb_writebatch_put_cf(t->wb, t->s->cf[cf], key, klen, val, vlen);
     if (t->wbwi) rocksdb_writebatch_wi_put_cf(t->wbwi, t->s->cf[cf], key, klen, val, vlen);
     ovl_record(t, cf, key, klen, val, vlen, false);
+    t->nwrites++;
 }
 
 void store_del(store_txn_t *t, store_cf_t cf, const char *key, size_t klen)
@@ -758,6 +760,12 @@ void store_del(store_txn_t *t, store_cf_t cf, const char *key, size_t klen)
     rocksdb_writebatch_delete_cf(t->wb, t->s->cf[cf], key, klen);
     if (t->wbwi) rocksdb_writebatch_wi_delete_cf(t->wbwi, t->s->cf[cf], key, klen);
     ovl_record(t, cf, key, klen, NULL, 0, true);
+    t->nwrites++;
+}
+
+uint64_t store_txn_writes(const store_txn_t *t)
+{
+    return t->nwrites;
 }
 
 /* Pushes the txn's data-CF changes into the cache once they are committed. */
@@ -780,6 +788,7 @@ void store_del_range(store_txn_t *t, store_cf_t cf, const char *start, size_t sl
 {
     txn_cf_check(cf);
     store_drain(t->s);
+    t->nwrites++;
     rocksdb_writebatch_delete_range_cf(t->wb, t->s->cf[cf], start, slen, end, elen);
     char *rerr = NULL;
     rocksdb_write(t->s->smdb, t->s->wnosync, t->wb, &rerr);

@@ -115,6 +115,9 @@ void store_del_range(store_txn_t *t, store_cf_t cf, const char *start, size_t sl
 int store_txn_commit(store_txn_t *t, char *err, size_t errlen);
 void store_txn_abort(store_txn_t *t);
 bool store_txn_is_write(const store_txn_t *t);
+/* How many puts and deletes the txn holds so far: a command that added none
+ * changed nothing (WATCH and blocked clients need not hear of it). */
+uint64_t store_txn_writes(const store_txn_t *t);
 /* Waits until every committed txn is in RocksDB (iterators do this first). */
 void store_drain(store_t *s);
 void store_free(void *p);
