@@ -144,10 +144,10 @@ static void info_clients(sbuf_t *b, node_t *n)
 {
     sb_printf(b,
               "connected_clients:%d\r\n" "cluster_connections:0\r\n" "maxclients:%d\r\n"
-              "client_recent_max_input_buffer:0\r\n" "client_recent_max_output_buffer:0\r\n" "blocked_clients:0\r\n"
+              "client_recent_max_input_buffer:0\r\n" "client_recent_max_output_buffer:0\r\n" "blocked_clients:%d\r\n"
               "tracking_clients:0\r\n"
-              "clients_in_timeout_table:0\r\n",
-              n->srv.nclients, n->cfg->maxclients);
+              "clients_in_timeout_table:%d\r\n",
+              n->srv.nclients, n->cfg->maxclients, n->nblocked, n->nblocked);
 }
 
 static void info_memory(sbuf_t *b, node_t *n)

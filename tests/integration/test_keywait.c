@@ -809,6 +809,8 @@ static void test_blpop_wakes(void **state)
     SILENT(a, 500);
     long long grown = applied_index(L) - before;
     if (grown > 3) fail_msg("the log grew by %lld entries while one client was blocked", grown);
+    const char *info = RC(b, "INFO", "clients");
+    if (!info || !strstr(info, "blocked_clients:1\r\n")) fail_msg("INFO clients: %s", info ? info : "(none)");
     X(b, ":1\r\n", "RPUSH", "bl1", "v1");
     REPLY_IS(a, "BLPOP woken", "*2\r\n$3\r\nbl1\r\n$2\r\nv1\r\n");
     assert_true(ms_since(t0) >= 500);
