@@ -320,6 +320,8 @@ void node_adopt_cluster_id(node_t *n, uint64_t id);
 void node_raft_free(node_t *n);
 /* node.c, called by node_raft.c */
 void node_apply_committed(node_t *n, const raft_entry_t *e, size_t count);
+/* One log line per vote message sent (ok: it could be) or received. */
+void node_log_vote(node_t *n, const raft_msg_t *m, const char *dir, bool ok);
 
 /* keywait.c: what waits on keys. WATCH: the leader keeps the watches, and an
  * applied write marks the sessions watching its keys; EXEC checks them, and

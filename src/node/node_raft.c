@@ -331,16 +331,34 @@ static bool has_writes(const raft_ready_t *rd)
     return rd->n_entries || rd->hs_changed || rd->has_snapshot;
 }
 
+/* Elections are rare and short: every vote message, in or out (and whether
+ * it could be sent), is one log line, so a slow failover can be read from
+ * the logs afterwards. */
+void node_log_vote(node_t *n, const raft_msg_t *m, const char *dir, bool ok)
+{
+    if (m->type != RAFT_MSG_VOTE && m->type != RAFT_MSG_VOTE_RESP && m->type != RAFT_MSG_PREVOTE &&
+        m->type != RAFT_MSG_PREVOTE_RESP)
+        return;
+    bool resp = m->type == RAFT_MSG_VOTE_RESP || m->type == RAFT_MSG_PREVOTE_RESP;
+    log_info("raft_vote", " dir=%s type=%s peer=%" PRIu64 " term=%" PRIu64 " last=%" PRIu64 "/%" PRIu64 "%s%s",
+             dir, raft_msg_type_name(m->type), dir[0] == 'i' ? m->from : m->to, m->term, m->index, m->log_term,
+             resp ? (m->reject ? " granted=false" : " granted=true") : "", ok ? "" : " sent=false");
+    (void)n;
+}
+
 static void send_all(node_t *n, const raft_msg_t *m, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
         if (m[i].type == RAFT_MSG_SNAPSHOT) { /* the data goes first (snap_transfer.c) */
             snap_send_start(n, &m[i]);
-        } else if (peers_send(&n->peers, &m[i])) {
-            n->stats.msgs_out++;
-        } else if (m[i].type == RAFT_MSG_APPEND) {
-            raft_report_unreachable(n->raft, m[i].to);
+            continue;
         }
+        bool ok = peers_send(&n->peers, &m[i]);
+        node_log_vote(n, &m[i], "out", ok);
+        if (ok)
+            n->stats.msgs_out++;
+        else if (m[i].type == RAFT_MSG_APPEND)
+            raft_report_unreachable(n->raft, m[i].to);
     }
 }
 

@@ -145,6 +145,7 @@ static bool msg(node_t *n, client_t *cl, int argc, const char **argv, const size
         ; /* stepped once its data is sealed, or dropped (snap_transfer.c) */
     else if (raft_step(n->raft, &w->m) != RAFT_OK)
         why = "refused by the raft core";
+    if (!why) node_log_vote(n, &w->m, "in", true);
     if (why) {
         n->stats.msgs_bad++;
         /* one line per second at most, however much garbage comes */

@@ -763,6 +763,12 @@ void store_del(store_txn_t *t, store_cf_t cf, const char *key, size_t klen)
     t->nwrites++;
 }
 
+void store_compact_data(store_t *s)
+{
+    store_drain(s);
+    rocksdb_compact_range_cf(s->smdb, s->cf[CF_DATA], NULL, 0, NULL, 0);
+}
+
 uint64_t store_txn_writes(const store_txn_t *t)
 {
     return t->nwrites;

@@ -120,6 +120,9 @@ bool store_txn_is_write(const store_txn_t *t);
 uint64_t store_txn_writes(const store_txn_t *t);
 /* Waits until every committed txn is in RocksDB (iterators do this first). */
 void store_drain(store_t *s);
+/* Compacts the whole data CF now (flushing the memtable first), so the
+ * compaction filter runs over every record: for tests and operators. */
+void store_compact_data(store_t *s);
 void store_free(void *p);
 
 /* Iterators see the txn's own writes over the database. */

@@ -585,8 +585,9 @@ static void print_election(int old, const char *kill_ts)
         if (!f) continue;
         char line[1024];
         int shown = 0;
-        while (fgets(line, sizeof(line), f) && shown < 40) {
-            if (!strstr(line, "event=raft_role") && !strstr(line, "level=warn") && !strstr(line, "level=error"))
+        while (fgets(line, sizeof(line), f) && shown < 60) {
+            if (!strstr(line, "event=raft_role") && !strstr(line, "event=raft_vote") && !strstr(line, "level=warn") &&
+                !strstr(line, "level=error"))
                 continue;
             if (strncmp(line, "ts=", 3) == 0 && strncmp(line + 3, kill_ts, strlen(kill_ts) - 4) < 0)
                 continue; /* same second as the kill or later only */
