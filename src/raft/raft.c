@@ -328,6 +328,12 @@ static void handle_vote(raft_t *r, const raft_msg_t *m) {
     /* Thesis §9.6: no pre-vote while a leader is heard from, so pre-vote on
      * its own (without check-quorum) keeps a rejoining node from deposing it. */
     if (pre && leader_heard(r)) can = false;
+    /* Two pre-candidates with the same log would grant each other, both
+     * stand, and split the real vote: a whole election timeout lost. The one
+     * with the higher id yields, so the lower one wins at once. */
+    if (pre && r->role == RAFT_PRE_CANDIDATE && m->from > r->id && m->log_term == rlog_last_term(&r->log) &&
+        m->index == rlog_last_index(&r->log))
+        can = false;
     bool grant = can && log_up_to_date(r, m->log_term, m->index) && is_voter(r, m->from);
     raft_msg_t *o = send_msg(r, pre ? RAFT_MSG_PREVOTE_RESP : RAFT_MSG_VOTE_RESP, m->from);
     if (!o) return;

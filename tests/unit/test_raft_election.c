@@ -383,6 +383,31 @@ static void test_prevote_then_vote(void **state)
     rn_free(net);
 }
 
+/* Two followers of a dead leader time out at the same tick: as
+ * pre-candidates with the same log they would grant each other, both stand
+ * in the next term and split its vote. The higher id yields its pre-vote,
+ * so the lower one wins that term without a second election. */
+static void test_simultaneous_prevotes_do_not_split(void **state)
+{
+    (void)state;
+    raft_config_t cfg = cfg_with(true, true);
+    raftnet_t *net = rn_new(3, &cfg);
+    rn_stop(net, 1);
+    uint64_t t0 = rn_term(net, 2);
+    for (int i = 0; i < 3 * E && rn_role(net, 2) == RAFT_FOLLOWER; i++)
+        rn_tick(net, 2, 1);
+    for (int i = 0; i < 3 * E && rn_role(net, 3) == RAFT_FOLLOWER; i++)
+        rn_tick(net, 3, 1);
+    assert_int_equal(rn_role(net, 2), RAFT_PRE_CANDIDATE);
+    assert_int_equal(rn_role(net, 3), RAFT_PRE_CANDIDATE);
+    rn_run(net);
+    assert_int_equal(rn_leader(net), 2);
+    assert_int_equal(rn_term(net, 2), t0 + 1);
+    assert_int_equal(rn_term(net, 3), t0 + 1);
+    assert_int_equal(rn_status(net, 3)->leader, 2);
+    rn_free(net);
+}
+
 /* Thesis §6.2 (check-quorum): a leader that has not heard from a quorum for
  * an election timeout steps down; one that hears from it stays. */
 static void test_isolated_leader_steps_down(void **state)
@@ -565,6 +590,7 @@ int main(void)
         RN_TEST(test_higher_term_makes_leader_step_down),
         RN_TEST(test_prevote_rejoining_node_does_not_disrupt),
         RN_TEST(test_prevote_then_vote),
+        RN_TEST(test_simultaneous_prevotes_do_not_split),
         RN_TEST(test_isolated_leader_steps_down),
         RN_TEST(test_vote_ignored_within_leader_lease),
         RN_TEST(test_split_votes_resolve),
