@@ -272,3 +272,18 @@ uint64_t ct_scan(cmdtest_t *t, const char *cmd, const char *key, uint64_t cursor
     *nitems = ct_read_agg(t->out, t->outlen, pos, '*');
     return strtoull(buf, NULL, 10);
 }
+
+const command_t *ct_command(const char *name, int arity, uint32_t flags, int first, int last,
+                            int step)
+{
+    cmd_register_data_commands();
+    const command_t *c = cmd_lookup(name, strlen(name));
+    assert_non_null(c);
+    assert_string_equal(c->name, name);
+    assert_int_equal(c->arity, arity);
+    assert_int_equal(c->flags, flags);
+    assert_int_equal(c->first_key, first);
+    assert_int_equal(c->last_key, last);
+    assert_int_equal(c->key_step, step);
+    return c;
+}

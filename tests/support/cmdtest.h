@@ -100,6 +100,13 @@ ct_bulk_t ct_read_bulk(const char *r, size_t rlen, size_t *pos);
 /* An aggregate's header of the given type ('*', '%', '~', ...): its count. */
 size_t ct_read_agg(const char *r, size_t rlen, size_t *pos, char type);
 
+/* A data command's table entry (the data commands registered first),
+ * checked for what every test of a family's table checks: it is there,
+ * under that name, with that arity, those flags and those key positions
+ * (COMMAND INFO's first key, last key and step). */
+const command_t *ct_command(const char *name, int arity, uint32_t flags, int first, int last,
+                            int step);
+
 /* Runs "cmd [key] cursor opts..." as a read (key NULL: SCAN itself) and
  * reads the head of its reply [cursor, [items]]: returns the next cursor,
  * with *nitems the count of items and *pos where they start in t->out. */
