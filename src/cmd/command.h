@@ -99,6 +99,13 @@ int cmd_parse_ld(const char *s, size_t len, long double *out);
 int cmd_parse_double(const char *s, size_t len, double *out);
 /* Case-insensitive comparison of an argument with a literal. */
 bool cmd_arg_is(const cmd_ctx_t *c, int i, const char *lit);
+/* The optional count of a pop (LPOP, SPOP, ZPOPMIN, ...) in argument i,
+ * left as it is when the command has no argument i. Redis answers a
+ * negative count and a non-number alike: "ERR value is out of range, must
+ * be positive". Returns 0, or -1 with that error replied. */
+int cmd_parse_pop_count(cmd_ctx_t *c, int i, long long *count);
+/* Whether a + b overflows a long long (INCRBY, HINCRBY: ERR_OVERFLOW). */
+bool cmd_add_overflows(long long a, long long b);
 
 /* Redis's standard error replies. */
 extern const char *const ERR_SYNTAX;     /* "ERR syntax error" */

@@ -310,8 +310,7 @@ static void hincrbyCommand(cmd_ctx_t *c)
         reply_error(c->reply, "ERR hash value is not an integer");
         goto out;
     }
-    if ((incr < 0 && value < 0 && incr < LLONG_MIN - value) ||
-        (incr > 0 && value > 0 && incr > LLONG_MAX - value)) {
+    if (cmd_add_overflows(incr, value)) {
         reply_error(c->reply, ERR_OVERFLOW);
         goto out;
     }

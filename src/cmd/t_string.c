@@ -238,16 +238,21 @@ static int lookup_string(cmd_ctx_t *c, dbkey_t *k)
     return found;
 }
 
+/* The same for the commands that answer nil for a missing key (GET,
+ * GETEX, GETDEL): 1 with *k to release, else 0 or -1 with the reply
+ * (nil, or the error) written. */
+static int lookup_string_or_nil(cmd_ctx_t *c, dbkey_t *k)
+{
+    int found = lookup_string(c, k);
+    if (found == 0) reply_null(c->reply);
+    return found;
+}
+
 /* The hottest read: one point lookup, one bulk reply, nothing else. */
 static void getCommand(cmd_ctx_t *c)
 {
     dbkey_t k;
-    int found = lookup_string(c, &k);
-    if (found < 0) return;
-    if (!found) {
-        reply_null(c->reply);
-        return;
-    }
+    if (lookup_string_or_nil(c, &k) <= 0) return;
     reply_bulk(c->reply, k.meta.value, k.meta.vlen);
     db_release(&k);
 }
@@ -263,12 +268,7 @@ static void getexCommand(cmd_ctx_t *c)
     if (parse_string_opts(c, 2, false, &flags, &exp_arg) < 0) return;
 
     dbkey_t k;
-    int found = lookup_string(c, &k);
-    if (found < 0) return;
-    if (!found) {
-        reply_null(c->reply);
-        return;
-    }
+    if (lookup_string_or_nil(c, &k) <= 0) return;
     if (exp_arg && get_expire_ms(c, exp_arg, flags, "getex", &when) < 0) {
         db_release(&k);
         return;
@@ -288,12 +288,7 @@ static void getexCommand(cmd_ctx_t *c)
 static void getdelCommand(cmd_ctx_t *c)
 {
     dbkey_t k;
-    int found = lookup_string(c, &k);
-    if (found < 0) return;
-    if (!found) {
-        reply_null(c->reply);
-        return;
-    }
+    if (lookup_string_or_nil(c, &k) <= 0) return;
     reply_bulk(c->reply, k.meta.value, k.meta.vlen);
     db_delete(c, c->argv[1], c->argvlen[1], &k);
     db_release(&k);
@@ -379,8 +374,7 @@ static void incr_decr(cmd_ctx_t *c, long long incr)
         reply_error(c->reply, ERR_NOTINT);
         goto out;
     }
-    if ((incr < 0 && value < 0 && incr < LLONG_MIN - value) ||
-        (incr > 0 && value > 0 && incr > LLONG_MAX - value)) {
+    if (cmd_add_overflows(incr, value)) {
         reply_error(c->reply, ERR_OVERFLOW);
         goto out;
     }

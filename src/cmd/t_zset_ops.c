@@ -392,10 +392,7 @@ static void zpop_command(cmd_ctx_t *c, bool max)
         reply_error(c->reply, ERR_SYNTAX);
         return;
     }
-    if (c->argc == 3 && (cmd_parse_ll(c->argv[2], c->argvlen[2], &count) < 0 || count < 0)) {
-        reply_error(c->reply, "ERR value is out of range, must be positive");
-        return;
-    }
+    if (cmd_parse_pop_count(c, 2, &count) < 0) return;
     coll_t co;
     int found = coll_open(c, c->argv[1], c->argvlen[1], OBJ_ZSET, &co);
     if (found == 0 || (found > 0 && count == 0)) reply_array(c->reply, 0);

@@ -96,3 +96,16 @@ bool cmd_arg_is(const cmd_ctx_t *c, int i, const char *lit)
     size_t n = strlen(lit);
     return i < c->argc && c->argvlen[i] == n && strncasecmp(c->argv[i], lit, n) == 0;
 }
+
+int cmd_parse_pop_count(cmd_ctx_t *c, int i, long long *count)
+{
+    if (i >= c->argc) return 0;
+    if (cmd_parse_ll(c->argv[i], c->argvlen[i], count) == 0 && *count >= 0) return 0;
+    reply_error(c->reply, "ERR value is out of range, must be positive");
+    return -1;
+}
+
+bool cmd_add_overflows(long long a, long long b)
+{
+    return (a < 0 && b < 0 && a < LLONG_MIN - b) || (a > 0 && b > 0 && a > LLONG_MAX - b);
+}
