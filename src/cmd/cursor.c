@@ -167,6 +167,21 @@ void cursor_reply_empty(cmd_ctx_t *c)
 
 /* ---- HSCAN, SSCAN, ZSCAN ----------------------------------------------------- */
 
+long long cursor_emit_elem(reply_t *items, const char *elem, size_t len, const char *val,
+                           size_t vlen)
+{
+    reply_bulk(items, elem, len);
+    return 1;
+}
+
+long long cursor_emit_pair(reply_t *items, const char *elem, size_t len, const char *val,
+                           size_t vlen)
+{
+    reply_bulk(items, elem, len);
+    reply_bulk(items, val, vlen);
+    return 2;
+}
+
 /* The walk over the sub-keys that start with the tag (all of them without
  * one); positions are whole sub-keys, tag included, and the pattern and
  * emit see the element after the tag. */

@@ -136,6 +136,9 @@ void cursor_reply_empty(cmd_ctx_t *c);
  * and returns how many reply elements that was. */
 typedef long long cursor_emit_fn(reply_t *items, const char *elem, size_t len, const char *val,
                                  size_t vlen);
+/* The element alone (SSCAN's members), or the element and its value
+ * (HSCAN's field, value pairs). */
+cursor_emit_fn cursor_emit_elem, cursor_emit_pair;
 
 /* How a collection is scanned. */
 typedef struct cursor_coll_scan {

@@ -605,18 +605,11 @@ out:
  * field a call visited. */
 CURSOR_TABLE(hscan_cursors, 4096);
 
-static long long hscan_emit(reply_t *items, const char *f, size_t flen, const char *v, size_t vlen)
-{
-    reply_bulk(items, f, flen);
-    reply_bulk(items, v, vlen);
-    return 2;
-}
-
 /* HSCAN key cursor [MATCH pattern] [COUNT count]: cursor_scan_coll has
  * Redis 7.0's order of checks; NOVALUES and TYPE do not exist for HSCAN
  * in 7.0. */
 static const cursor_coll_scan_t hscan = {
-    .type = OBJ_HASH, .table = &hscan_cursors, .narrow = true, .emit = hscan_emit};
+    .type = OBJ_HASH, .table = &hscan_cursors, .narrow = true, .emit = cursor_emit_pair};
 
 static void hscanCommand(cmd_ctx_t *c)
 {

@@ -717,16 +717,10 @@ static void sintercardCommand(cmd_ctx_t *c)
  * call visited. */
 CURSOR_TABLE(sscan_cursors, 4096);
 
-static long long sscan_emit(reply_t *items, const char *m, size_t len, const char *v, size_t vlen)
-{
-    reply_bulk(items, m, len);
-    return 1;
-}
-
 /* SSCAN key cursor [MATCH pattern] [COUNT count]: cursor_scan_coll has
  * Redis 7.0's order of checks. */
 static const cursor_coll_scan_t sscan = {
-    .type = OBJ_SET, .table = &sscan_cursors, .narrow = true, .emit = sscan_emit};
+    .type = OBJ_SET, .table = &sscan_cursors, .narrow = true, .emit = cursor_emit_elem};
 
 static void sscanCommand(cmd_ctx_t *c)
 {
