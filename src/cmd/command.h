@@ -106,6 +106,13 @@ bool cmd_arg_is(const cmd_ctx_t *c, int i, const char *lit);
 int cmd_parse_pop_count(cmd_ctx_t *c, int i, long long *count);
 /* Whether a + b overflows a long long (INCRBY, HINCRBY: ERR_OVERFLOW). */
 bool cmd_add_overflows(long long a, long long b);
+/* Redis's MAX_LONG_DOUBLE_CHARS: room for any %.17Lf long double. */
+#define CMD_LONG_DOUBLE_CHARS (5 * 1024)
+/* INCRBYFLOAT and HINCRBYFLOAT: value + incr as Redis writes it (%.17Lf,
+ * trailing zeros stripped) into buf (CMD_LONG_DOUBLE_CHARS bytes); its
+ * length, or -1 with Redis's error replied when the sum is NaN or
+ * infinite. */
+int cmd_incr_long_double(cmd_ctx_t *c, long double value, long double incr, char *buf, size_t cap);
 
 /* Redis's standard error replies. */
 extern const char *const ERR_SYNTAX;     /* "ERR syntax error" */

@@ -18,9 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Redis's MAX_LONG_DOUBLE_CHARS: room for any %.17Lf long double. */
-#define LONG_DOUBLE_CHARS (5 * 1024)
-
 /* Every hash command names its key in argv[1]. */
 static int open_hash(cmd_ctx_t *c, coll_t *co)
 {
@@ -348,13 +345,9 @@ static void hincrbyfloatCommand(cmd_ctx_t *c)
         reply_error(c->reply, "ERR hash value is not a float");
         goto out;
     }
-    value += incr;
-    if (isnan(value) || isinf(value)) {
-        reply_error(c->reply, "ERR increment would produce NaN or Infinity");
-        goto out;
-    }
-    char buf[LONG_DOUBLE_CHARS];
-    int n = reply_format_long_double(buf, sizeof(buf), value);
+    char buf[CMD_LONG_DOUBLE_CHARS];
+    int n = cmd_incr_long_double(c, value, incr, buf, sizeof(buf));
+    if (n < 0) goto out;
     counter_store(c, &co, found, buf, (size_t)n);
     reply_bulk(c->reply, buf, (size_t)n);
 out:

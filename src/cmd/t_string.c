@@ -15,8 +15,6 @@
 /* Redis's proto-max-bulk-len default: the largest string APPEND/SETRANGE
  * may build. */
 #define STRING_MAX_LEN (512LL * 1024 * 1024)
-/* Redis's MAX_LONG_DOUBLE_CHARS: room for any %.17Lf long double. */
-#define LONG_DOUBLE_CHARS (5 * 1024)
 
 /* Options of SET and GETEX, as Redis's parseExtendedStringArgumentsOrReply. */
 #define OPT_NX (1 << 0)
@@ -229,13 +227,7 @@ static void psetexCommand(cmd_ctx_t *c)
  * storage error) -- every string command checks in this order. */
 static int lookup_string(cmd_ctx_t *c, dbkey_t *k)
 {
-    int found = db_lookup(c, c->argv[1], c->argvlen[1], k);
-    if (found > 0 && k->meta.type != OBJ_STRING) {
-        reply_error(c->reply, ERR_WRONGTYPE);
-        db_release(k);
-        return -1;
-    }
-    return found;
+    return db_lookup_string(c, c->argv[1], c->argvlen[1], k);
 }
 
 /* The same for the commands that answer nil for a missing key (GET,
@@ -438,13 +430,9 @@ static void incrbyfloatCommand(cmd_ctx_t *c)
         reply_error(c->reply, ERR_NOTFLOAT);
         goto out;
     }
-    value += incr;
-    if (isnan(value) || isinf(value)) {
-        reply_error(c->reply, "ERR increment would produce NaN or Infinity");
-        goto out;
-    }
-    char buf[LONG_DOUBLE_CHARS];
-    int n = reply_format_long_double(buf, sizeof(buf), value);
+    char buf[CMD_LONG_DOUBLE_CHARS];
+    int n = cmd_incr_long_double(c, value, incr, buf, sizeof(buf));
+    if (n < 0) goto out;
     db_set_string_flags(c, c->argv[1], c->argvlen[1], buf, (size_t)n, found ? k.meta.expire_ms : 0,
                         META_STR_NOINT, &k);
     reply_bulk(c->reply, buf, (size_t)n);

@@ -109,3 +109,13 @@ bool cmd_add_overflows(long long a, long long b)
 {
     return (a < 0 && b < 0 && a < LLONG_MIN - b) || (a > 0 && b > 0 && a > LLONG_MAX - b);
 }
+
+int cmd_incr_long_double(cmd_ctx_t *c, long double value, long double incr, char *buf, size_t cap)
+{
+    value += incr;
+    if (isnan(value) || isinf(value)) {
+        reply_error(c->reply, "ERR increment would produce NaN or Infinity");
+        return -1;
+    }
+    return reply_format_long_double(buf, cap, value);
+}
