@@ -104,8 +104,9 @@ bool cmd_arg_is(const cmd_ctx_t *c, int i, const char *lit);
  * negative count and a non-number alike: "ERR value is out of range, must
  * be positive". Returns 0, or -1 with that error replied. */
 int cmd_parse_pop_count(cmd_ctx_t *c, int i, long long *count);
-/* Whether a + b overflows a long long (INCRBY, HINCRBY: ERR_OVERFLOW). */
-bool cmd_add_overflows(long long a, long long b);
+/* INCRBY and HINCRBY: adds incr to *value, or returns -1 with
+ * ERR_OVERFLOW replied when the sum would overflow a long long. */
+int cmd_incr_ll(cmd_ctx_t *c, long long *value, long long incr);
 /* Redis's MAX_LONG_DOUBLE_CHARS: room for any %.17Lf long double. */
 #define CMD_LONG_DOUBLE_CHARS (5 * 1024)
 /* INCRBYFLOAT and HINCRBYFLOAT: value + incr as Redis writes it (%.17Lf,

@@ -307,11 +307,7 @@ static void hincrbyCommand(cmd_ctx_t *c)
         reply_error(c->reply, "ERR hash value is not an integer");
         goto out;
     }
-    if (cmd_add_overflows(incr, value)) {
-        reply_error(c->reply, ERR_OVERFLOW);
-        goto out;
-    }
-    value += incr;
+    if (cmd_incr_ll(c, &value, incr) < 0) goto out;
     char buf[24];
     int n = snprintf(buf, sizeof(buf), "%lld", value);
     counter_store(c, &co, found, buf, (size_t)n);

@@ -366,11 +366,7 @@ static void incr_decr(cmd_ctx_t *c, long long incr)
         reply_error(c->reply, ERR_NOTINT);
         goto out;
     }
-    if (cmd_add_overflows(incr, value)) {
-        reply_error(c->reply, ERR_OVERFLOW);
-        goto out;
-    }
-    value += incr;
+    if (cmd_incr_ll(c, &value, incr) < 0) goto out;
     char buf[24];
     size_t n = ll_to_str(buf, value);
     db_set_string(c, c->argv[1], c->argvlen[1], buf, n, found ? k.meta.expire_ms : 0, &k);

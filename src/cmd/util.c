@@ -105,9 +105,15 @@ int cmd_parse_pop_count(cmd_ctx_t *c, int i, long long *count)
     return -1;
 }
 
-bool cmd_add_overflows(long long a, long long b)
+int cmd_incr_ll(cmd_ctx_t *c, long long *value, long long incr)
 {
-    return (a < 0 && b < 0 && a < LLONG_MIN - b) || (a > 0 && b > 0 && a > LLONG_MAX - b);
+    if ((incr < 0 && *value < 0 && incr < LLONG_MIN - *value) ||
+        (incr > 0 && *value > 0 && incr > LLONG_MAX - *value)) {
+        reply_error(c->reply, ERR_OVERFLOW);
+        return -1;
+    }
+    *value += incr;
+    return 0;
 }
 
 int cmd_incr_long_double(cmd_ctx_t *c, long double value, long double incr, char *buf, size_t cap)
