@@ -99,6 +99,21 @@ int cmd_parse_ld(const char *s, size_t len, long double *out);
 int cmd_parse_double(const char *s, size_t len, double *out);
 /* Case-insensitive comparison of an argument with a literal. */
 bool cmd_arg_is(const cmd_ctx_t *c, int i, const char *lit);
+/* The optional count of a pop (LPOP, SPOP, ZPOPMIN, ...) in argument i,
+ * left as it is when the command has no argument i. Redis answers a
+ * negative count and a non-number alike: "ERR value is out of range, must
+ * be positive". Returns 0, or -1 with that error replied. */
+int cmd_parse_pop_count(cmd_ctx_t *c, int i, long long *count);
+/* INCRBY and HINCRBY: adds incr to *value, or returns -1 with
+ * ERR_OVERFLOW replied when the sum would overflow a long long. */
+int cmd_incr_ll(cmd_ctx_t *c, long long *value, long long incr);
+/* Redis's MAX_LONG_DOUBLE_CHARS: room for any %.17Lf long double. */
+#define CMD_LONG_DOUBLE_CHARS (5 * 1024)
+/* INCRBYFLOAT and HINCRBYFLOAT: value + incr as Redis writes it (%.17Lf,
+ * trailing zeros stripped) into buf (CMD_LONG_DOUBLE_CHARS bytes); its
+ * length, or -1 with Redis's error replied when the sum is NaN or
+ * infinite. */
+int cmd_incr_long_double(cmd_ctx_t *c, long double value, long double incr, char *buf, size_t cap);
 
 /* Redis's standard error replies. */
 extern const char *const ERR_SYNTAX;     /* "ERR syntax error" */

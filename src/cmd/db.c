@@ -90,6 +90,17 @@ int db_lookup(cmd_ctx_t *c, const char *key, size_t klen, dbkey_t *out)
     return 1;
 }
 
+int db_lookup_string(cmd_ctx_t *c, const char *key, size_t klen, dbkey_t *out)
+{
+    int found = db_lookup(c, key, klen, out);
+    if (found > 0 && out->meta.type != OBJ_STRING) {
+        reply_error(c->reply, ERR_WRONGTYPE);
+        db_release(out);
+        return -1;
+    }
+    return found;
+}
+
 void db_release(dbkey_t *k)
 {
     if (k->raw) store_free(k->raw);

@@ -33,6 +33,9 @@ typedef struct dbkey {
 /* Looks key up. Returns 1 (found, live), 0 (absent or expired), -1 (I/O or
  * corrupt record: an "ERR" reply has been written). */
 int db_lookup(cmd_ctx_t *c, const char *key, size_t klen, dbkey_t *out);
+/* The same for a command that only works on strings (the string and
+ * bitmap families): a key of another type is -1 with WRONGTYPE replied. */
+int db_lookup_string(cmd_ctx_t *c, const char *key, size_t klen, dbkey_t *out);
 void db_release(dbkey_t *k);
 
 /* Writes a string value, replacing whatever the key held; expire_ms 0 = no TTL.

@@ -25,13 +25,7 @@ static const char ERR_BITFIELD_TYPE[] =
  * -1 replied (WRONGTYPE or storage error). */
 static int lookup_bitmap(cmd_ctx_t *c, dbkey_t *k)
 {
-    int found = db_lookup(c, c->argv[1], c->argvlen[1], k);
-    if (found > 0 && k->meta.type != OBJ_STRING) {
-        reply_error(c->reply, ERR_WRONGTYPE);
-        db_release(k);
-        return -1;
-    }
-    return found;
+    return db_lookup_string(c, c->argv[1], c->argvlen[1], k);
 }
 
 /* A bit offset argument (Redis's getBitOffsetFromArgument). With allow_hash

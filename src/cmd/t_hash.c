@@ -8,20 +8,15 @@
  * 7.0. Writes are deterministic: none of them needs randomness or a clock,
  * and a hash keeps its TTL across every change of its fields. */
 #include "cmd/coll.h"
+#include "cmd/cursor.h"
 #include "cmd/db.h"
 #include "cmd/families.h"
-#include "util/glob.h"
 
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Redis's MAX_LONG_DOUBLE_CHARS: room for any %.17Lf long double. */
-#define LONG_DOUBLE_CHARS (5 * 1024)
-
-static const char EMPTY_SCAN[] = "*2\r\n$1\r\n0\r\n*0\r\n";
 
 /* Every hash command names its key in argv[1]. */
 static int open_hash(cmd_ctx_t *c, coll_t *co)
@@ -312,12 +307,7 @@ static void hincrbyCommand(cmd_ctx_t *c)
         reply_error(c->reply, "ERR hash value is not an integer");
         goto out;
     }
-    if ((incr < 0 && value < 0 && incr < LLONG_MIN - value) ||
-        (incr > 0 && value > 0 && incr > LLONG_MAX - value)) {
-        reply_error(c->reply, ERR_OVERFLOW);
-        goto out;
-    }
-    value += incr;
+    if (cmd_incr_ll(c, &value, incr) < 0) goto out;
     char buf[24];
     int n = snprintf(buf, sizeof(buf), "%lld", value);
     counter_store(c, &co, found, buf, (size_t)n);
@@ -351,13 +341,9 @@ static void hincrbyfloatCommand(cmd_ctx_t *c)
         reply_error(c->reply, "ERR hash value is not a float");
         goto out;
     }
-    value += incr;
-    if (isnan(value) || isinf(value)) {
-        reply_error(c->reply, "ERR increment would produce NaN or Infinity");
-        goto out;
-    }
-    char buf[LONG_DOUBLE_CHARS];
-    int n = reply_format_long_double(buf, sizeof(buf), value);
+    char buf[CMD_LONG_DOUBLE_CHARS];
+    int n = cmd_incr_long_double(c, value, incr, buf, sizeof(buf));
+    if (n < 0) goto out;
     counter_store(c, &co, found, buf, (size_t)n);
     reply_bulk(c->reply, buf, (size_t)n);
 out:
@@ -604,178 +590,19 @@ out:
 
 /* ---- HSCAN ----------------------------------------------------------------- */
 
-/* Fields are ordered by their bytes, so a cursor has to name the last field
- * returned, while clients expect an integer. As SCAN does (t_keys.c), a
- * node-local ring maps cursor numbers to (key, last field visited). Numbers
- * only grow and a slot remembers its number, so a stale cursor is unknown
- * rather than aliased; an unknown cursor, or one handed out for another key,
- * starts over, which keeps HSCAN's guarantee: a field present during the
- * whole iteration is returned at least once. */
-#define HSCAN_SLOTS 4096
+/* Fields are ordered by their bytes: a cursor (cursor.h) names the last
+ * field a call visited. */
+CURSOR_TABLE(hscan_cursors, 4096);
 
-typedef struct hscan_slot {
-    uint64_t cursor; /* 0: empty */
-    char *key, *field; /* field: one buffer after key, NUL-terminated */
-    size_t klen, flen;
-} hscan_slot_t;
+/* HSCAN key cursor [MATCH pattern] [COUNT count]: cursor_scan_coll has
+ * Redis 7.0's order of checks; NOVALUES and TYPE do not exist for HSCAN
+ * in 7.0. */
+static const cursor_coll_scan_t hscan = {
+    .type = OBJ_HASH, .table = &hscan_cursors, .narrow = true, .emit = cursor_emit_pair};
 
-static hscan_slot_t hscan_slots[HSCAN_SLOTS];
-static uint64_t hscan_next_cursor;
-
-/* Numbers start from the clock times 1024 (HSCAN is a read), so numbers
- * handed out before a restart are unlikely to be valid after it, and stay
- * below 2^53 for clients that keep cursors in a double. */
-static uint64_t hscan_cursor_save(int64_t now_ms, const char *key, size_t klen, const char *f, size_t flen)
-{
-    if (hscan_next_cursor == 0) hscan_next_cursor = (now_ms > 0 ? (uint64_t)now_ms : 1) << 10;
-    uint64_t cur = hscan_next_cursor++;
-    hscan_slot_t *s = &hscan_slots[cur % HSCAN_SLOTS];
-    free(s->key);
-    s->key = malloc(klen + flen + 1);
-    if (klen) memcpy(s->key, key, klen);
-    s->field = s->key + klen;
-    if (flen) memcpy(s->field, f, flen);
-    s->field[flen] = '\0'; /* seek target: the smallest field after this one */
-    s->klen = klen;
-    s->flen = flen;
-    s->cursor = cur;
-    return cur;
-}
-
-static const hscan_slot_t *hscan_cursor_find(uint64_t cur, const char *key, size_t klen)
-{
-    const hscan_slot_t *s = &hscan_slots[cur % HSCAN_SLOTS];
-    if (!cur || s->cursor != cur || s->klen != klen || (klen && memcmp(s->key, key, klen) != 0)) return NULL;
-    return s;
-}
-
-/* Redis parses cursors with strtoul: empty is 0, a sign is allowed ("-1"
- * wraps), spaces and trailing garbage are not, and a NUL byte ends it. */
-static int parse_cursor(const char *s, size_t len, uint64_t *out)
-{
-    const char *nul = memchr(s, '\0', len);
-    if (nul) len = (size_t)(nul - s);
-    size_t i = 0;
-    bool neg = false;
-    *out = 0;
-    if (len == 0) return 0;
-    if (s[0] == '-' || s[0] == '+') {
-        neg = s[0] == '-';
-        i++;
-    }
-    if (i == len) return -1;
-    uint64_t v = 0;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10) return -1;
-        v = v * 10 + d;
-    }
-    *out = neg ? 0 - v : v;
-    return 0;
-}
-
-/* HSCAN key cursor [MATCH pattern] [COUNT count]. As in Redis 7.0 the
- * cursor is checked first, then the key (a missing key answers an empty
- * scan without looking at the options), then the options; NOVALUES and
- * TYPE do not exist for HSCAN in 7.0. COUNT bounds the fields visited, so a
- * call with MATCH may return fewer fields, even none; one field past COUNT
- * is peeked at so that the last call already answers cursor 0. */
 static void hscanCommand(cmd_ctx_t *c)
 {
-    uint64_t cursor;
-    if (parse_cursor(c->argv[2], c->argvlen[2], &cursor) < 0) {
-        reply_error(c->reply, "ERR invalid cursor");
-        return;
-    }
-    coll_t co;
-    int rc = open_hash(c, &co);
-    if (rc <= 0) {
-        if (rc == 0) reply_raw(c->reply, EMPTY_SCAN, sizeof(EMPTY_SCAN) - 1);
-        goto out;
-    }
-    long long count = 10;
-    const char *pat = NULL;
-    size_t plen = 0;
-    for (int i = 3; i < c->argc; i += 2) {
-        bool has_value = i + 1 < c->argc;
-        if (cmd_arg_is(c, i, "count") && has_value) {
-            if (cmd_parse_ll(c->argv[i + 1], c->argvlen[i + 1], &count) < 0) {
-                reply_error(c->reply, ERR_NOTINT);
-                goto out;
-            }
-            if (count < 1) {
-                reply_error(c->reply, ERR_SYNTAX);
-                goto out;
-            }
-        } else if (cmd_arg_is(c, i, "match") && has_value) {
-            pat = c->argv[i + 1];
-            plen = c->argvlen[i + 1];
-        } else {
-            reply_error(c->reply, ERR_SYNTAX);
-            goto out;
-        }
-    }
-    bool use_pattern = pat && !(plen == 1 && pat[0] == '*');
-    size_t prefix = use_pattern ? glob_literal_prefix(pat, plen) : 0;
-
-    /* Resume just after the remembered field, or at the pattern's literal
-     * prefix if that comes later: no field before it can match. */
-    const char *from = NULL;
-    size_t flen = 0;
-    const hscan_slot_t *slot = hscan_cursor_find(cursor, c->argv[1], c->argvlen[1]);
-    if (slot) {
-        from = slot->field;
-        flen = slot->flen + 1;
-    }
-    if (prefix) {
-        size_t n = flen < prefix ? flen : prefix;
-        int cmp = from ? memcmp(from, pat, n) : -1;
-        if (cmp < 0 || (cmp == 0 && flen < prefix)) {
-            from = pat;
-            flen = prefix;
-        }
-    }
-
-    reply_t items;
-    reply_init(&items, c->reply->proto);
-    long long visited = 0, nitems = 0;
-    bool more = false;
-    char *last = NULL; /* the last field visited */
-    size_t lastlen = 0, lastcap = 0;
-    coll_iter_t *it = coll_iter_new(c, &co, from ? from : "", flen, false);
-    for (; coll_iter_valid(it); coll_iter_next(it)) {
-        size_t fl, vl;
-        const char *f = coll_iter_sub(it, &fl);
-        if (prefix && (fl < prefix || memcmp(f, pat, prefix) != 0)) break;
-        if (visited == count) {
-            more = true;
-            break;
-        }
-        visited++;
-        if (fl > lastcap) {
-            lastcap = fl * 2;
-            last = realloc(last, lastcap);
-        }
-        if (fl) memcpy(last, f, fl);
-        lastlen = fl;
-        if (use_pattern && !glob_match(pat, plen, f, fl, 0)) continue;
-        const char *v = coll_iter_value(it, &vl);
-        reply_bulk(&items, f, fl);
-        reply_bulk(&items, v, vl);
-        nitems += 2;
-    }
-    coll_iter_free(it);
-
-    uint64_t next = more ? hscan_cursor_save(c->now_ms, c->argv[1], c->argvlen[1], last, lastlen) : 0;
-    reply_array(c->reply, 2);
-    reply_bulk_ll(c->reply, (long long)next);
-    reply_array(c->reply, nitems);
-    if (items.len) reply_raw(c->reply, items.buf, items.len);
-    reply_free(&items);
-    free(last);
-out:
-    coll_release(&co);
+    cursor_scan_coll(c, &hscan);
 }
 
 /* ---- the table ------------------------------------------------------------- */

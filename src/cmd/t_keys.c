@@ -7,6 +7,7 @@
  * collections that arrive later. Replies and errors are those of Redis 7.0.
  * Writes judge time by c->now_ms (the entry's time) only. */
 #include "cmd/coll.h"
+#include "cmd/cursor.h"
 #include "cmd/db.h"
 #include "cmd/families.h"
 #include "util/glob.h"
@@ -457,193 +458,50 @@ static void keysCommand(cmd_ctx_t *c)
 
 /* ---- SCAN ------------------------------------------------------------------ */
 
-/* Clients parse SCAN cursors as integers, but our keyspace is ordered by
- * key bytes, so a cursor has to name a key. This node-local ring maps cursor
- * numbers to the last key a SCAN call visited. Cursor numbers only ever
- * grow, and a slot remembers which number it holds, so a stale cursor whose
- * slot was reused can never alias a newer one: it is simply unknown. An
- * unknown cursor (stale, from another node, or invented) restarts the
- * iteration, which still honours SCAN's guarantee that every key present
- * throughout is returned at least once. */
-#define SCAN_SLOTS 8192
-
-typedef struct scan_slot {
-    uint64_t cursor; /* 0: empty */
-    char *key;
-    size_t klen;
-} scan_slot_t;
-
-static scan_slot_t scan_slots[SCAN_SLOTS];
-static uint64_t scan_next_cursor;
-
-/* Cursor numbers start from the wall clock (SCAN is a read, so the clock is
- * fair game) times 1024, so numbers handed out before a restart are very
- * unlikely to be handed out again after it, while staying below 2^53 for
- * clients that keep cursors in a double. */
-static uint64_t scan_cursor_save(int64_t now_ms, const char *key, size_t klen)
-{
-    if (scan_next_cursor == 0) scan_next_cursor = (now_ms > 0 ? (uint64_t)now_ms : 1) << 10;
-    uint64_t cur = scan_next_cursor++;
-    scan_slot_t *s = &scan_slots[cur % SCAN_SLOTS];
-    free(s->key);
-    s->key = malloc(klen + 1);
-    if (klen) memcpy(s->key, key, klen);
-    s->key[klen] = '\0'; /* seek target: the smallest key after this one */
-    s->klen = klen;
-    s->cursor = cur;
-    return cur;
-}
-
-/* Cursor 0 is never stored: it always means "from the start". */
-static const scan_slot_t *scan_cursor_find(uint64_t cur)
-{
-    const scan_slot_t *s = &scan_slots[cur % SCAN_SLOTS];
-    return cur && s->cursor == cur ? s : NULL;
-}
-
-/* Redis parses the cursor with strtoul: an empty string is 0, a leading
- * sign is allowed ("-1" wraps), leading spaces and any trailing garbage are
- * not, and the parse stops at a NUL byte. */
-static int parse_scan_cursor(const char *s, size_t len, uint64_t *out)
-{
-    const char *nul = memchr(s, '\0', len);
-    if (nul) len = (size_t)(nul - s);
-    if (len == 0) {
-        *out = 0;
-        return 0;
-    }
-    size_t i = 0;
-    bool neg = false;
-    if (s[0] == '-' || s[0] == '+') {
-        neg = s[0] == '-';
-        i++;
-    }
-    if (i == len) return -1;
-    uint64_t v = 0;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10) return -1;
-        v = v * 10 + d;
-    }
-    *out = neg ? 0 - v : v;
-    return 0;
-}
+/* The keyspace's cursors (cursor.h): a cursor names the last key a call
+ * visited, under the key "". */
+CURSOR_TABLE(scan_cursors, 8192);
 
 typedef struct scan_state {
-    reply_t *keys; /* the matching keys, as bulk strings */
-    long long nkeys;
-    const char *pat, *type;
-    size_t plen, prefix, typelen;
-    bool use_pattern;
-    long long count, visited;
-    bool more;
-    char *last; /* the last key visited */
-    size_t lastlen, lastcap;
+    const cursor_opts_t *o;
+    cursor_page_t page;
 } scan_state_t;
 
-/* COUNT bounds the keys visited, not the keys returned, as in Redis: with
- * MATCH or TYPE a call may return fewer keys, even none. One key beyond
- * COUNT is peeked at so that the final call already answers cursor 0. */
+/* A key past the pattern's literal prefix or beyond COUNT ends the walk;
+ * MATCH, then TYPE, decide whether a visited key is returned. */
 static bool scan_visit(void *ud, const char *key, size_t klen, const meta_t *m)
 {
     scan_state_t *st = ud;
-    if (st->prefix && (klen < st->prefix || memcmp(key, st->pat, st->prefix) != 0)) return false;
-    if (st->visited == st->count) {
-        st->more = true;
-        return false;
-    }
-    st->visited++;
-    if (klen > st->lastcap) {
-        st->lastcap = klen * 2;
-        st->last = realloc(st->last, st->lastcap);
-    }
-    if (klen) memcpy(st->last, key, klen);
-    st->lastlen = klen;
-
-    if (st->use_pattern && !glob_match(st->pat, st->plen, key, klen, 0)) return true;
-    if (st->type) {
+    const cursor_opts_t *o = st->o;
+    if (!cursor_opts_within(o, key, klen) || !cursor_page_step(&st->page, key, klen)) return false;
+    if (!cursor_opts_match(o, key, klen)) return true;
+    if (o->type) {
         const char *name = obj_type_name(m->type);
-        if (strlen(name) != st->typelen || strncasecmp(name, st->type, st->typelen) != 0)
-            return true;
+        if (strlen(name) != o->typelen || strncasecmp(name, o->type, o->typelen) != 0) return true;
     }
-    reply_bulk(st->keys, key, klen);
-    st->nkeys++;
+    reply_bulk(&st->page.items, key, klen);
+    st->page.nitems++;
     return true;
 }
 
-/* SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] */
+/* SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]: resumes just
+ * after the remembered key, or at the pattern's prefix if that comes
+ * later. */
 static void scanCommand(cmd_ctx_t *c)
 {
     uint64_t cursor;
-    if (parse_scan_cursor(c->argv[1], c->argvlen[1], &cursor) < 0) {
-        reply_error(c->reply, "ERR invalid cursor");
-        return;
-    }
-    scan_state_t st = {.count = 10};
-    for (int i = 2; i < c->argc; i += 2) {
-        bool has_value = i + 1 < c->argc;
-        if (cmd_arg_is(c, i, "count") && has_value) {
-            long long n;
-            if (cmd_parse_ll(c->argv[i + 1], c->argvlen[i + 1], &n) < 0) {
-                reply_error(c->reply, ERR_NOTINT);
-                return;
-            }
-            if (n < 1) {
-                reply_error(c->reply, ERR_SYNTAX);
-                return;
-            }
-            st.count = n;
-        } else if (cmd_arg_is(c, i, "match") && has_value) {
-            st.pat = c->argv[i + 1];
-            st.plen = c->argvlen[i + 1];
-            st.use_pattern = !(st.plen == 1 && st.pat[0] == '*');
-        } else if (cmd_arg_is(c, i, "type") && has_value) {
-            st.type = c->argv[i + 1];
-            st.typelen = c->argvlen[i + 1];
-        } else {
-            reply_error(c->reply, ERR_SYNTAX);
-            return;
-        }
-    }
-    st.prefix = st.use_pattern ? glob_literal_prefix(st.pat, st.plen) : 0;
-
-    /* Resume just after the remembered key, or at the pattern's prefix if
-     * that comes later. */
+    if (cursor_arg(c, 1, &cursor) < 0) return;
+    cursor_opts_t o;
+    if (cursor_opts_parse(c, 2, true, &o) < 0) return;
     const char *start = "";
     size_t slen = 0;
-    const scan_slot_t *slot = scan_cursor_find(cursor);
-    if (slot) {
-        start = slot->key;
-        slen = slot->klen + 1;
-    }
-    if (st.prefix) {
-        size_t n = slen < st.prefix ? slen : st.prefix;
-        int cmp = memcmp(start, st.pat, n);
-        if (cmp < 0 || (cmp == 0 && slen < st.prefix)) {
-            start = st.pat;
-            slen = st.prefix;
-        }
-    }
+    cursor_find(&scan_cursors, cursor, "", 0, &start, &slen);
+    cursor_opts_narrow(&o, &start, &slen);
 
-    reply_t keys;
-    reply_init(&keys, c->reply->proto);
-    st.keys = &keys;
+    scan_state_t st = {.o = &o};
+    cursor_page_init(&st.page, c, o.count);
     db_scan(c, start, slen, scan_visit, &st);
-
-    uint64_t next = st.more ? scan_cursor_save(c->now_ms, st.last, st.lastlen) : 0;
-    char buf[24];
-    int n = 0;
-    do {
-        buf[sizeof(buf) - 1 - n++] = (char)('0' + next % 10);
-        next /= 10;
-    } while (next);
-    reply_array(c->reply, 2);
-    reply_bulk(c->reply, buf + sizeof(buf) - n, (size_t)n);
-    reply_array(c->reply, st.nkeys);
-    if (keys.len) reply_raw(c->reply, keys.buf, keys.len);
-    reply_free(&keys);
-    free(st.last);
+    cursor_page_reply(&st.page, c, &scan_cursors, "", 0);
 }
 
 /* ---- RANDOMKEY ------------------------------------------------------------- */

@@ -22,7 +22,6 @@
 
 static const char ERR_NOSUCHKEY[] = "ERR no such key";
 static const char ERR_INDEX_RANGE[] = "ERR index out of range";
-static const char ERR_MUST_BE_POSITIVE[] = "ERR value is out of range, must be positive";
 static const char ERR_NUMKEYS[] = "ERR numkeys should be greater than 0";
 static const char ERR_COUNT_POSITIVE[] = "ERR count should be greater than 0";
 static const char ERR_RANK_ZERO[] = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
@@ -163,10 +162,7 @@ static void pop_generic(cmd_ctx_t *c, list_where_t where, const char *cmdname)
         reply_wrong_arity(c->reply, cmdname);
         return;
     }
-    if (hascount && (cmd_parse_ll(c->argv[2], c->argvlen[2], &count) < 0 || count < 0)) {
-        reply_error(c->reply, ERR_MUST_BE_POSITIVE);
-        return;
-    }
+    if (cmd_parse_pop_count(c, 2, &count) < 0) return;
     coll_t co;
     int found = coll_open(c, c->argv[1], c->argvlen[1], OBJ_LIST, &co);
     if (found < 0) goto out;
@@ -410,15 +406,23 @@ static bool clamp_range(long long start, long long end, uint64_t n, uint64_t *fr
     return true;
 }
 
+/* LRANGE's and LTRIM's start and end (argv[2], argv[3]); -1 after
+ * ERR_NOTINT. */
+static int parse_indices(cmd_ctx_t *c, long long *start, long long *end)
+{
+    if (cmd_parse_ll(c->argv[2], c->argvlen[2], start) < 0 || cmd_parse_ll(c->argv[3], c->argvlen[3], end) < 0) {
+        reply_error(c->reply, ERR_NOTINT);
+        return -1;
+    }
+    return 0;
+}
+
 /* Indices are parsed before the key is looked at, so a bad index wins
  * over WRONGTYPE, as in Redis. One iterator walks the range. */
 static void lrangeCommand(cmd_ctx_t *c)
 {
     long long start, end;
-    if (cmd_parse_ll(c->argv[2], c->argvlen[2], &start) < 0 || cmd_parse_ll(c->argv[3], c->argvlen[3], &end) < 0) {
-        reply_error(c->reply, ERR_NOTINT);
-        return;
-    }
+    if (parse_indices(c, &start, &end) < 0) return;
     coll_t co;
     int found = coll_open(c, c->argv[1], c->argvlen[1], OBJ_LIST, &co);
     uint64_t from, to;
@@ -502,10 +506,7 @@ out:
 static void ltrimCommand(cmd_ctx_t *c)
 {
     long long start, end;
-    if (cmd_parse_ll(c->argv[2], c->argvlen[2], &start) < 0 || cmd_parse_ll(c->argv[3], c->argvlen[3], &end) < 0) {
-        reply_error(c->reply, ERR_NOTINT);
-        return;
-    }
+    if (parse_indices(c, &start, &end) < 0) return;
     coll_t co;
     int found = coll_open(c, c->argv[1], c->argvlen[1], OBJ_LIST, &co);
     uint64_t from, to;

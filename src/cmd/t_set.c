@@ -12,12 +12,11 @@
  * what they will write: a write txn's iterator must not see the key under it
  * change (RocksDB's WriteBatchWithIndex rule). */
 #include "cmd/coll.h"
+#include "cmd/cursor.h"
 #include "cmd/db.h"
 #include "cmd/families.h"
-#include "util/glob.h"
 
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -305,10 +304,7 @@ static void spopCommand(cmd_ctx_t *c)
         reply_error(c->reply, ERR_SYNTAX);
         return;
     }
-    if (c->argc == 3 && (cmd_parse_ll(c->argv[2], c->argvlen[2], &count) < 0 || count < 0)) {
-        reply_error(c->reply, "ERR value is out of range, must be positive");
-        return;
-    }
+    if (cmd_parse_pop_count(c, 2, &count) < 0) return;
     coll_t co;
     mvec_t m = {0};
     int rc = coll_open(c, c->argv[1], c->argvlen[1], OBJ_SET, &co);
@@ -717,177 +713,18 @@ static void sintercardCommand(cmd_ctx_t *c)
 
 /* ---- SSCAN ------------------------------------------------------------------------ */
 
-/* As SCAN (t_keys.c): members are in byte order, so a cursor has to name the
- * last member a call visited. A node-local ring maps cursor numbers, which
- * only grow, to (key, member); a cursor that is unknown (stale, from another
- * node, invented) or was handed out for another key restarts the iteration,
- * which keeps SSCAN's guarantee: every member present throughout the scan is
- * returned at least once. */
-#define SSCAN_SLOTS 4096
+/* Members are in byte order: a cursor (cursor.h) names the last member a
+ * call visited. */
+CURSOR_TABLE(sscan_cursors, 4096);
 
-typedef struct sscan_slot {
-    uint64_t cursor; /* 0: empty */
-    char *buf;       /* key then member */
-    size_t klen, mlen;
-} sscan_slot_t;
+/* SSCAN key cursor [MATCH pattern] [COUNT count]: cursor_scan_coll has
+ * Redis 7.0's order of checks. */
+static const cursor_coll_scan_t sscan = {
+    .type = OBJ_SET, .table = &sscan_cursors, .narrow = true, .emit = cursor_emit_elem};
 
-static sscan_slot_t sscan_slots[SSCAN_SLOTS];
-static uint64_t sscan_next_cursor;
-
-/* Cursor numbers start from the wall clock times 1024 (a read may use the
- * clock): numbers from before a restart are unlikely to come back, and they
- * stay below 2^53 for clients that hold them in a double. */
-static uint64_t sscan_cursor_save(int64_t now_ms, const char *key, size_t klen, const char *m,
-                                  size_t mlen)
-{
-    if (sscan_next_cursor == 0) sscan_next_cursor = (now_ms > 0 ? (uint64_t)now_ms : 1) << 10;
-    uint64_t cur = sscan_next_cursor++;
-    sscan_slot_t *s = &sscan_slots[cur % SSCAN_SLOTS];
-    free(s->buf);
-    s->buf = malloc(klen + mlen + 1);
-    if (klen) memcpy(s->buf, key, klen);
-    if (mlen) memcpy(s->buf + klen, m, mlen);
-    s->buf[klen + mlen] = '\0'; /* member + NUL: the smallest member after it */
-    s->klen = klen;
-    s->mlen = mlen;
-    s->cursor = cur;
-    return cur;
-}
-
-/* Cursor 0 is never stored: it always means "from the start". */
-static const sscan_slot_t *sscan_cursor_find(uint64_t cur, const char *key, size_t klen)
-{
-    const sscan_slot_t *s = &sscan_slots[cur % SSCAN_SLOTS];
-    if (!cur || s->cursor != cur || s->klen != klen || (klen && memcmp(s->buf, key, klen) != 0))
-        return NULL;
-    return s;
-}
-
-/* Redis parses the cursor with strtoul: an empty string is 0, a sign is
- * allowed ("-1" wraps), spaces and trailing garbage are not, and the parse
- * stops at a NUL byte. */
-static int parse_cursor(const char *s, size_t len, uint64_t *out)
-{
-    const char *nul = memchr(s, '\0', len);
-    if (nul) len = (size_t)(nul - s);
-    size_t i = 0;
-    bool neg = false;
-    if (len && (s[0] == '-' || s[0] == '+')) {
-        neg = s[0] == '-';
-        i++;
-        if (i == len) return -1;
-    }
-    uint64_t v = 0;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10) return -1;
-        v = v * 10 + d;
-    }
-    *out = neg ? 0 - v : v;
-    return 0;
-}
-
-/* SSCAN key cursor [MATCH pattern] [COUNT count]. Redis checks the cursor,
- * then the key (missing: an empty final page, whatever the options), then
- * the options. COUNT bounds the members visited, not returned; one member
- * past COUNT is peeked at so the last page already answers cursor 0. A
- * pattern's literal prefix narrows the walk to the members that have it. */
 static void sscanCommand(cmd_ctx_t *c)
 {
-    uint64_t cursor;
-    if (parse_cursor(c->argv[2], c->argvlen[2], &cursor) < 0) {
-        reply_error(c->reply, "ERR invalid cursor");
-        return;
-    }
-    coll_t co;
-    int rc = coll_open(c, c->argv[1], c->argvlen[1], OBJ_SET, &co);
-    if (rc <= 0) {
-        if (rc == 0) {
-            reply_array(c->reply, 2);
-            reply_bulk(c->reply, "0", 1);
-            reply_array(c->reply, 0);
-        }
-        coll_release(&co);
-        return;
-    }
-    long long count = 10;
-    const char *pat = NULL;
-    size_t plen = 0;
-    for (int i = 3; i < c->argc; i += 2) {
-        bool has_value = i + 1 < c->argc;
-        if (cmd_arg_is(c, i, "count") && has_value) {
-            if (cmd_parse_ll(c->argv[i + 1], c->argvlen[i + 1], &count) < 0) {
-                reply_error(c->reply, ERR_NOTINT);
-                goto out;
-            }
-            if (count < 1) {
-                reply_error(c->reply, ERR_SYNTAX);
-                goto out;
-            }
-        } else if (cmd_arg_is(c, i, "match") && has_value) {
-            pat = c->argv[i + 1];
-            plen = c->argvlen[i + 1];
-            if (plen == 1 && pat[0] == '*') pat = NULL;
-        } else {
-            reply_error(c->reply, ERR_SYNTAX);
-            goto out;
-        }
-    }
-    size_t prefix = pat ? glob_literal_prefix(pat, plen) : 0;
-
-    const char *start = NULL;
-    size_t slen = 0;
-    const sscan_slot_t *slot = sscan_cursor_find(cursor, c->argv[1], c->argvlen[1]);
-    if (slot) {
-        start = slot->buf + slot->klen;
-        slen = slot->mlen + 1;
-    }
-    if (prefix && (!start || member_cmp(start, slen, pat, prefix) < 0)) {
-        start = pat;
-        slen = prefix;
-    }
-
-    reply_t page;
-    reply_init(&page, c->reply->proto);
-    long long visited = 0, n = 0;
-    bool more = false;
-    char *last = NULL;
-    size_t lastlen = 0, lastcap = 0;
-    coll_iter_t *it = coll_iter_new(c, &co, start, slen, false);
-    for (; coll_iter_valid(it); coll_iter_next(it)) {
-        size_t len;
-        const char *m = coll_iter_sub(it, &len);
-        if (prefix && (len < prefix || memcmp(m, pat, prefix) != 0)) break;
-        if (visited == count) {
-            more = true;
-            break;
-        }
-        visited++;
-        if (len + 1 > lastcap) {
-            lastcap = (len + 1) * 2;
-            last = realloc(last, lastcap);
-        }
-        if (len) memcpy(last, m, len);
-        lastlen = len;
-        if (pat && !glob_match(pat, plen, m, len, 0)) continue;
-        reply_bulk(&page, m, len);
-        n++;
-    }
-    coll_iter_free(it);
-
-    uint64_t next =
-        more ? sscan_cursor_save(c->now_ms, c->argv[1], c->argvlen[1], last, lastlen) : 0;
-    char buf[24];
-    int blen = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)next);
-    reply_array(c->reply, 2);
-    reply_bulk(c->reply, buf, (size_t)blen);
-    reply_array(c->reply, n);
-    if (page.len) reply_raw(c->reply, page.buf, page.len);
-    reply_free(&page);
-    free(last);
-out:
-    coll_release(&co);
+    cursor_scan_coll(c, &sscan);
 }
 
 /* ---- the table -------------------------------------------------------------------- */

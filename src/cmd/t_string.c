@@ -15,8 +15,6 @@
 /* Redis's proto-max-bulk-len default: the largest string APPEND/SETRANGE
  * may build. */
 #define STRING_MAX_LEN (512LL * 1024 * 1024)
-/* Redis's MAX_LONG_DOUBLE_CHARS: room for any %.17Lf long double. */
-#define LONG_DOUBLE_CHARS (5 * 1024)
 
 /* Options of SET and GETEX, as Redis's parseExtendedStringArgumentsOrReply. */
 #define OPT_NX (1 << 0)
@@ -229,12 +227,16 @@ static void psetexCommand(cmd_ctx_t *c)
  * storage error) -- every string command checks in this order. */
 static int lookup_string(cmd_ctx_t *c, dbkey_t *k)
 {
-    int found = db_lookup(c, c->argv[1], c->argvlen[1], k);
-    if (found > 0 && k->meta.type != OBJ_STRING) {
-        reply_error(c->reply, ERR_WRONGTYPE);
-        db_release(k);
-        return -1;
-    }
+    return db_lookup_string(c, c->argv[1], c->argvlen[1], k);
+}
+
+/* The same for the commands that answer nil for a missing key (GET,
+ * GETEX, GETDEL): 1 with *k to release, else 0 or -1 with the reply
+ * (nil, or the error) written. */
+static int lookup_string_or_nil(cmd_ctx_t *c, dbkey_t *k)
+{
+    int found = lookup_string(c, k);
+    if (found == 0) reply_null(c->reply);
     return found;
 }
 
@@ -242,12 +244,7 @@ static int lookup_string(cmd_ctx_t *c, dbkey_t *k)
 static void getCommand(cmd_ctx_t *c)
 {
     dbkey_t k;
-    int found = lookup_string(c, &k);
-    if (found < 0) return;
-    if (!found) {
-        reply_null(c->reply);
-        return;
-    }
+    if (lookup_string_or_nil(c, &k) <= 0) return;
     reply_bulk(c->reply, k.meta.value, k.meta.vlen);
     db_release(&k);
 }
@@ -263,12 +260,7 @@ static void getexCommand(cmd_ctx_t *c)
     if (parse_string_opts(c, 2, false, &flags, &exp_arg) < 0) return;
 
     dbkey_t k;
-    int found = lookup_string(c, &k);
-    if (found < 0) return;
-    if (!found) {
-        reply_null(c->reply);
-        return;
-    }
+    if (lookup_string_or_nil(c, &k) <= 0) return;
     if (exp_arg && get_expire_ms(c, exp_arg, flags, "getex", &when) < 0) {
         db_release(&k);
         return;
@@ -288,12 +280,7 @@ static void getexCommand(cmd_ctx_t *c)
 static void getdelCommand(cmd_ctx_t *c)
 {
     dbkey_t k;
-    int found = lookup_string(c, &k);
-    if (found < 0) return;
-    if (!found) {
-        reply_null(c->reply);
-        return;
-    }
+    if (lookup_string_or_nil(c, &k) <= 0) return;
     reply_bulk(c->reply, k.meta.value, k.meta.vlen);
     db_delete(c, c->argv[1], c->argvlen[1], &k);
     db_release(&k);
@@ -379,12 +366,7 @@ static void incr_decr(cmd_ctx_t *c, long long incr)
         reply_error(c->reply, ERR_NOTINT);
         goto out;
     }
-    if ((incr < 0 && value < 0 && incr < LLONG_MIN - value) ||
-        (incr > 0 && value > 0 && incr > LLONG_MAX - value)) {
-        reply_error(c->reply, ERR_OVERFLOW);
-        goto out;
-    }
-    value += incr;
+    if (cmd_incr_ll(c, &value, incr) < 0) goto out;
     char buf[24];
     size_t n = ll_to_str(buf, value);
     db_set_string(c, c->argv[1], c->argvlen[1], buf, n, found ? k.meta.expire_ms : 0, &k);
@@ -444,13 +426,9 @@ static void incrbyfloatCommand(cmd_ctx_t *c)
         reply_error(c->reply, ERR_NOTFLOAT);
         goto out;
     }
-    value += incr;
-    if (isnan(value) || isinf(value)) {
-        reply_error(c->reply, "ERR increment would produce NaN or Infinity");
-        goto out;
-    }
-    char buf[LONG_DOUBLE_CHARS];
-    int n = reply_format_long_double(buf, sizeof(buf), value);
+    char buf[CMD_LONG_DOUBLE_CHARS];
+    int n = cmd_incr_long_double(c, value, incr, buf, sizeof(buf));
+    if (n < 0) goto out;
     db_set_string_flags(c, c->argv[1], c->argvlen[1], buf, (size_t)n, found ? k.meta.expire_ms : 0,
                         META_STR_NOINT, &k);
     reply_bulk(c->reply, buf, (size_t)n);

@@ -1,5 +1,6 @@
-/* Sorted sets: what t_zset.c (storage, ZADD, single-key reads and ranges)
- * and t_zset_ops.c (set operations, pops, random members, scan) share.
+/* Sorted sets: what t_zset.c (storage, ZADD, single-key reads and range
+ * commands), t_zset_range.c (ranges and the walks over them) and
+ * t_zset_ops.c (set operations, pops, random members, scan) share.
  *
  * A member is two sub-keys under the key's version (docs/encoding.md):
  *   'm' member                -> 8-byte ordered score
@@ -33,6 +34,10 @@ void zs_vec_push(zs_vec_t *vec, const char *m, size_t len, double score);
 void zs_vec_free(zs_vec_t *vec);
 /* Sorts by (score, member bytes): the order of a sorted set. */
 void zs_vec_sort(zs_vec_t *vec);
+/* Reverses the order of the elements. */
+void zs_vec_reverse(zs_vec_t *vec);
+/* Redis compares members as sdscmp does: common bytes first, then length. */
+int zs_member_cmp(const char *a, size_t al, const char *b, size_t bl);
 
 /* The score of a member: 1 found, 0 absent, -1 storage error (replied). */
 int zs_get_score(cmd_ctx_t *c, const coll_t *co, const char *m, size_t len, double *score);
@@ -48,6 +53,10 @@ typedef struct zs_iter {
     coll_iter_t *it;
 } zs_iter_t;
 void zs_iter_start(cmd_ctx_t *c, const coll_t *co, bool reverse, zs_iter_t *zi);
+/* Positions an iterator on the 's' range: forward at the first sub-key >=
+ * from, reverse at the last <= from. */
+void zs_iter_from(cmd_ctx_t *c, const coll_t *co, bool reverse, const char *from, size_t flen,
+                  zs_iter_t *zi);
 bool zs_iter_valid(zs_iter_t *zi);
 /* The current element: its member (into the iterator's storage) and score. */
 const char *zs_iter_get(zs_iter_t *zi, size_t *len, double *score);
@@ -57,6 +66,55 @@ void zs_iter_end(zs_iter_t *zi);
 /* Up to count elements from the low end (or the high end when max), in
  * that order, appended to out. */
 void zs_take_ends(cmd_ctx_t *c, const coll_t *co, bool max, long long count, zs_vec_t *out);
+
+/* ---- ranges (t_zset_range.c) ---- */
+
+/* A score range: min and max, each inclusive or exclusive ("(" in Redis). */
+typedef struct srange {
+    double min, max;
+    bool minex, maxex;
+} srange_t;
+
+/* A lex bound: "-" (inf -1), "+" (inf 1), or a string, inclusive or not. */
+typedef struct lbound {
+    int inf;
+    const char *s;
+    size_t len;
+    bool ex;
+} lbound_t;
+
+typedef struct lrange {
+    lbound_t min, max;
+} lrange_t;
+
+/* Parse the min and max arguments (at mini, maxi) of a score or a lex
+ * range as Redis does; -1 with Redis's error replied when either is not a
+ * bound ("ERR min or max is not a float", "... not valid string range
+ * item"). The lex bounds point into the arguments. */
+int zs_parse_srange(cmd_ctx_t *c, int mini, int maxi, srange_t *r);
+int zs_parse_lrange(cmd_ctx_t *c, int mini, int maxi, lrange_t *r);
+
+/* Redis's rank sanitizing: negative ranks count from the end; false when
+ * nothing is left. */
+bool zs_sanitize_ranks(long long size, long long *start, long long *end);
+
+/* Called for each element a walk visits; false stops the walk. */
+typedef bool zs_visit_fn(void *ud, const char *m, size_t len, double score);
+
+/* Ranks [start, end] (0 <= start <= end < size, as zs_sanitize_ranks
+ * leaves them) from the low end, or from the high end when reverse,
+ * appended to out in that order. */
+void zs_walk_rank(cmd_ctx_t *c, const coll_t *co, long long start, long long end, bool reverse,
+                  zs_vec_t *out);
+/* Elements in a score or a lex range, from min up (max down when
+ * reverse), the first offset skipped and at most limit visited (limit <
+ * 0: all), as Redis's ZRANGEBYSCORE and ZRANGEBYLEX walk them. */
+void zs_walk_score(cmd_ctx_t *c, const coll_t *co, const srange_t *r, bool reverse, long long offset,
+                   long long limit, zs_visit_fn *fn, void *ud);
+void zs_walk_lex(cmd_ctx_t *c, const coll_t *co, const lrange_t *r, bool reverse, long long offset,
+                 long long limit, zs_visit_fn *fn, void *ud);
+
+/* ---- replies and results ---- */
 
 /* A score in a reply: a RESP3 double, or in RESP2 a bulk string. */
 void zs_reply_score(cmd_ctx_t *c, double score);

@@ -8,11 +8,10 @@
  * ZSCAN are reads and may use node-local state (a PRNG, a cursor table). */
 #include "cmd/t_zset.h"
 
-#include "util/glob.h"
+#include "cmd/cursor.h"
 
 #include <limits.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -393,10 +392,7 @@ static void zpop_command(cmd_ctx_t *c, bool max)
         reply_error(c->reply, ERR_SYNTAX);
         return;
     }
-    if (c->argc == 3 && (cmd_parse_ll(c->argv[2], c->argvlen[2], &count) < 0 || count < 0)) {
-        reply_error(c->reply, "ERR value is out of range, must be positive");
-        return;
-    }
+    if (cmd_parse_pop_count(c, 2, &count) < 0) return;
     coll_t co;
     int found = coll_open(c, c->argv[1], c->argvlen[1], OBJ_ZSET, &co);
     if (found == 0 || (found > 0 && count == 0)) reply_array(c->reply, 0);
@@ -651,154 +647,31 @@ done:
 
 /* ---- ZSCAN ------------------------------------------------------------------------------------------ */
 
-/* ZSCAN walks members in byte order. A set of up to 128 members is
- * answered whole with cursor 0, as Redis answers its small (listpack)
- * sets. For larger sets a cursor names the last member returned through
- * this node-local table (as SCAN's in t_keys.c): numbers only grow and a
- * slot remembers its number, so a stale or unknown cursor restarts the
- * walk, which keeps the guarantee that every member present throughout is
- * returned. */
-#define ZSCAN_WHOLE 128
-#define ZSCAN_SLOTS 1024
+/* ZSCAN walks the members ('m' sub-keys) in byte order. A set of up to
+ * 128 members is answered whole with cursor 0, as Redis answers its small
+ * (listpack) sets. For larger sets a cursor (cursor.h) names the last
+ * member a call visited. The walk is not narrowed to a pattern's prefix. */
+CURSOR_TABLE(zscan_cursors, 1024);
 
-typedef struct zscan_slot {
-    uint64_t cursor;
-    char *member;
-    size_t len;
-} zscan_slot_t;
-
-static zscan_slot_t zscan_slots[ZSCAN_SLOTS];
-static uint64_t zscan_next;
-
-static uint64_t zscan_save(int64_t now_ms, const char *m, size_t len)
+static long long zscan_emit(reply_t *items, const char *m, size_t len, const char *val, size_t vlen)
 {
-    if (zscan_next == 0) zscan_next = (now_ms > 0 ? (uint64_t)now_ms : 1) << 10;
-    uint64_t cur = zscan_next++;
-    zscan_slot_t *s = &zscan_slots[cur % ZSCAN_SLOTS];
-    free(s->member);
-    /* the resume point: 'm' member '\0', the first sub-key after it */
-    s->member = malloc(len + 2);
-    s->member[0] = ZS_MEMBER;
-    if (len) memcpy(s->member + 1, m, len);
-    s->member[len + 1] = '\0';
-    s->len = len + 2;
-    s->cursor = cur;
-    return cur;
+    char buf[64];
+    size_t n = vlen == 8 ? zs_format_score(buf, sizeof(buf), enc_get_double(val)) : 0;
+    reply_bulk(items, m, len);
+    reply_bulk(items, buf, n);
+    return 2;
 }
 
-/* Redis parses the cursor with strtoul: "" is 0, a sign is allowed,
- * spaces and trailing bytes are not, and a NUL ends it. */
-static int parse_cursor(const char *s, size_t len, uint64_t *out)
-{
-    const char *nul = memchr(s, '\0', len);
-    if (nul) len = (size_t)(nul - s);
-    size_t i = 0;
-    bool neg = false;
-    if (len && (s[0] == '-' || s[0] == '+')) {
-        neg = s[0] == '-';
-        if (++i == len) return -1;
-    }
-    uint64_t v = 0;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10) return -1;
-        v = v * 10 + d;
-    }
-    *out = neg ? 0 - v : v;
-    return 0;
-}
+static const cursor_coll_scan_t zscan = {.type = OBJ_ZSET,
+                                         .table = &zscan_cursors,
+                                         .tag = ZS_MEMBER,
+                                         .whole = 128,
+                                         .emit = zscan_emit};
 
 /* ZSCAN key cursor [MATCH pattern] [COUNT count] */
 static void zscanCommand(cmd_ctx_t *c)
 {
-    uint64_t cursor;
-    if (parse_cursor(c->argv[2], c->argvlen[2], &cursor) < 0) {
-        reply_error(c->reply, "ERR invalid cursor");
-        return;
-    }
-    coll_t co;
-    int found = coll_open(c, c->argv[1], c->argvlen[1], OBJ_ZSET, &co);
-    if (found == 0) {
-        reply_array(c->reply, 2);
-        reply_bulk(c->reply, "0", 1);
-        reply_array(c->reply, 0);
-    }
-    if (found <= 0) goto done;
-    long long count = 10;
-    const char *pat = NULL;
-    size_t plen = 0;
-    for (int i = 3; i < c->argc; i += 2) {
-        if (cmd_arg_is(c, i, "count") && i + 1 < c->argc) {
-            if (cmd_parse_ll(c->argv[i + 1], c->argvlen[i + 1], &count) < 0) {
-                reply_error(c->reply, ERR_NOTINT);
-                goto done;
-            }
-            if (count < 1) {
-                reply_error(c->reply, ERR_SYNTAX);
-                goto done;
-            }
-        } else if (cmd_arg_is(c, i, "match") && i + 1 < c->argc) {
-            pat = c->argv[i + 1];
-            plen = c->argvlen[i + 1];
-            if (plen == 1 && pat[0] == '*') pat = NULL;
-        } else {
-            reply_error(c->reply, ERR_SYNTAX);
-            goto done;
-        }
-    }
-    if (co.size <= ZSCAN_WHOLE) count = LLONG_MAX;
-
-    const char *from = "m";
-    size_t flen = 1;
-    const zscan_slot_t *slot = &zscan_slots[cursor % ZSCAN_SLOTS];
-    if (cursor && slot->cursor == cursor && co.size > ZSCAN_WHOLE) {
-        from = slot->member;
-        flen = slot->len;
-    }
-    reply_t items;
-    reply_init(&items, c->reply->proto);
-    long long nitems = 0, visited = 0;
-    bool more = false;
-    char *last = NULL; /* a copy: the iterator's memory moves on */
-    size_t lastlen = 0, lastcap = 0;
-    coll_iter_t *it = coll_iter_new(c, &co, from, flen, false);
-    for (; coll_iter_valid(it); coll_iter_next(it)) {
-        size_t sl, vl;
-        const char *sub = coll_iter_sub(it, &sl);
-        if (sl < 1 || sub[0] != ZS_MEMBER) break;
-        if (visited == count) {
-            more = true;
-            break;
-        }
-        visited++;
-        if (sl > lastcap) {
-            lastcap = sl * 2;
-            last = realloc(last, lastcap);
-        }
-        lastlen = sl - 1;
-        if (lastlen) memcpy(last, sub + 1, lastlen);
-        if (pat && !glob_match(pat, plen, sub + 1, sl - 1, 0)) continue;
-        const char *val = coll_iter_value(it, &vl);
-        char buf[64];
-        size_t n = vl == 8 ? zs_format_score(buf, sizeof(buf), enc_get_double(val)) : 0;
-        reply_bulk(&items, sub + 1, sl - 1);
-        reply_bulk(&items, buf, n);
-        nitems += 2;
-    }
-    uint64_t next = 0;
-    if (more) next = zscan_save(c->now_ms, last, lastlen);
-    free(last);
-    coll_iter_free(it);
-    char cbuf[24];
-    int cn = snprintf(cbuf, sizeof(cbuf), "%llu", (unsigned long long)next);
-    reply_array(c->reply, 2);
-    reply_bulk(c->reply, cbuf, (size_t)cn);
-    reply_array(c->reply, nitems);
-    if (items.len) reply_raw(c->reply, items.buf, items.len);
-    reply_free(&items);
-done:
-    coll_release(&co);
+    cursor_scan_coll(c, &zscan);
 }
 
 /* ---- the command table ------------------------------------------------------------------------------- */

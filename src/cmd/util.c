@@ -96,3 +96,32 @@ bool cmd_arg_is(const cmd_ctx_t *c, int i, const char *lit)
     size_t n = strlen(lit);
     return i < c->argc && c->argvlen[i] == n && strncasecmp(c->argv[i], lit, n) == 0;
 }
+
+int cmd_parse_pop_count(cmd_ctx_t *c, int i, long long *count)
+{
+    if (i >= c->argc) return 0;
+    if (cmd_parse_ll(c->argv[i], c->argvlen[i], count) == 0 && *count >= 0) return 0;
+    reply_error(c->reply, "ERR value is out of range, must be positive");
+    return -1;
+}
+
+int cmd_incr_ll(cmd_ctx_t *c, long long *value, long long incr)
+{
+    if ((incr < 0 && *value < 0 && incr < LLONG_MIN - *value) ||
+        (incr > 0 && *value > 0 && incr > LLONG_MAX - *value)) {
+        reply_error(c->reply, ERR_OVERFLOW);
+        return -1;
+    }
+    *value += incr;
+    return 0;
+}
+
+int cmd_incr_long_double(cmd_ctx_t *c, long double value, long double incr, char *buf, size_t cap)
+{
+    value += incr;
+    if (isnan(value) || isinf(value)) {
+        reply_error(c->reply, "ERR increment would produce NaN or Infinity");
+        return -1;
+    }
+    return reply_format_long_double(buf, cap, value);
+}

@@ -171,6 +171,13 @@ static void sleep_ms(int ms)
     usleep((useconds_t)ms * 1000);
 }
 
+/* HELLO proto on c: RESP3's reply is a map, RESP2's an array. */
+static void hello(rc_t *c, int proto)
+{
+    const char *r = RC(c, "HELLO", proto == 3 ? "3" : "2");
+    assert_true(r && r[0] == (proto == 3 ? '%' : '*'));
+}
+
 /* ---- the cluster ------------------------------------------------------------------- */
 
 /* The port node i's ROLE names as its master (its own when it leads). */
@@ -282,6 +289,36 @@ static int fresh_teardown(void **state)
 #define NULLARR "*-1\r\n"
 #define OK "+OK\r\n"
 #define QUEUED "+QUEUED\r\n"
+#define RAN "*1\r\n+OK\r\n" /* the EXEC of one SET that ran */
+
+/* MULTI, SET key val, EXEC on c: the EXEC's reply must be exec_want, RAN
+ * or, when a watched key changed, the null reply (NULLARR, RESP3 "_"). */
+static void multi_set_(int line, rc_t *c, const char *key, const char *val, const char *exec_want)
+{
+    expect_(line, c, OK, strlen(OK), "MULTI", (const char *)NULL);
+    expect_(line, c, QUEUED, strlen(QUEUED), "SET", key, val, (const char *)NULL);
+    expect_(line, c, exec_want, strlen(exec_want), "EXEC", (const char *)NULL);
+}
+#define MULTI_SET(c, key, val, exec_want) multi_set_(__LINE__, (c), (key), (val), (exec_want))
+
+/* After WATCH key on a, a DISCARD (or, execabort, an EXEC that EXECABORT
+ * discarded) forgets the watch: b's write then aborts nothing, and a's next
+ * transaction runs, everywhere. */
+static void watch_forgotten_after(rc_t *a, rc_t *b, const char *key, bool execabort)
+{
+    X(a, OK, "WATCH", key);
+    X(a, OK, "MULTI");
+    if (execabort) {
+        X(a, "-ERR wrong number of arguments for 'set' command\r\n", "SET", key);
+        X(a, "-EXECABORT Transaction discarded because of previous errors.\r\n", "EXEC");
+    } else {
+        X(a, QUEUED, "SET", key, "discarded");
+        X(a, OK, "DISCARD");
+    }
+    X(b, OK, "SET", key, "b");
+    MULTI_SET(a, key, "a", RAN);
+    EVERYWHERE("$1\r\na\r\n", "GET", key);
+}
 
 /* ---- 1. WATCH on the leader --------------------------------------------------------- */
 
@@ -293,9 +330,7 @@ static void test_watch_basic(void **state)
     X(a, OK, "SET", "w1", "a");
     X(a, OK, "WATCH", "w1");
     X(b, OK, "SET", "w1", "b");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "w1", "c");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "w1", "c", NULLARR);
     EVERYWHERE("$1\r\nb\r\n", "GET", "w1");
 
     /* ...also when it comes between MULTI and EXEC */
@@ -320,9 +355,7 @@ static void test_watch_basic(void **state)
     X(a, OK, "WATCH", "w3:a", "w3:b", "w3:c");
     X(b, ":0\r\n", "DEL", "w3:zz");
     X(b, ":1\r\n", "INCR", "w3:b");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "w3:a", "1");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "w3:a", "1", NULLARR);
     EVERYWHERE("$-1\r\n", "GET", "w3:a");
 
     /* a read-only transaction is checked too */
@@ -346,22 +379,16 @@ static void test_watch_own_write(void **state)
     X(a, OK, "SET", "o1", "v");
     X(a, OK, "WATCH", "o1");
     X(a, OK, "SET", "o1", "own");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "o1", "t");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "o1", "t", NULLARR);
     EVERYWHERE("$3\r\nown\r\n", "GET", "o1");
 
     /* the key written by another command form (MSET's keys, EXPIRE) */
     X(a, OK, "WATCH", "o2");
     X(a, OK, "MSET", "o2:x", "1", "o2", "2");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "o2", "t");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "o2", "t", NULLARR);
     X(a, OK, "WATCH", "o2");
     X(a, ":1\r\n", "EXPIRE", "o2", "1000");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "o2", "t");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "o2", "t", NULLARR);
     EVERYWHERE("$1\r\n2\r\n", "GET", "o2");
     test_done = true;
 }
@@ -373,9 +400,7 @@ static void test_watch_key_positions(void **state)
     X(a, OK, "WATCH", "kp");
     X(b, OK, "MSET", "kp:1", "kp", "kp:2", "kp");
     X(b, OK, "SET", "kp:3", "kp");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "kp", "ran");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
+    MULTI_SET(a, "kp", "ran", RAN);
     EVERYWHERE("$3\r\nran\r\n", "GET", "kp");
     test_done = true;
 }
@@ -388,55 +413,27 @@ static void test_watch_forgotten(void **state)
     X(a, OK, "WATCH", "f1");
     X(a, OK, "UNWATCH");
     X(b, OK, "SET", "f1", "b");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "f1", "a");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
+    MULTI_SET(a, "f1", "a", RAN);
     EVERYWHERE("$1\r\na\r\n", "GET", "f1");
 
     /* EXEC (run): the next transaction is not watched */
     X(a, OK, "WATCH", "f2");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "f2", "1");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
+    MULTI_SET(a, "f2", "1", RAN);
     X(b, OK, "SET", "f2", "2");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "f2", "3");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
+    MULTI_SET(a, "f2", "3", RAN);
     EVERYWHERE("$1\r\n3\r\n", "GET", "f2");
 
     /* EXEC (aborted) forgets them too */
     X(a, OK, "WATCH", "f3");
     X(b, OK, "SET", "f3", "1");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "f3", "lost");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "f3", "lost", NULLARR);
     X(b, OK, "SET", "f3", "2");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "f3", "3");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
+    MULTI_SET(a, "f3", "3", RAN);
     EVERYWHERE("$1\r\n3\r\n", "GET", "f3");
 
-    /* DISCARD */
-    X(a, OK, "WATCH", "f4");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "f4", "discarded");
-    X(a, OK, "DISCARD");
-    X(b, OK, "SET", "f4", "b");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "f4", "a");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
-    EVERYWHERE("$1\r\na\r\n", "GET", "f4");
-
-    /* EXECABORT */
-    X(a, OK, "WATCH", "f5");
-    X(a, OK, "MULTI");
-    X(a, "-ERR wrong number of arguments for 'set' command\r\n", "SET", "f5");
-    X(a, "-EXECABORT Transaction discarded because of previous errors.\r\n", "EXEC");
-    X(b, OK, "SET", "f5", "b");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "f5", "a");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
-    EVERYWHERE("$1\r\na\r\n", "GET", "f5");
+    /* DISCARD, EXECABORT */
+    watch_forgotten_after(a, b, "f4", false);
+    watch_forgotten_after(a, b, "f5", true);
     test_done = true;
 }
 
@@ -460,18 +457,14 @@ static void test_watch_expiry(void **state)
     X(a, ":1\r\n", "PEXPIRE", "e1", "300");
     X(a, OK, "WATCH", "e1");
     sleep_ms(700);
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "e1:x", "ran");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "e1:x", "ran", NULLARR);
     EVERYWHERE("$-1\r\n", "GET", "e1:x");
 
     /* a TTL that has not run out is no change */
     X(a, OK, "SET", "e2", "v", "PX", "100000");
     X(a, OK, "WATCH", "e2");
     sleep_ms(300);
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "e2:x", "ran");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
+    MULTI_SET(a, "e2:x", "ran", RAN);
     EVERYWHERE("$3\r\nran\r\n", "GET", "e2:x");
     test_done = true;
 }
@@ -482,15 +475,11 @@ static void test_watch_missing_key(void **state)
     /* created by another client: abort */
     X(a, OK, "WATCH", "n1");
     X(b, OK, "SET", "n1", "created");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "n1", "mine");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "n1", "mine", NULLARR);
     EVERYWHERE("$7\r\ncreated\r\n", "GET", "n1");
     /* still missing: it runs */
     X(a, OK, "WATCH", "n2");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "n2", "mine");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
+    MULTI_SET(a, "n2", "mine", RAN);
     EVERYWHERE("$4\r\nmine\r\n", "GET", "n2");
     test_done = true;
 }
@@ -505,9 +494,7 @@ static void test_watch_noop_writes(void **state)
     X(a, OK, "WATCH", "nw1", "nw2");
     X(b, ":0\r\n", "SETNX", "nw1", "other");
     X(b, ":0\r\n", "DEL", "nw2");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "nw1", "ran");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
+    MULTI_SET(a, "nw1", "ran", RAN);
     EVERYWHERE("$3\r\nran\r\n", "GET", "nw1");
     test_done = true;
 }
@@ -515,17 +502,12 @@ static void test_watch_noop_writes(void **state)
 static void test_watch_resp3(void **state)
 {
     rc_t *a = open_at(L), *b = open_at(L);
-    const char *r = RC(a, "HELLO", "3");
-    assert_true(r && r[0] == '%');
+    hello(a, 3);
     X(a, OK, "WATCH", "r1");
     X(b, OK, "SET", "r1", "b");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "r1", "a");
-    X(a, "_\r\n", "EXEC");
+    MULTI_SET(a, "r1", "a", "_\r\n");
     X(a, OK, "WATCH", "r1");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "r1", "a");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
+    MULTI_SET(a, "r1", "a", RAN);
     test_done = true;
 }
 
@@ -536,9 +518,7 @@ static void test_watch_blocking_pop_no_change(void **state)
     X(a, OK, "WATCH", "wb1");
     X(b, NULLARR, "BLPOP", "wb1", "0.3");
     X(b, NULLARR, "BLMOVE", "wb1", "wb1", "LEFT", "LEFT", "0.3"); /* a real timeout: *-1, as Redis */
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "wb1:x", "ran");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
+    MULTI_SET(a, "wb1:x", "ran", RAN);
     EVERYWHERE("$3\r\nran\r\n", "GET", "wb1:x");
     test_done = true;
 }
@@ -553,23 +533,17 @@ static void test_watch_via_follower_proxy(void **state)
     X(a, OK, "SET", "p1", "a");
     X(a, OK, "WATCH", "p1");
     X(b, OK, "SET", "p1", "b");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "p1", "c");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "p1", "c", NULLARR);
     EVERYWHERE("$1\r\nb\r\n", "GET", "p1");
     /* modified through the other follower: abort */
     X(a, OK, "WATCH", "p1");
     X(o, OK, "SET", "p1", "o");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "p1", "c");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "p1", "c", NULLARR);
     EVERYWHERE("$1\r\no\r\n", "GET", "p1");
     /* its own write through the follower: abort */
     X(a, OK, "WATCH", "p1");
     X(a, OK, "SET", "p1", "own");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "p1", "c");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "p1", "c", NULLARR);
     EVERYWHERE("$3\r\nown\r\n", "GET", "p1");
     /* untouched: it runs, everywhere */
     X(a, OK, "WATCH", "p1", "p2");
@@ -583,16 +557,12 @@ static void test_watch_via_follower_proxy(void **state)
     X(a, OK, "WATCH", "p1");
     X(a, OK, "UNWATCH");
     X(b, OK, "SET", "p1", "b2");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "p1", "u");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
+    MULTI_SET(a, "p1", "u", RAN);
     EVERYWHERE("$1\r\nu\r\n", "GET", "p1");
     /* a missing key created through the leader */
     X(a, OK, "WATCH", "p3");
     X(b, OK, "SET", "p3", "created");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "p3", "mine");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "p3", "mine", NULLARR);
     EVERYWHERE("$7\r\ncreated\r\n", "GET", "p3");
     /* WATCH inside MULTI on the follower */
     X(a, OK, "MULTI");
@@ -608,57 +578,31 @@ static void test_watch_via_follower_proxy(void **state)
 static void test_watch_via_follower_forgotten(void **state)
 {
     rc_t *a = open_at(F1), *b = open_at(L);
-    X(a, OK, "WATCH", "pd1");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "pd1", "discarded");
-    X(a, OK, "DISCARD");
-    X(b, OK, "SET", "pd1", "b");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "pd1", "a");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
-    EVERYWHERE("$1\r\na\r\n", "GET", "pd1");
-
-    X(a, OK, "WATCH", "pd2");
-    X(a, OK, "MULTI");
-    X(a, "-ERR wrong number of arguments for 'set' command\r\n", "SET", "pd2");
-    X(a, "-EXECABORT Transaction discarded because of previous errors.\r\n", "EXEC");
-    X(b, OK, "SET", "pd2", "b");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "pd2", "a");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
-    EVERYWHERE("$1\r\na\r\n", "GET", "pd2");
+    watch_forgotten_after(a, b, "pd1", false);
+    watch_forgotten_after(a, b, "pd2", true);
     test_done = true;
 }
 
 static void test_watch_via_follower_resp3(void **state)
 {
     rc_t *a = open_at(F1), *b = open_at(L);
-    const char *r = RC(a, "HELLO", "3");
-    assert_true(r && r[0] == '%');
+    hello(a, 3);
     X(a, OK, "WATCH", "p3r");
     X(b, OK, "SET", "p3r", "b");
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "p3r", "a");
-    X(a, "_\r\n", "EXEC");
+    MULTI_SET(a, "p3r", "a", "_\r\n");
 
     /* a client that wrote through the follower before saying HELLO 3 */
     rc_t *c = open_at(F2);
     X(c, OK, "SET", "p3r:first", "1");
-    r = RC(c, "HELLO", "3");
-    assert_true(r && r[0] == '%');
+    hello(c, 3);
     X(c, OK, "WATCH", "p3r");
     X(b, OK, "SET", "p3r", "b2");
-    X(c, OK, "MULTI");
-    X(c, QUEUED, "SET", "p3r", "c");
-    X(c, "_\r\n", "EXEC");
+    MULTI_SET(c, "p3r", "c", "_\r\n");
     /* and back to RESP2 */
-    r = RC(c, "HELLO", "2");
-    assert_true(r && r[0] == '*');
+    hello(c, 2);
     X(c, OK, "WATCH", "p3r");
     X(b, OK, "SET", "p3r", "b3");
-    X(c, OK, "MULTI");
-    X(c, QUEUED, "SET", "p3r", "c");
-    X(c, NULLARR, "EXEC");
+    MULTI_SET(c, "p3r", "c", NULLARR);
     EVERYWHERE("$2\r\nb3\r\n", "GET", "p3r");
     test_done = true;
 }
@@ -674,9 +618,7 @@ static void test_watch_via_follower_redirect(void **state)
     rc_t *b = open_at(L), *c = open_at(L);
     X(b, OK, "WATCH", "rd1");
     X(c, OK, "SET", "rd1", "c");
-    X(b, OK, "MULTI");
-    X(b, QUEUED, "SET", "rd1", "b");
-    X(b, NULLARR, "EXEC");
+    MULTI_SET(b, "rd1", "b", NULLARR);
     EVERYWHERE("$1\r\nc\r\n", "GET", "rd1");
     test_done = true;
 }
@@ -690,9 +632,7 @@ static void test_watch_transfer_from_leader(void **state)
     X(a, OK, "SET", "t1", "before");
     X(a, OK, "WATCH", "t1");
     transfer_leader(L, F1);
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "t1", "unchecked");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "t1", "unchecked", NULLARR);
     EVERYWHERE("$6\r\nbefore\r\n", "GET", "t1");
     test_done = true;
 }
@@ -706,9 +646,7 @@ static void test_watch_transfer_and_back(void **state)
     X(a, OK, "WATCH", "t2");
     transfer_leader(old, f);
     transfer_leader(f, old);
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "t2", "unchecked");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "t2", "unchecked", NULLARR);
     EVERYWHERE("$6\r\nbefore\r\n", "GET", "t2");
     test_done = true;
 }
@@ -721,21 +659,15 @@ static void test_watch_transfer_via_follower(void **state)
     X(a, OK, "SET", "t3", "before");
     X(a, OK, "WATCH", "t3");
     transfer_leader(old, o);
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "t3", "unchecked");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "t3", "unchecked", NULLARR);
     EVERYWHERE("$6\r\nbefore\r\n", "GET", "t3");
 
     X(a, OK, "WATCH", "t3");
     transfer_leader(o, f);
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "t3", "unchecked");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "t3", "unchecked", NULLARR);
     EVERYWHERE("$6\r\nbefore\r\n", "GET", "t3");
     /* the watch is gone with that EXEC: a new transaction runs */
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "t3", "after");
-    X(a, "*1\r\n+OK\r\n", "EXEC");
+    MULTI_SET(a, "t3", "after", RAN);
     EVERYWHERE("$5\r\nafter\r\n", "GET", "t3");
     test_done = true;
 }
@@ -753,9 +685,7 @@ static void test_watch_leader_killed(void **state)
     while ((nl = agreed_leader(15000)) == old)
         if (cl_mono_ms() > deadline) fail_msg("no new leader after the kill");
     fprintf(stderr, "  node %d killed, new leader node %d\n", old + 1, nl + 1);
-    X(a, OK, "MULTI");
-    X(a, QUEUED, "SET", "t4", "unchecked");
-    X(a, NULLARR, "EXEC");
+    MULTI_SET(a, "t4", "unchecked", NULLARR);
     for (int i = 0; i < CLUSTER_N; i++) {
         if (i == old) continue;
         rc_t *c = open_at(i);
@@ -842,8 +772,7 @@ static void test_blocking_timeout(void **state)
     assert_true(took >= 450 && took <= 5000);
     EVERYWHERE(":0\r\n", "EXISTS", "bt1", "bt2", "bt3");
     /* RESP3: null */
-    const char *r = RC(a, "HELLO", "3");
-    assert_true(r && r[0] == '%');
+    hello(a, 3);
     X(a, "_\r\n", "BLPOP", "bt1", "0.3");
     X(a, "_\r\n", "BLMOVE", "bt2", "bt3", "LEFT", "RIGHT", "0.3");
     test_done = true;
@@ -971,42 +900,46 @@ static void test_blpop_via_follower(void **state)
     test_done = true;
 }
 
+/* A test on the group's cluster, or on a fresh cluster of its own. */
+#define TEST(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
+#define FRESH_TEST(f) cmocka_unit_test_setup_teardown(f, fresh_setup, fresh_teardown)
+
 int main(void)
 {
     const struct CMUnitTest watch_tests[] = {
-        cmocka_unit_test_setup_teardown(test_watch_basic, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_own_write, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_key_positions, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_forgotten, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_inside_multi, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_expiry, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_missing_key, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_noop_writes, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_resp3, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_blocking_pop_no_change, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_via_follower_proxy, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_via_follower_forgotten, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_via_follower_resp3, test_setup, test_teardown),
+        TEST(test_watch_basic),
+        TEST(test_watch_own_write),
+        TEST(test_watch_key_positions),
+        TEST(test_watch_forgotten),
+        TEST(test_watch_inside_multi),
+        TEST(test_watch_expiry),
+        TEST(test_watch_missing_key),
+        TEST(test_watch_noop_writes),
+        TEST(test_watch_resp3),
+        TEST(test_watch_blocking_pop_no_change),
+        TEST(test_watch_via_follower_proxy),
+        TEST(test_watch_via_follower_forgotten),
+        TEST(test_watch_via_follower_resp3),
     };
     const struct CMUnitTest redirect_tests[] = {
-        cmocka_unit_test_setup_teardown(test_watch_via_follower_redirect, test_setup, test_teardown),
+        TEST(test_watch_via_follower_redirect),
     };
     const struct CMUnitTest failover_tests[] = {
-        cmocka_unit_test_setup_teardown(test_watch_transfer_from_leader, fresh_setup, fresh_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_transfer_and_back, fresh_setup, fresh_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_transfer_via_follower, fresh_setup, fresh_teardown),
-        cmocka_unit_test_setup_teardown(test_watch_leader_killed, fresh_setup, fresh_teardown),
-        cmocka_unit_test_setup_teardown(test_blocked_leader_steps_down, fresh_setup, fresh_teardown),
+        FRESH_TEST(test_watch_transfer_from_leader),
+        FRESH_TEST(test_watch_transfer_and_back),
+        FRESH_TEST(test_watch_transfer_via_follower),
+        FRESH_TEST(test_watch_leader_killed),
+        FRESH_TEST(test_blocked_leader_steps_down),
     };
     const struct CMUnitTest blocking_tests[] = {
-        cmocka_unit_test_setup_teardown(test_blpop_wakes, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_blocking_timeout, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_blocking_fifo, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_blocking_disconnect, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_blmove_wakes, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_bzpopmin_wakes, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_blocking_in_multi, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_blpop_via_follower, test_setup, test_teardown),
+        TEST(test_blpop_wakes),
+        TEST(test_blocking_timeout),
+        TEST(test_blocking_fifo),
+        TEST(test_blocking_disconnect),
+        TEST(test_blmove_wakes),
+        TEST(test_bzpopmin_wakes),
+        TEST(test_blocking_in_multi),
+        TEST(test_blpop_via_follower),
     };
     /* KEYWAIT_TEST=test_watch_* runs only the matching tests */
     const char *only = getenv("KEYWAIT_TEST");

@@ -39,6 +39,18 @@ cmdtest_t *ct_open(void)
     return t;
 }
 
+int ct_setup(void **state)
+{
+    *state = ct_open();
+    return 0;
+}
+
+int ct_teardown(void **state)
+{
+    ct_close(*state);
+    return 0;
+}
+
 /* nftw callback: directories come after their contents (FTW_DEPTH). */
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -79,6 +91,8 @@ const char *ct_run(cmdtest_t *t, bool write, bool check_flags, int argc, const c
 
     reply_clear(&t->reply);
     t->reply.proto = t->proto;
+    t->blocked = false;
+    t->block_timeout_ms = 0;
     if ((cmd->arity > 0 && argc != cmd->arity) || (cmd->arity < 0 && argc < -cmd->arity)) {
         reply_wrong_arity(&t->reply, cmd->name);
     } else {
@@ -93,6 +107,8 @@ const char *ct_run(cmdtest_t *t, bool write, bool check_flags, int argc, const c
             .db = &t->db,
         };
         cmd->proc(&c);
+        t->blocked = c.blocked;
+        t->block_timeout_ms = c.block_timeout_ms;
         if (write) {
             char err[256] = "";
             t->index++;
@@ -109,6 +125,15 @@ const char *ct_run(cmdtest_t *t, bool write, bool check_flags, int argc, const c
     memcpy(t->out, t->reply.buf, t->outlen);
     t->out[t->outlen] = '\0';
     return t->out;
+}
+
+const char *ct_runv(cmdtest_t *t, bool write, bool check_flags, int argc, const char *const *argv)
+{
+    size_t lens[CT_MAXARGS];
+    if (argc > CT_MAXARGS) fail_msg("too many arguments");
+    for (int i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    return ct_run(t, write, check_flags, argc, argv, lens);
 }
 
 /* Collects the NULL-terminated argument list into argv/lens. */
@@ -197,4 +222,68 @@ bool ct_counters_consistent(cmdtest_t *t)
         return false;
     }
     return true;
+}
+
+/* ---- checking replies ------------------------------------------------------ */
+
+ct_bulk_t ct_read_bulk(const char *r, size_t rlen, size_t *pos)
+{
+    ct_bulk_t b;
+    char *end;
+    assert_true(*pos < rlen && r[*pos] == '$');
+    b.len = strtoul(r + *pos + 1, &end, 10);
+    b.p = end + 2;
+    *pos = (size_t)(b.p - r) + b.len + 2;
+    assert_true(*pos <= rlen);
+    return b;
+}
+
+size_t ct_read_agg(const char *r, size_t rlen, size_t *pos, char type)
+{
+    char *end;
+    assert_true(*pos < rlen);
+    assert_int_equal(r[*pos], type);
+    size_t n = strtoul(r + *pos + 1, &end, 10);
+    *pos = (size_t)(end - r) + 2;
+    return n;
+}
+
+uint64_t ct_scan(cmdtest_t *t, const char *cmd, const char *key, uint64_t cursor,
+                 const char *const *opts, int nopts, size_t *pos, size_t *nitems)
+{
+    char cur[32];
+    snprintf(cur, sizeof(cur), "%llu", (unsigned long long)cursor);
+    const char *argv[CT_MAXARGS];
+    int argc = 0;
+    argv[argc++] = cmd;
+    if (key) argv[argc++] = key;
+    argv[argc++] = cur;
+    if (argc + nopts > CT_MAXARGS) fail_msg("too many arguments");
+    for (int i = 0; i < nopts; i++)
+        argv[argc++] = opts[i];
+    ct_runv(t, false, true, argc, argv);
+    *pos = 0;
+    assert_int_equal(ct_read_agg(t->out, t->outlen, pos, '*'), 2);
+    ct_bulk_t c = ct_read_bulk(t->out, t->outlen, pos);
+    char buf[32];
+    assert_true(c.len > 0 && c.len < sizeof(buf));
+    memcpy(buf, c.p, c.len);
+    buf[c.len] = '\0';
+    *nitems = ct_read_agg(t->out, t->outlen, pos, '*');
+    return strtoull(buf, NULL, 10);
+}
+
+const command_t *ct_command(const char *name, int arity, uint32_t flags, int first, int last,
+                            int step)
+{
+    cmd_register_data_commands();
+    const command_t *c = cmd_lookup(name, strlen(name));
+    assert_non_null(c);
+    assert_string_equal(c->name, name);
+    assert_int_equal(c->arity, arity);
+    assert_int_equal(c->flags, flags);
+    assert_int_equal(c->first_key, first);
+    assert_int_equal(c->last_key, last);
+    assert_int_equal(c->key_step, step);
+    return c;
 }

@@ -13,18 +13,6 @@
 #include "cmd/coll.h"
 #include "support/cmdtest.h"
 
-static int setup(void **state)
-{
-    *state = ct_open();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ct_close(*state);
-    return 0;
-}
-
 /* Writes n fields f0..f{n-1} into hash key through HSET, one entry. */
 static void fill_hash(cmdtest_t *t, const char *key, int n)
 {
@@ -131,10 +119,10 @@ static void test_rename_moves_elements(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_compaction_reclaims_deleted_collections, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_replaced_collections, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_versions_never_repeat, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rename_moves_elements, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compaction_reclaims_deleted_collections, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_replaced_collections, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_versions_never_repeat, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_rename_moves_elements, ct_setup, ct_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

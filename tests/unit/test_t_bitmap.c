@@ -9,38 +9,13 @@
 
 #include <cmocka.h>
 
+#define CT_SHORT_NAMES
 #include "support/cmdtest.h"
 
-#define W(...) CT_W(t, __VA_ARGS__)
-#define R(...) CT_R(t, __VA_ARGS__)
-#define EQ(got, want) assert_string_equal((got), (want))
-#define COUNTERS(keys, expires)                                                                    \
-    do {                                                                                           \
-        assert_int_equal(t->db.nkeys, (keys));                                                     \
-        assert_int_equal(t->db.nexpires, (expires));                                               \
-        assert_true(ct_counters_consistent(t));                                                    \
-    } while (0)
-
-static const char WRONGTYPE[] =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-static const char NOTINT[] = "-ERR value is not an integer or out of range\r\n";
-static const char SYNTAX[] = "-ERR syntax error\r\n";
 static const char BADOFF[] = "-ERR bit offset is not an integer or out of range\r\n";
 static const char BADBIT[] = "-ERR bit is not an integer or out of range\r\n";
 static const char BADTYPE[] = "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not "
                               "supported but i64 is.\r\n";
-
-static int setup(void **state)
-{
-    *state = ct_open();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ct_close(*state);
-    return 0;
-}
 
 /* The value of key as a GET reply would carry it (binary: compared by length). */
 static void value_is(cmdtest_t *t, const char *key, const char *val, size_t n)
@@ -362,13 +337,8 @@ static void test_table(void **state)
     };
     cmd_register_data_commands();
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        const command_t *c = cmd_lookup(want[i].name, strlen(want[i].name));
-        assert_non_null(c);
-        assert_int_equal(c->arity, want[i].arity);
-        assert_int_equal(c->flags, want[i].flags);
-        assert_int_equal(c->first_key, want[i].first);
-        assert_int_equal(c->last_key, want[i].last);
-        assert_int_equal(c->key_step, want[i].step);
+        const command_t *c = ct_command(want[i].name, want[i].arity, want[i].flags, want[i].first,
+                                        want[i].last, want[i].step);
         assert_string_equal(c->group, "bitmap");
     }
 }
@@ -376,13 +346,13 @@ static void test_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_setbit_getbit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ttl, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bitcount, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bitpos, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bitop, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bitfield, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bitfield_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_setbit_getbit, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_ttl, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_bitcount, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_bitpos, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_bitop, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_bitfield, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_bitfield_errors, ct_setup, ct_teardown),
         cmocka_unit_test(test_table),
     };
     return cmocka_run_group_tests_name("t_bitmap", tests, NULL, NULL);

@@ -12,65 +12,8 @@
 
 #include <cmocka.h>
 
+#define CT_SHORT_NAMES
 #include "support/cmdtest.h"
-
-#define W(...) CT_W(t, __VA_ARGS__)
-#define R(...) CT_R(t, __VA_ARGS__)
-#define EQ(got, want) assert_string_equal((got), (want))
-#define COUNTERS(keys, expires)                                                                    \
-    do {                                                                                           \
-        assert_int_equal(t->db.nkeys, (keys));                                                     \
-        assert_int_equal(t->db.nexpires, (expires));                                               \
-        assert_true(ct_counters_consistent(t));                                                    \
-    } while (0)
-
-static const char WRONGTYPE[] = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-static const char NOTINT[] = "-ERR value is not an integer or out of range\r\n";
-static const char NOTFLOAT[] = "-ERR value is not a valid float\r\n";
-static const char SYNTAX[] = "-ERR syntax error\r\n";
-
-static int setup(void **state)
-{
-    *state = ct_open();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ct_close(*state);
-    return 0;
-}
-
-/* ---- a tiny RESP reader for aggregate replies ------------------------------ */
-
-typedef struct bulk {
-    const char *p;
-    size_t len;
-} bulk_t;
-
-/* Reads "$len\r\n<bytes>\r\n" at *pos. */
-static bulk_t read_bulk(const char *r, size_t rlen, size_t *pos)
-{
-    bulk_t b;
-    char *end;
-    assert_true(*pos < rlen && r[*pos] == '$');
-    b.len = strtoul(r + *pos + 1, &end, 10);
-    b.p = end + 2;
-    *pos = (size_t)(b.p - r) + b.len + 2;
-    assert_true(*pos <= rlen);
-    return b;
-}
-
-/* Reads an aggregate header ("*n", "%n") at *pos, checking its type. */
-static size_t read_agg(const char *r, size_t rlen, size_t *pos, char type)
-{
-    char *end;
-    assert_true(*pos < rlen);
-    assert_int_equal(r[*pos], type);
-    size_t n = strtoul(r + *pos + 1, &end, 10);
-    *pos = (size_t)(end - r) + 2;
-    return n;
-}
 
 /* ---- HSET, HMSET, HSETNX, HGET --------------------------------------------- */
 
@@ -577,23 +520,8 @@ typedef struct seenf {
 static uint64_t hscan_call(cmdtest_t *t, const char *key, uint64_t cursor, const char *const *opts, int nopts,
                            seenf_t *s)
 {
-    char cur[32];
-    snprintf(cur, sizeof(cur), "%llu", (unsigned long long)cursor);
-    const char *argv[16] = {"HSCAN", key, cur};
-    size_t lens[16] = {5, strlen(key), strlen(cur)};
-    for (int i = 0; i < nopts; i++) {
-        argv[3 + i] = opts[i];
-        lens[3 + i] = strlen(opts[i]);
-    }
-    ct_run(t, false, true, 3 + nopts, argv, lens);
-    size_t pos = 0;
-    assert_int_equal(read_agg(t->out, t->outlen, &pos, '*'), 2);
-    bulk_t c = read_bulk(t->out, t->outlen, &pos);
-    char buf[32];
-    assert_true(c.len > 0 && c.len < sizeof(buf));
-    memcpy(buf, c.p, c.len);
-    buf[c.len] = '\0';
-    size_t n = read_agg(t->out, t->outlen, &pos, '*');
+    size_t pos, n;
+    uint64_t next = ct_scan(t, "HSCAN", key, cursor, opts, nopts, &pos, &n);
     assert_int_equal(n % 2, 0);
     for (size_t i = 0; i < n; i += 2) {
         bulk_t f = read_bulk(t->out, t->outlen, &pos), v = read_bulk(t->out, t->outlen, &pos);
@@ -608,7 +536,7 @@ static uint64_t hscan_call(cmdtest_t *t, const char *key, uint64_t cursor, const
     }
     assert_int_equal(pos, t->outlen);
     s->calls++;
-    return strtoull(buf, NULL, 10);
+    return next;
 }
 
 static void make_scan_hash(cmdtest_t *t, const char *key)
@@ -808,13 +736,7 @@ static void test_table(void **state)
     };
     cmd_register_data_commands();
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        const command_t *c = cmd_lookup(want[i].name, strlen(want[i].name));
-        assert_non_null(c);
-        assert_int_equal(c->arity, want[i].arity);
-        assert_int_equal(c->flags, want[i].flags);
-        assert_int_equal(c->first_key, 1);
-        assert_int_equal(c->last_key, 1);
-        assert_int_equal(c->key_step, 1);
+        const command_t *c = ct_command(want[i].name, want[i].arity, want[i].flags, 1, 1, 1);
         assert_string_equal(c->group, "hash");
         assert_string_equal(c->acl, want[i].acl);
         assert_string_equal(c->since, want[i].since);
@@ -828,21 +750,21 @@ static void test_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_hset_hget, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hdel_and_empty_key, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ttl_kept, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rename_copy, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wrongtype, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_small_reads, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_getall, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_binary, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hincrby, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hincrbyfloat, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hrandfield, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hscan_full, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hscan_changes_and_cursors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hset_hget, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_hdel_and_empty_key, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_ttl_kept, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_versions, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_rename_copy, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_wrongtype, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_small_reads, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_getall, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_binary, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_hincrby, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_hincrbyfloat, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_hrandfield, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_hscan_full, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_hscan_changes_and_cursors, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_reopen, ct_setup, ct_teardown),
         cmocka_unit_test(test_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,90 +11,24 @@
 
 #include <cmocka.h>
 
+#define CT_SHORT_NAMES
 #include "support/cmdtest.h"
 
-#define W(...) CT_W(t, __VA_ARGS__)
-#define R(...) CT_R(t, __VA_ARGS__)
-#define EQ(got, want) assert_string_equal((got), (want))
-#define COUNTERS(keys, expires)                                                                    \
-    do {                                                                                           \
-        assert_int_equal(t->db.nkeys, (keys));                                                     \
-        assert_int_equal(t->db.nexpires, (expires));                                               \
-        assert_true(ct_counters_consistent(t));                                                    \
-    } while (0)
-
-static const char NOTINT[] = "-ERR value is not an integer or out of range\r\n";
-static const char SYNTAX[] = "-ERR syntax error\r\n";
 static const char NOSUCHKEY[] = "-ERR no such key\r\n";
 
-static int setup(void **state)
-{
-    *state = ct_open();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ct_close(*state);
-    return 0;
-}
-
-/* ---- a tiny reader for array-of-bulk replies ------------------------------ */
-
-typedef struct bulk {
-    const char *p;
-    size_t len;
-} bulk_t;
-
-/* Reads "$len\r\n<bytes>\r\n" at *pos. */
-static bulk_t read_bulk(const char *r, size_t rlen, size_t *pos)
-{
-    bulk_t b;
-    char *end;
-    assert_true(*pos < rlen && r[*pos] == '$');
-    b.len = strtoul(r + *pos + 1, &end, 10);
-    b.p = end + 2;
-    *pos = (size_t)(b.p - r) + b.len + 2;
-    assert_true(*pos <= rlen);
-    return b;
-}
-
-/* Reads "*n\r\n" at *pos. */
-static size_t read_array(const char *r, size_t rlen, size_t *pos)
-{
-    char *end;
-    assert_true(*pos < rlen && r[*pos] == '*');
-    size_t n = strtoul(r + *pos + 1, &end, 10);
-    *pos = (size_t)(end - r) + 2;
-    return n;
-}
+/* ---- SCAN replies ---------------------------------------------------------- */
 
 /* Runs SCAN with the given cursor and options; returns the next cursor and
  * hands each key to fn. */
 static uint64_t scan_call(cmdtest_t *t, uint64_t cursor, const char *const *opts, int nopts,
                           void (*fn)(void *, bulk_t), void *ud)
 {
-    char cur[32];
-    snprintf(cur, sizeof(cur), "%llu", (unsigned long long)cursor);
-    const char *argv[16] = {"SCAN", cur};
-    size_t lens[16] = {4, strlen(cur)};
-    for (int i = 0; i < nopts; i++) {
-        argv[2 + i] = opts[i];
-        lens[2 + i] = strlen(opts[i]);
-    }
-    ct_run(t, false, true, 2 + nopts, argv, lens);
-    size_t pos = 0;
-    assert_int_equal(read_array(t->out, t->outlen, &pos), 2);
-    bulk_t c = read_bulk(t->out, t->outlen, &pos);
-    char buf[32];
-    assert_true(c.len > 0 && c.len < sizeof(buf));
-    memcpy(buf, c.p, c.len);
-    buf[c.len] = '\0';
-    size_t n = read_array(t->out, t->outlen, &pos);
+    size_t pos, n;
+    uint64_t next = ct_scan(t, "SCAN", NULL, cursor, opts, nopts, &pos, &n);
     for (size_t i = 0; i < n; i++)
         fn(ud, read_bulk(t->out, t->outlen, &pos));
     assert_int_equal(pos, t->outlen);
-    return strtoull(buf, NULL, 10);
+    return next;
 }
 
 /* Splits the last SCAN reply: copies the cursor into cur, returns the keys
@@ -102,7 +36,7 @@ static uint64_t scan_call(cmdtest_t *t, uint64_t cursor, const char *const *opts
 static const char *scan_keys(cmdtest_t *t, char cur[32])
 {
     size_t pos = 0;
-    assert_int_equal(read_array(t->out, t->outlen, &pos), 2);
+    assert_int_equal(read_agg(t->out, t->outlen, &pos, '*'), 2);
     bulk_t c = read_bulk(t->out, t->outlen, &pos);
     assert_true(c.len < 32);
     memcpy(cur, c.p, c.len);
@@ -846,13 +780,8 @@ static void test_table(void **state)
     };
     cmd_register_data_commands();
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        const command_t *c = cmd_lookup(want[i].name, strlen(want[i].name));
-        assert_non_null(c);
-        assert_int_equal(c->arity, want[i].arity);
-        assert_int_equal(c->flags, want[i].flags);
-        assert_int_equal(c->first_key, want[i].first);
-        assert_int_equal(c->last_key, want[i].last);
-        assert_int_equal(c->key_step, want[i].step);
+        const command_t *c = ct_command(want[i].name, want[i].arity, want[i].flags, want[i].first,
+                                        want[i].last, want[i].step);
         assert_string_equal(c->group, want[i].group);
         assert_string_equal(c->acl, want[i].acl);
         assert_non_null(c->summary);
@@ -868,21 +797,21 @@ static void test_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_del_exists_touch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_type, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_expire_options, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_expire_times, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ttl, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_internal_expire, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dbsize_flush, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_scan_full_iteration, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_scan_type_and_expiry, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_scan_errors_and_cursors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_scan_with_changes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_randomkey, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_binary_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_del_exists_touch, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_type, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_rename, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_expire_options, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_expire_times, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_ttl, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_internal_expire, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_dbsize_flush, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_keys, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_scan_full_iteration, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_scan_type_and_expiry, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_scan_errors_and_cursors, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_scan_with_changes, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_randomkey, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_binary_keys, ct_setup, ct_teardown),
         cmocka_unit_test(test_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,39 +10,13 @@
 
 #include <cmocka.h>
 
+#define CT_SHORT_NAMES
 #include "support/cmdtest.h"
 
-#define W(...) CT_W(t, __VA_ARGS__)
-#define R(...) CT_R(t, __VA_ARGS__)
-#define EQ(got, want) assert_string_equal((got), (want))
-#define COUNTERS(keys, expires)                                                                    \
-    do {                                                                                           \
-        assert_int_equal(t->db.nkeys, (keys));                                                     \
-        assert_int_equal(t->db.nexpires, (expires));                                               \
-        assert_true(ct_counters_consistent(t));                                                    \
-    } while (0)
-
-static const char NOTINT[] = "-ERR value is not an integer or out of range\r\n";
-static const char SYNTAX[] = "-ERR syntax error\r\n";
-static const char WRONGTYPE[] = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-static const char POSITIVE[] = "-ERR value is out of range, must be positive\r\n";
 static const char T_FLOAT[] = "-ERR timeout is not a float or out of range\r\n";
 static const char T_NEG[] = "-ERR timeout is negative\r\n";
 
-static int setup(void **state)
-{
-    *state = ct_open();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ct_close(*state);
-    return 0;
-}
-
-/* Runs a write as ct_run does, but keeps what the command said about
- * blocking (cmdtest does not expose the context). */
+/* Runs a write and keeps what the command said about blocking. */
 typedef struct blk {
     bool blocked;
     int64_t timeout_ms;
@@ -50,27 +24,9 @@ typedef struct blk {
 
 static const char *run_blk(cmdtest_t *t, blk_t *b, int argc, const char *const *argv)
 {
-    size_t lens[16];
-    for (int i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
-    const command_t *cmd = cmd_lookup(argv[0], lens[0]);
-    assert_non_null(cmd);
-    reply_clear(&t->reply);
-    t->reply.proto = t->proto;
-    cmd_ctx_t c = {.argc = argc, .argv = argv, .argvlen = lens, .txn = store_txn_begin(t->store, true),
-                   .reply = &t->reply, .now_ms = t->now_ms, .index = t->index + 1, .db = &t->db};
-    cmd->proc(&c);
-    char err[256] = "";
-    t->index++;
-    t->db.applied = t->index;
-    db_save(&t->db, c.txn);
-    if (store_txn_commit(c.txn, err, sizeof(err)) < 0) fail_msg("commit: %s", err);
-    b->blocked = c.blocked;
-    b->timeout_ms = c.block_timeout_ms;
-    free(t->out);
-    t->outlen = t->reply.len;
-    t->out = malloc(t->outlen + 1);
-    memcpy(t->out, t->reply.buf, t->outlen);
-    t->out[t->outlen] = '\0';
+    ct_runv(t, true, false, argc, argv);
+    b->blocked = t->blocked;
+    b->timeout_ms = t->block_timeout_ms;
     return t->out;
 }
 #define B(b, ...)                                                                                  \
@@ -767,14 +723,8 @@ static void test_table(void **state)
     };
     cmd_register_data_commands();
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        const command_t *c = cmd_lookup(want[i].name, strlen(want[i].name));
-        assert_non_null(c);
-        assert_string_equal(c->name, want[i].name);
-        assert_int_equal(c->arity, want[i].arity);
-        assert_int_equal(c->flags, want[i].flags);
-        assert_int_equal(c->first_key, want[i].first);
-        assert_int_equal(c->last_key, want[i].last);
-        assert_int_equal(c->key_step, want[i].step);
+        const command_t *c = ct_command(want[i].name, want[i].arity, want[i].flags, want[i].first,
+                                        want[i].last, want[i].step);
         assert_string_equal(c->acl, want[i].acl);
         assert_string_equal(c->group, "list");
         assert_string_equal(c->since, want[i].since);
@@ -791,21 +741,21 @@ static void test_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_push_pop, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pushx_wrongtype, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lrange_lindex_lset, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ltrim, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_linsert_lrem, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lpos, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lmove_rpoplpush, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lmpop, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_blocking_pops, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_blocking_moves, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_blocking_mpop, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ttl_and_expiry, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_binary, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_long_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_push_pop, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_pushx_wrongtype, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_lrange_lindex_lset, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_ltrim, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_linsert_lrem, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_lpos, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_lmove_rpoplpush, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_lmpop, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_blocking_pops, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_blocking_moves, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_blocking_mpop, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_ttl_and_expiry, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_reopen, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_binary, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_long_list, ct_setup, ct_teardown),
         cmocka_unit_test(test_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,28 +12,13 @@
 
 #include <cmocka.h>
 
+#define CT_SHORT_NAMES
 #include "support/cmdtest.h"
-
-#define W(...) CT_W(t, __VA_ARGS__)
-#define R(...) CT_R(t, __VA_ARGS__)
-#define EQ(got, want) assert_string_equal((got), (want))
 
 static const char RAW[] = "$3\r\nraw\r\n";
 static const char EMBSTR[] = "$6\r\nembstr\r\n";
 static const char INT[] = "$3\r\nint\r\n";
 static const char SHARED[] = ":2147483647\r\n";
-
-static int setup(void **state)
-{
-    *state = ct_open();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ct_close(*state);
-    return 0;
-}
 
 static const char *encoding(cmdtest_t *t, const char *key)
 {
@@ -316,12 +301,12 @@ static void test_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_string_set_encodings, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_string_history, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refcount_idletime_freq, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_help_and_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_collection_encodings, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_scan_type_collections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_string_set_encodings, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_string_history, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_refcount_idletime_freq, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_help_and_errors, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_collection_encodings, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_scan_type_collections, ct_setup, ct_teardown),
         cmocka_unit_test(test_table),
     };
     return cmocka_run_group_tests_name("t_object", tests, NULL, NULL);

@@ -12,66 +12,11 @@
 #include <cmocka.h>
 
 #include "cmd/coll.h"
+
+#define CT_SHORT_NAMES
 #include "support/cmdtest.h"
 
-#define W(...) CT_W(t, __VA_ARGS__)
-#define R(...) CT_R(t, __VA_ARGS__)
-#define EQ(got, want) assert_string_equal((got), (want))
-#define COUNTERS(keys, expires)                                                                    \
-    do {                                                                                           \
-        assert_int_equal(t->db.nkeys, (keys));                                                     \
-        assert_int_equal(t->db.nexpires, (expires));                                               \
-        assert_true(ct_counters_consistent(t));                                                    \
-    } while (0)
-
-static const char WRONGTYPE[] =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-static const char NOTINT[] = "-ERR value is not an integer or out of range\r\n";
-static const char SYNTAX[] = "-ERR syntax error\r\n";
-static const char POSITIVE[] = "-ERR value is out of range, must be positive\r\n";
-
-static int setup(void **state)
-{
-    *state = ct_open();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ct_close(*state);
-    return 0;
-}
-
 /* ---- reading replies ------------------------------------------------------------- */
-
-typedef struct bulk {
-    const char *p;
-    size_t len;
-} bulk_t;
-
-/* Reads "$len\r\n<bytes>\r\n" at *pos. */
-static bulk_t read_bulk(const char *r, size_t rlen, size_t *pos)
-{
-    bulk_t b;
-    char *end;
-    assert_true(*pos < rlen && r[*pos] == '$');
-    b.len = strtoul(r + *pos + 1, &end, 10);
-    b.p = end + 2;
-    *pos = (size_t)(b.p - r) + b.len + 2;
-    assert_true(*pos <= rlen);
-    return b;
-}
-
-/* Reads an aggregate header ("*n" or "~n") at *pos. */
-static size_t read_agg(const char *r, size_t rlen, size_t *pos, char type)
-{
-    char *end;
-    assert_true(*pos < rlen);
-    assert_int_equal(r[*pos], type);
-    size_t n = strtoul(r + *pos + 1, &end, 10);
-    *pos = (size_t)(end - r) + 2;
-    return n;
-}
 
 /* The last reply as an aggregate of bulk strings, copied as C strings
  * (members in these tests hold no NUL). */
@@ -571,24 +516,12 @@ static void test_store(void **state)
 static int sscan_all(cmdtest_t *t, const char *key, const char *count, const char *match, int *seen,
                      int nseen, void (*between)(cmdtest_t *, int))
 {
-    char cur[32] = "0";
+    uint64_t cur = 0;
     int calls = 0;
     do {
-        const char *argv[8] = {"SSCAN", key, cur, "COUNT", count};
-        int argc = 5;
-        if (match) {
-            argv[argc++] = "MATCH";
-            argv[argc++] = match;
-        }
-        size_t lens[8];
-        for (int i = 0; i < argc; i++)
-            lens[i] = strlen(argv[i]);
-        ct_run(t, false, true, argc, argv, lens);
-        size_t pos = 0;
-        assert_int_equal(read_agg(t->out, t->outlen, &pos, '*'), 2);
-        bulk_t c = read_bulk(t->out, t->outlen, &pos);
-        assert_true(c.len > 0 && c.len < sizeof(cur));
-        size_t n = read_agg(t->out, t->outlen, &pos, '*');
+        const char *opts[4] = {"COUNT", count, "MATCH", match};
+        size_t pos, n;
+        cur = ct_scan(t, "SSCAN", key, cur, opts, match ? 4 : 2, &pos, &n);
         for (size_t i = 0; i < n; i++) {
             bulk_t b = read_bulk(t->out, t->outlen, &pos);
             int idx;
@@ -597,12 +530,10 @@ static int sscan_all(cmdtest_t *t, const char *key, const char *count, const cha
             seen[idx]++;
         }
         assert_int_equal(pos, t->outlen);
-        memcpy(cur, c.p, c.len);
-        cur[c.len] = '\0';
         if (between) between(t, calls);
         calls++;
         assert_true(calls < 10000);
-    } while (strcmp(cur, "0") != 0);
+    } while (cur != 0);
     return calls;
 }
 
@@ -767,13 +698,8 @@ static void test_table(void **state)
     };
     cmd_register_data_commands();
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        const command_t *c = cmd_lookup(want[i].name, strlen(want[i].name));
-        assert_non_null(c);
-        assert_int_equal(c->arity, want[i].arity);
-        assert_int_equal(c->flags, want[i].flags);
-        assert_int_equal(c->first_key, want[i].first);
-        assert_int_equal(c->last_key, want[i].last);
-        assert_int_equal(c->key_step, want[i].step);
+        const command_t *c = ct_command(want[i].name, want[i].arity, want[i].flags, want[i].first,
+                                        want[i].last, want[i].step);
         assert_string_equal(c->group, "set");
         assert_string_equal(c->acl, want[i].acl);
         assert_non_null(c->summary);
@@ -788,18 +714,18 @@ static void test_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_sadd_srem_members, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wrongtype, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_argument_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_spop, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_spop_deterministic, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_srandmember, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_smove, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_setops, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sscan, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_binary_members, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sadd_srem_members, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_wrongtype, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_argument_errors, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_spop, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_spop_deterministic, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_srandmember, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_smove, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_setops, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_store, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_sscan, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_binary_members, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_reopen, ct_setup, ct_teardown),
         cmocka_unit_test(test_table),
     };
     return cmocka_run_group_tests_name("t_set", tests, NULL, NULL);

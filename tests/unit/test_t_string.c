@@ -9,35 +9,8 @@
 
 #include <cmocka.h>
 
+#define CT_SHORT_NAMES
 #include "support/cmdtest.h"
-
-#define W(...) CT_W(t, __VA_ARGS__)
-#define R(...) CT_R(t, __VA_ARGS__)
-#define EQ(got, want) assert_string_equal((got), (want))
-#define COUNTERS(keys, expires)                                                                    \
-    do {                                                                                           \
-        assert_int_equal(t->db.nkeys, (keys));                                                     \
-        assert_int_equal(t->db.nexpires, (expires));                                               \
-        assert_true(ct_counters_consistent(t));                                                    \
-    } while (0)
-
-static const char WRONGTYPE[] =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-static const char NOTINT[] = "-ERR value is not an integer or out of range\r\n";
-static const char NOTFLOAT[] = "-ERR value is not a valid float\r\n";
-static const char SYNTAX[] = "-ERR syntax error\r\n";
-
-static int setup(void **state)
-{
-    *state = ct_open();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ct_close(*state);
-    return 0;
-}
 
 static void test_get_set(void **state)
 {
@@ -616,14 +589,8 @@ static void test_table(void **state)
     };
     cmd_register_data_commands();
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        const command_t *c = cmd_lookup(want[i].name, strlen(want[i].name));
-        assert_non_null(c);
-        assert_string_equal(c->name, want[i].name);
-        assert_int_equal(c->arity, want[i].arity);
-        assert_int_equal(c->flags, want[i].flags);
-        assert_int_equal(c->first_key, want[i].first);
-        assert_int_equal(c->last_key, want[i].last);
-        assert_int_equal(c->key_step, want[i].step);
+        const command_t *c = ct_command(want[i].name, want[i].arity, want[i].flags, want[i].first,
+                                        want[i].last, want[i].step);
         assert_string_equal(c->acl, want[i].acl);
         assert_string_equal(c->group, "string");
         assert_non_null(c->summary);
@@ -638,22 +605,22 @@ static void test_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_get_set, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_set_expire_options, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_set_option_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_set_nx_xx_get, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_setnx_setex_psetex, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_getex, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_getdel_getset, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mget_mset_msetnx, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_incr_decr, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_incrbyfloat, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_append_strlen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_getrange, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_setrange, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lazy_expiry, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_binary_safe, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_set, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_set_expire_options, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_set_option_errors, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_set_nx_xx_get, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_setnx_setex_psetex, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_getex, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_getdel_getset, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_mget_mset_msetnx, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_incr_decr, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_incrbyfloat, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_append_strlen, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_getrange, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_setrange, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_lazy_expiry, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_binary_safe, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_persistence, ct_setup, ct_teardown),
         cmocka_unit_test(test_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

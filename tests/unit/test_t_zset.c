@@ -10,31 +10,13 @@
 
 #include <cmocka.h>
 
+#define CT_SHORT_NAMES
 #include "support/cmdtest.h"
 
-#define W(...) CT_W(t, __VA_ARGS__)
-#define R(...) CT_R(t, __VA_ARGS__)
-#define EQ(got, want) assert_string_equal((got), (want))
 #define CONSISTENT() assert_true(ct_counters_consistent(t))
 
-static const char WRONGTYPE[] = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-static const char SYNTAX[] = "-ERR syntax error\r\n";
-static const char NOTINT[] = "-ERR value is not an integer or out of range\r\n";
-static const char NOTFLOAT[] = "-ERR value is not a valid float\r\n";
 static const char NOTRANGE[] = "-ERR min or max is not a float\r\n";
 static const char NOTLEX[] = "-ERR min or max not valid string range item\r\n";
-
-static int setup(void **state)
-{
-    *state = ct_open();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ct_close(*state);
-    return 0;
-}
 
 /* A set as the set family stores it (members as sub-keys with empty
  * values), written directly so SET inputs of ZUNION & co. can be tested. */
@@ -56,27 +38,9 @@ static void put_set(cmdtest_t *t, const char *key, const char *const *members, s
 /* Runs a write and hands back its context's blocking fields. */
 static const char *write_ctx(cmdtest_t *t, bool *blocked, int64_t *timeout, int argc, const char *const *argv)
 {
-    size_t lens[16];
-    for (int i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
-    const command_t *cmd = cmd_lookup(argv[0], lens[0]);
-    assert_non_null(cmd);
-    reply_clear(&t->reply);
-    t->reply.proto = t->proto;
-    cmd_ctx_t c = {.argc = argc, .argv = argv, .argvlen = lens, .txn = store_txn_begin(t->store, true),
-                   .reply = &t->reply, .now_ms = t->now_ms, .index = t->index + 1, .db = &t->db};
-    cmd->proc(&c);
-    char err[256];
-    t->index++;
-    t->db.applied = t->index;
-    db_save(&t->db, c.txn);
-    assert_int_equal(store_txn_commit(c.txn, err, sizeof(err)), 0);
-    *blocked = c.blocked;
-    *timeout = c.block_timeout_ms;
-    free(t->out);
-    t->out = malloc(t->reply.len + 1);
-    memcpy(t->out, t->reply.buf, t->reply.len);
-    t->out[t->reply.len] = '\0';
-    t->outlen = t->reply.len;
+    ct_runv(t, true, false, argc, argv);
+    *blocked = t->blocked;
+    *timeout = t->block_timeout_ms;
     return t->out;
 }
 
@@ -739,25 +703,25 @@ static void test_wrongtype_everywhere(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_order_and_formatting, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_zadd_options, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_zincrby, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_zrem_and_reads, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rank_ranges, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_score_ranges, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lex_ranges, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_zrangestore, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_zremrange, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_setops, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_setop_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_setop_sum_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pops, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_blocking, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resp3, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_zrandmember, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_zscan, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reopen_and_determinism, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wrongtype_everywhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_and_formatting, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_zadd_options, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_zincrby, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_zrem_and_reads, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_rank_ranges, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_score_ranges, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_lex_ranges, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_zrangestore, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_zremrange, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_setops, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_setop_errors, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_setop_sum_order, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_pops, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_blocking, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_resp3, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_zrandmember, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_zscan, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_and_determinism, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_wrongtype_everywhere, ct_setup, ct_teardown),
     };
     return cmocka_run_group_tests_name("t_zset", tests, NULL, NULL);
 }
