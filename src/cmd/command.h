@@ -35,6 +35,9 @@ struct db;
 #define CMD_LOADING (1u << 9)
 #define CMD_PUBSUB (1u << 10)
 #define CMD_MAYREPLICATE (1u << 11)
+#define CMD_NOSCRIPT (1u << 12)     /* COMMAND INFO only: not allowed in scripts in Redis */
+#define CMD_BLOCKING (1u << 13)     /* may block its client (keywait.c) */
+#define CMD_MOVABLEKEYS (1u << 14)  /* keys found by parsing (numkeys): first/last/step cannot say */
 
 typedef struct cmd_ctx {
     int argc;

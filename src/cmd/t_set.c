@@ -767,7 +767,7 @@ static const command_t set_commands[] = {
     {"sinter", sinterCommand, -2, CMD_READONLY, 1, -1, 1, "set", "Intersect multiple sets", "1.0.0",
      INTER_COMPLEXITY, "read set slow", NULL},
     /* numkeys-driven keys (movablekeys in Redis): no fixed key range */
-    {"sintercard", sintercardCommand, -3, CMD_READONLY, 0, 0, 0, "set",
+    {"sintercard", sintercardCommand, -3, CMD_READONLY | CMD_MOVABLEKEYS, 0, 0, 0, "set",
      "Intersect multiple sets and return the cardinality of the result", "7.0.0", INTER_COMPLEXITY,
      "read set slow", NULL},
     {"sunion", sunionCommand, -2, CMD_READONLY, 1, -1, 1, "set", "Add multiple sets", "1.0.0",

@@ -677,34 +677,34 @@ static void zscanCommand(cmd_ctx_t *c)
 /* ---- the command table ------------------------------------------------------------------------------- */
 
 static const command_t zset_ops_commands[] = {
-    {"zunionstore", zunionstoreCommand, -4, CMD_WRITE | CMD_DENYOOM, 1, 1, 1, "sorted-set",
+    {"zunionstore", zunionstoreCommand, -4, CMD_WRITE | CMD_DENYOOM | CMD_MOVABLEKEYS, 1, 1, 1, "sorted-set",
      "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0",
      "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of "
      "elements in the resulting sorted set.",
      "write sortedset slow", NULL},
-    {"zinterstore", zinterstoreCommand, -4, CMD_WRITE | CMD_DENYOOM, 1, 1, 1, "sorted-set",
+    {"zinterstore", zinterstoreCommand, -4, CMD_WRITE | CMD_DENYOOM | CMD_MOVABLEKEYS, 1, 1, 1, "sorted-set",
      "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0",
      "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input "
      "sorted sets and M being the number of elements in the resulting sorted set.",
      "write sortedset slow", NULL},
-    {"zdiffstore", zdiffstoreCommand, -4, CMD_WRITE | CMD_DENYOOM, 1, 1, 1, "sorted-set",
+    {"zdiffstore", zdiffstoreCommand, -4, CMD_WRITE | CMD_DENYOOM | CMD_MOVABLEKEYS, 1, 1, 1, "sorted-set",
      "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0",
      "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of "
      "the first set, and K is the size of the result set.",
      "write sortedset slow", NULL},
-    {"zunion", zunionCommand, -3, CMD_READONLY, 0, 0, 0, "sorted-set", "Add multiple sorted sets", "6.2.0",
+    {"zunion", zunionCommand, -3, CMD_READONLY | CMD_MOVABLEKEYS, 0, 0, 0, "sorted-set", "Add multiple sorted sets", "6.2.0",
      "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of "
      "elements in the resulting sorted set.",
      "read sortedset slow", NULL},
-    {"zinter", zinterCommand, -3, CMD_READONLY, 0, 0, 0, "sorted-set", "Intersect multiple sorted sets", "6.2.0",
+    {"zinter", zinterCommand, -3, CMD_READONLY | CMD_MOVABLEKEYS, 0, 0, 0, "sorted-set", "Intersect multiple sorted sets", "6.2.0",
      "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input "
      "sorted sets and M being the number of elements in the resulting sorted set.",
      "read sortedset slow", NULL},
-    {"zdiff", zdiffCommand, -3, CMD_READONLY, 0, 0, 0, "sorted-set", "Subtract multiple sorted sets", "6.2.0",
+    {"zdiff", zdiffCommand, -3, CMD_READONLY | CMD_MOVABLEKEYS, 0, 0, 0, "sorted-set", "Subtract multiple sorted sets", "6.2.0",
      "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of "
      "the first set, and K is the size of the result set.",
      "read sortedset slow", NULL},
-    {"zintercard", zintercardCommand, -3, CMD_READONLY, 0, 0, 0, "sorted-set",
+    {"zintercard", zintercardCommand, -3, CMD_READONLY | CMD_MOVABLEKEYS, 0, 0, 0, "sorted-set",
      "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0",
      "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
      "read sortedset slow", NULL},
@@ -718,22 +718,22 @@ static const command_t zset_ops_commands[] = {
      "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements "
      "popped.",
      "write sortedset fast", NULL},
-    {"zmpop", zmpopCommand, -4, CMD_WRITE, 0, 0, 0, "sorted-set",
+    {"zmpop", zmpopCommand, -4, CMD_WRITE | CMD_MOVABLEKEYS, 0, 0, 0, "sorted-set",
      "Remove and return members with scores in a sorted set", "7.0.0",
      "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted "
      "set, and M being the number of elements popped.",
      "write sortedset slow", NULL},
-    {"bzpopmin", bzpopminCommand, -3, CMD_WRITE | CMD_FAST, 1, -2, 1, "sorted-set",
+    {"bzpopmin", bzpopminCommand, -3, CMD_WRITE | CMD_FAST | CMD_NOSCRIPT | CMD_BLOCKING, 1, -2, 1, "sorted-set",
      "Remove and return the member with the lowest score from one or more sorted sets, or block until one is "
      "available",
      "5.0.0", "O(log(N)) with N being the number of elements in the sorted set.", "write sortedset fast blocking",
      NULL},
-    {"bzpopmax", bzpopmaxCommand, -3, CMD_WRITE | CMD_FAST, 1, -2, 1, "sorted-set",
+    {"bzpopmax", bzpopmaxCommand, -3, CMD_WRITE | CMD_FAST | CMD_NOSCRIPT | CMD_BLOCKING, 1, -2, 1, "sorted-set",
      "Remove and return the member with the highest score from one or more sorted sets, or block until one is "
      "available",
      "5.0.0", "O(log(N)) with N being the number of elements in the sorted set.", "write sortedset fast blocking",
      NULL},
-    {"bzmpop", bzmpopCommand, -5, CMD_WRITE, 0, 0, 0, "sorted-set",
+    {"bzmpop", bzmpopCommand, -5, CMD_WRITE | CMD_BLOCKING | CMD_MOVABLEKEYS, 0, 0, 0, "sorted-set",
      "Remove and return members with scores in a sorted set or block until one is available", "7.0.0",
      "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted "
      "set, and M being the number of elements popped.",

@@ -76,9 +76,11 @@ static const struct {
     uint32_t flag;
     const char *name;
 } flag_names[] = {
+    /* Redis's order */
     {CMD_WRITE, "write"}, {CMD_READONLY, "readonly"}, {CMD_DENYOOM, "denyoom"}, {CMD_ADMIN, "admin"},
-    {CMD_PUBSUB, "pubsub"}, {CMD_LOADING, "loading"}, {CMD_STALE, "stale"}, {CMD_FAST, "fast"},
-    {CMD_NOAUTH, "no_auth"}, {CMD_NOMULTI, "no_multi"}, /* may_replicate: hidden, as in Redis */
+    {CMD_PUBSUB, "pubsub"}, {CMD_NOSCRIPT, "noscript"}, {CMD_BLOCKING, "blocking"}, {CMD_LOADING, "loading"},
+    {CMD_STALE, "stale"}, {CMD_FAST, "fast"}, {CMD_NOAUTH, "no_auth"}, {CMD_NOMULTI, "no_multi"},
+    {CMD_MOVABLEKEYS, "movablekeys"}, /* may_replicate: hidden, as in Redis */
 };
 
 static size_t nsubs(const command_t *cmd)

@@ -714,12 +714,12 @@ static void test_table(void **state)
         {"lpos", -3, CMD_READONLY, 1, 1, 1, "read list slow", "6.0.6"},
         {"lmove", 5, CMD_WRITE | CMD_DENYOOM, 1, 2, 1, "write list slow", "6.2.0"},
         {"rpoplpush", 3, CMD_WRITE | CMD_DENYOOM, 1, 2, 1, "write list slow", "1.2.0"},
-        {"lmpop", -4, CMD_WRITE, 0, 0, 0, "write list slow", "7.0.0"},
-        {"blpop", -3, CMD_WRITE, 1, -2, 1, "write list slow blocking", "2.0.0"},
-        {"brpop", -3, CMD_WRITE, 1, -2, 1, "write list slow blocking", "2.0.0"},
-        {"blmove", 6, CMD_WRITE | CMD_DENYOOM, 1, 2, 1, "write list slow blocking", "6.2.0"},
-        {"brpoplpush", 4, CMD_WRITE | CMD_DENYOOM, 1, 2, 1, "write list slow blocking", "2.2.0"},
-        {"blmpop", -5, CMD_WRITE, 0, 0, 0, "write list slow blocking", "7.0.0"},
+        {"lmpop", -4, CMD_WRITE | CMD_MOVABLEKEYS, 0, 0, 0, "write list slow", "7.0.0"},
+        {"blpop", -3, CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING, 1, -2, 1, "write list slow blocking", "2.0.0"},
+        {"brpop", -3, CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING, 1, -2, 1, "write list slow blocking", "2.0.0"},
+        {"blmove", 6, CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT | CMD_BLOCKING, 1, 2, 1, "write list slow blocking", "6.2.0"},
+        {"brpoplpush", 4, CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT | CMD_BLOCKING, 1, 2, 1, "write list slow blocking", "2.2.0"},
+        {"blmpop", -5, CMD_WRITE | CMD_BLOCKING | CMD_MOVABLEKEYS, 0, 0, 0, "write list slow blocking", "7.0.0"},
     };
     cmd_register_data_commands();
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {

@@ -688,7 +688,7 @@ static void test_table(void **state)
         {"srandmember", -2, CMD_READONLY, 1, 1, 1, "read set slow"},
         {"smove", 4, CMD_WRITE | CMD_FAST, 1, 2, 1, "write set fast"},
         {"sinter", -2, CMD_READONLY, 1, -1, 1, "read set slow"},
-        {"sintercard", -3, CMD_READONLY, 0, 0, 0, "read set slow"},
+        {"sintercard", -3, CMD_READONLY | CMD_MOVABLEKEYS, 0, 0, 0, "read set slow"},
         {"sunion", -2, CMD_READONLY, 1, -1, 1, "read set slow"},
         {"sdiff", -2, CMD_READONLY, 1, -1, 1, "read set slow"},
         {"sinterstore", -3, CMD_WRITE | CMD_DENYOOM, 1, -1, 1, "write set slow"},
