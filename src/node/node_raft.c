@@ -528,11 +528,14 @@ void node_raft_process(node_t *n)
      * read again: go round until nothing is left for the core. */
     for (int rounds = 0; rounds < 16; rounds++) {
         reads_request(n);
-        /* readies queued while the last write was in flight go now, even
-         * when the core has nothing new: a quiet follower's vote grant or
-         * acknowledgement would otherwise wait for the next event */
-        if (!n->writing && n->npend) start_write(n);
-        if (!raft_has_ready(n->raft)) break;
+        if (!raft_has_ready(n->raft)) {
+            /* readies queued while the last write was in flight go now even
+             * when the core has nothing new: a quiet follower's vote grant or
+             * acknowledgement would otherwise wait for the next event (with
+             * a new ready they go together with it, in one write, below) */
+            if (!n->writing && n->npend) start_write(n);
+            break;
+        }
         while (raft_has_ready(n->raft)) {
             raft_ready_t *rd = malloc(sizeof(*rd));
             raft_ready(n->raft, rd);
