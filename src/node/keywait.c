@@ -19,7 +19,6 @@
  * Redis. The pop itself therefore always happens in the log, on every
  * replica alike. */
 #include "node/node.h"
-#include "node/server_cmds.h"
 #include "util/log.h"
 
 #include <stdint.h>
@@ -81,7 +80,7 @@ static void touch_watchers(node_t *n, const command_t *cmd, int argc, const char
 }
 
 /* Whether an entry proposed but not applied yet writes a watched key. */
-static bool pending_touches(node_t *n, const session_t *s, const raft_entry_t *e)
+static bool pending_touches(const session_t *s, const raft_entry_t *e)
 {
     if (e->type != RAFT_ENTRY_NORMAL) return false;
     entry_view_t v;
@@ -98,7 +97,6 @@ static bool pending_touches(node_t *n, const session_t *s, const raft_entry_t *e
     }
     free(argv);
     free(argvlen);
-    (void)n;
     return hit;
 }
 
@@ -114,7 +112,7 @@ bool keywait_exec_aborts(node_t *n, client_t *cl)
     raft_status(n->raft, &st);
     for (uint64_t i = n->db.applied + 1; i <= st.last_index; i++) {
         const raft_entry_t *e = raft_entry_at(n->raft, i);
-        if (!e || pending_touches(n, s, e)) return true;
+        if (!e || pending_touches(s, e)) return true;
     }
     return false;
 }
