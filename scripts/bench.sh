@@ -18,6 +18,8 @@
 #   BENCH=single ROUNDS=3 N=500000 scripts/bench.sh   # issue 2: redraft vs Redis only
 #   BENCH=cluster scripts/bench.sh            # cluster vs Redis vs etcd
 #   REV=HEAD scripts/bench.sh                 # the server built from a commit, not bin/
+#   BENCH=types scripts/bench.sh              # issue 7: the data types on one node vs Redis
+#                                             # (-t lpush,lpop,sadd,hset,spop,zadd,lrange_100 -P 16)
 #
 # Only 127.0.0.1, free ports, temp dirs (under $TMPDIR, default /tmp: it must be a
 # real disk, not tmpfs, or fsync is free). Only the processes started here are
@@ -36,6 +38,11 @@ cd "$(dirname "$0")/.."
 BENCH=${BENCH:-all}
 ROUNDS=${ROUNDS:-1}
 N=${N:-200000}
+if [ "$BENCH" = types ]; then    # the issue 7 defaults: write families at -P 16, no latency run
+  PIPELINES=${PIPELINES:-16}
+  TESTS=${TESTS:-lpush,lpop,sadd,hset,spop,zadd,lrange_100}
+  LAT_N=${LAT_N:-0}
+fi
 PIPELINES=${PIPELINES:-"1 16"}
 TESTS=${TESTS:-set,get,incr}
 CLIENTS=${CLIENTS:-50}
@@ -49,10 +56,10 @@ CONF=${CONF:-conf/cluster.conf}
 LOG_DIR=${LOG_DIR:-}
 
 case "$BENCH" in
-  single) systems="redraft redis" ;;
+  single|types) systems="redraft redis" ;;
   cluster) systems="cluster redis etcd" ;;
   all) systems="redraft cluster redis etcd" ;;
-  *) echo "usage: BENCH=all|single|cluster|snapshot $0" >&2; exit 2 ;;
+  *) echo "usage: BENCH=all|single|cluster|types|snapshot $0" >&2; exit 2 ;;
 esac
 has() { [[ " $systems " == *" $1 "* ]]; }
 
@@ -260,7 +267,7 @@ rb() {
     problem "redis-benchmark $*: $(grep -iE 'error|refused|reset|timeout' "$out" | sort | uniq -c | head -5 | tr -s ' \n' ' ')"
   fi
   grep -E '^"[A-Z]' "$out" | tr -d '"' |
-    awk -F, -v s="$sys" -v k="$kind" '{print s, k, $1, $2, $5}' >>"$work/pending" || true
+    awk -F, -v s="$sys" -v k="$kind" '{sub(/ .*/, "", $1); if (seen[$1]++) next; print s, k, $1, $2, $5}' >>"$work/pending" || true
   [ -s "$work/pending" ] || problem "redis-benchmark $*: no result"
 }
 # wrk_put KIND CONNS THREADS: wrk against etcd on $port
@@ -388,7 +395,7 @@ tests += sorted({k[2] for k in ops} - set(tests) - {"PUT"})
 fmt = lambda v: "—" if v is None else f"{v:,.0f}"
 ratio = lambda a, b: None if a is None or b is None or b == 0 else a / b
 
-if bench in ("all", "single"):
+if bench in ("all", "single", "types"):
     print("\n## single node: redraft vs Redis AOF always")
     print(f"| test | -P | redraft ops/s | Redis AOF always | ratio |\n|---|---:|---:|---:|---:|")
     for t in tests:
@@ -442,6 +449,15 @@ if bench in ("all", "cluster"):
     if q is not None: print(f"        (cluster SET -P 16 / etcd puts: {q:.1f}×)")
     target("cluster linearizable GET / Redis GET, -P 16", ratio(cs("P16", "GET"), rs("P16", "GET")), 0.4)
     target("cluster SET p50 latency, -c 1 -P 1", med(p50, ("cluster", "c1", "SET")), 1.0, ge=False, unit="ms")
+
+if bench == "types":
+    print("\n## issue 7 target: every write family >= 0.5x Redis-AOF-always on one node, -P 16")
+    for t in tests:
+        q = ratio(med(ops, ("redraft", "P16", t)), med(ops, ("redis", "P16", t)))
+        if q is None: continue
+        kind = "read " if t.startswith("LRANGE") else "write"
+        verdict = "    " if kind == "read " else ("PASS" if q >= 0.5 else "MISS")
+        print(f"  {verdict}  {kind} {t}: {q:.2f}x")
 
 print("\n## load")
 print(f"  1/5/15-min load average: before {load_start}, after {load_end}; "
