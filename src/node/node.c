@@ -401,7 +401,8 @@ int node_start(node_t *n, config_t *cfg, uv_loop_t *loop)
         log_error("data_dir_failed", " dir=%s error=\"%s\"", cfg->node_dir, strerror(errno));
         return -1;
     }
-    store_options_t so = {.wal_segment_size = (uint64_t)cfg->log_segment_size};
+    store_options_t so = {.wal_segment_size = (uint64_t)cfg->log_segment_size,
+                          .block_cache_bytes = (uint64_t)cfg->block_cache_mb << 20};
     n->store = store_open_opts(cfg->node_dir, &so, err, sizeof(err));
     if (!n->store) {
         log_error("store_open_failed", " dir=%s error=\"%s\"", cfg->node_dir, err);

@@ -86,6 +86,24 @@ static void queue_step(make_job_t *j, int step)
     uv_queue_work(j->n->loop, &j->work, make_work, make_after);
 }
 
+/* How many entries to keep behind a snapshot at index: snapshot_trailing,
+ * but no more than max_bytes of them. The core holds its log in memory
+ * until it is compacted, so a thousand large entries (HSET of a thousand
+ * fields each) would otherwise pin a hundred megabytes; a follower further
+ * behind than what is kept gets the snapshot instead. */
+static uint64_t trailing_within(node_t *n, uint64_t index, uint64_t entries, uint64_t max_bytes)
+{
+    uint64_t kept = 0, bytes = 0;
+    while (kept < entries && kept < index) {
+        const raft_entry_t *e = raft_entry_at(n->raft, index - kept);
+        if (!e) break;
+        bytes += e->len;
+        if (bytes > max_bytes) break;
+        kept++;
+    }
+    return kept;
+}
+
 /* Step 3's list: the new snapshot and every directory a transfer reads. */
 static void queue_prune(make_job_t *j)
 {
@@ -127,7 +145,8 @@ static void make_after(uv_work_t *w, int status)
         }
         j->m.term = meta.term;
         j->m.conf_len = (uint32_t)raft_conf_encode(&meta.conf, j->m.conf, sizeof(j->m.conf));
-        uint64_t trailing = (uint64_t)n->cfg->snapshot_trailing;
+        uint64_t trailing = trailing_within(n, j->m.index, (uint64_t)n->cfg->snapshot_trailing,
+                                            (uint64_t)n->cfg->snapshot_threshold_bytes / 4);
         uint64_t sending = snap_send_min_index(n);
         if (sending < j->m.index && j->m.index - sending > trailing) trailing = j->m.index - sending;
         j->trailing = trailing;

@@ -483,7 +483,7 @@ store_t *store_open_opts(const char *dir, const store_options_t *o, char *err, s
 
     /* The data CF gets bloom filters (memtable and SST) and a block cache:
      * point lookups of metadata records are the hot read path. */
-    s->block_cache = rocksdb_cache_create_lru(128u << 20);
+    s->block_cache = rocksdb_cache_create_lru(o && o->block_cache_bytes ? o->block_cache_bytes : 128u << 20);
     s->table_opts = rocksdb_block_based_options_create();
     rocksdb_block_based_options_set_block_cache(s->table_opts, s->block_cache);
     rocksdb_block_based_options_set_filter_policy(s->table_opts, rocksdb_filterpolicy_create_bloom_full(10));

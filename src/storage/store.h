@@ -40,6 +40,7 @@ typedef wal_entry_t store_entry_t;
 /* What store_open_opts can change; zeros mean the defaults. */
 typedef struct store_options {
     uint64_t wal_segment_size; /* bytes per log segment (tests use small ones) */
+    uint64_t block_cache_bytes; /* RocksDB's block cache (default 128 MB) */
 } store_options_t;
 
 /* Opens (creating if needed) the log and the database in dir. Returns NULL

@@ -61,6 +61,7 @@ typedef struct config {
     /* [storage] */
     bool fsync;                        /* sync the log on every append; default true */
     int cache_size_mb;                 /* read cache in front of RocksDB; default 256 */
+    int block_cache_mb;                /* RocksDB's block cache; default 128 */
     long long log_segment_size;        /* bytes per log segment; default 64 MB */
     long long snapshot_threshold;      /* entries past the last snapshot; default 10000 */
     long long snapshot_threshold_bytes; /* log bytes on disk; default 256 MB */
