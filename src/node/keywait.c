@@ -146,9 +146,9 @@ static void unwatchCommand(cmd_ctx_t *c)
 static const command_t keywait_commands[] = {
     {"watch", watchCommand, -2, CMD_CONN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST, 1, -1, 1, "transactions",
      "Monitors changes to keys to determine the execution of a transaction.", "2.2.0",
-     "O(1) for every key.", "fast transaction", NULL},
+     "O(1) for every key.", "fast transaction", NULL, KEYSPECS(KS_RANGE(1, -1, 1, KS_RO))},
     {"unwatch", unwatchCommand, 1, CMD_CONN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0, "transactions",
-     "Forgets about watched keys of a transaction.", "2.2.0", "O(1)", "fast transaction", NULL},
+     "Forgets about watched keys of a transaction.", "2.2.0", "O(1)", "fast transaction", NULL, NULL},
 };
 
 void keywait_register_commands(void)
