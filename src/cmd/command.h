@@ -62,6 +62,66 @@ typedef struct cmd_ctx {
 
 typedef void cmd_proc_t(cmd_ctx_t *c);
 
+/* ---- key specs ----------------------------------------------------------
+ *
+ * Where a command's keys are, as Redis 7.0 describes them (COMMAND INFO's
+ * key specs, docs/key-specs in Redis): each spec finds some keys in two
+ * steps. begin_search says where they start: at a fixed index, or after
+ * the first argument equal to a keyword (searched from startfrom; a
+ * negative startfrom counts from the end and searches backwards).
+ * find_keys says how many: a range (lastkey relative to the first key, or
+ * negative from the end of the arguments; every keystep-th argument; limit
+ * as in Redis), or a count (keynum: the number of keys is the argument at
+ * first + keynumidx, the keys start at first + firstkey). cmd_get_keys()
+ * (keyspec.c) reads them for COMMAND GETKEYS and for keywait.c. */
+
+/* Key flags, as Redis's CMD_KEY_*, in the order COMMAND INFO names them. */
+#define KS_RO (1u << 0)             /* read only */
+#define KS_RW (1u << 1)             /* read and modified */
+#define KS_OW (1u << 2)             /* overwritten without being read */
+#define KS_RM (1u << 3)             /* deleted */
+#define KS_ACCESS (1u << 4)         /* the value is returned or copied */
+#define KS_UPDATE (1u << 5)         /* the value is changed */
+#define KS_INSERT (1u << 6)         /* something is added, nothing changed or removed */
+#define KS_DELETE (1u << 7)         /* something is removed */
+#define KS_NOT_KEY (1u << 8)        /* a name that is not a key of this node (never a key to us) */
+#define KS_INCOMPLETE (1u << 9)     /* the spec may miss keys */
+#define KS_VARIABLE_FLAGS (1u << 10) /* the flags depend on the arguments: key_flags says them */
+
+enum { KS_BS_END = 0, KS_BS_INDEX, KS_BS_KEYWORD };
+enum { KS_FK_RANGE = 0, KS_FK_KEYNUM };
+
+/* The flags of a key spec marked KS_VARIABLE_FLAGS for these arguments
+ * (what Redis's own key finder of SET or BITFIELD says). */
+typedef uint32_t cmd_key_flags_t(int argc, const char *const *argv, const size_t *argvlen);
+
+typedef struct key_spec {
+    uint32_t flags;        /* KS_* */
+    int begin;             /* KS_BS_INDEX, KS_BS_KEYWORD; KS_BS_END ends a command's list */
+    int index;             /* KS_BS_INDEX: the first key's position */
+    const char *keyword;   /* KS_BS_KEYWORD: the keys follow this argument (any case) */
+    int startfrom;         /* KS_BS_KEYWORD: where the search starts */
+    int find;              /* KS_FK_RANGE, KS_FK_KEYNUM */
+    int lastkey, keystep, limit; /* range (keystep also for keynum) */
+    int keynumidx, firstkey;     /* keynum */
+    const char *notes;     /* shown by COMMAND INFO, as Redis's */
+    cmd_key_flags_t *key_flags; /* KS_VARIABLE_FLAGS */
+} key_spec_t;
+
+/* The key specs of a table entry: KEYSPECS(KS_ONE(1, KS_RO | KS_ACCESS)). */
+#define KEYSPECS(...) ((const key_spec_t[]){__VA_ARGS__, {0}})
+/* One key at position pos. */
+#define KS_ONE(pos, fl) {.flags = (fl), .begin = KS_BS_INDEX, .index = (pos), .find = KS_FK_RANGE, .keystep = 1}
+/* Keys from pos to lastkey (relative to pos; negative: from the end), every step-th. */
+#define KS_RANGE(pos, last, step, fl)                                                                        \
+    {.flags = (fl), .begin = KS_BS_INDEX, .index = (pos), .find = KS_FK_RANGE, .lastkey = (last), .keystep = (step)}
+/* numkeys at pos, then that many keys. */
+#define KS_KEYNUM(pos, fl)                                                                                   \
+    {.flags = (fl), .begin = KS_BS_INDEX, .index = (pos), .find = KS_FK_KEYNUM, .keynumidx = 0, .firstkey = 1,   \
+     .keystep = 1}
+/* The most common case: the one key at position 1. */
+#define KEY1(fl) KEYSPECS(KS_ONE(1, fl))
+
 typedef struct command {
     const char *name; /* lower case */
     cmd_proc_t *proc;
@@ -75,6 +135,10 @@ typedef struct command {
     const char *acl;     /* space-separated ACL categories without '@' */
     /* subcommands (CLIENT, CONFIG, COMMAND): NULL-terminated */
     const struct command *subcommands;
+    /* Redis 7.0's key specs, ended by a {0} (KEYSPECS); NULL: no keys.
+     * first_key/last_key/key_step must be what Redis derives from them
+     * (cmd_legacy_range; test_keyspec checks every command). */
+    const key_spec_t *key_specs;
 } command_t;
 
 /* Registers n commands (copied by pointer: the array must outlive the table). */
@@ -87,6 +151,35 @@ const command_t *cmd_lookup_pos(const char *name, size_t len, uint32_t *pos);
 /* Every registered command in registration order. */
 size_t cmd_table_count(void);
 const command_t *cmd_table_at(size_t i);
+
+/* ---- keys of a command (keyspec.c) ------------------------------------ */
+
+/* One key argument: its position in argv and its KS_* flags. */
+typedef struct cmd_key {
+    int pos;
+    uint32_t flags;
+} cmd_key_t;
+
+/* Whether the command has key specs (Redis: "has key arguments"). */
+bool cmd_has_keys(const command_t *cmd);
+/* The keys of a command line by its key specs, in spec order, as Redis's
+ * getKeysUsingKeySpecs (variable flags resolved). Writes at most max keys
+ * and returns how many there are (call again with room for more when that
+ * is above max), or -1 when the arguments do not fit the specs (numkeys not
+ * a count, fewer arguments than keys): a line the command itself refuses.
+ * argv[0] is the command name (argc >= the arity is the caller's check). */
+int cmd_get_keys(const command_t *cmd, int argc, const char *const *argv, const size_t *argvlen, cmd_key_t *keys,
+                 int max);
+/* What Redis answers COMMAND GETKEYS when the specs fail: the command's own
+ * key finder, for the numkeys commands genericGetKeys (numkeys read with
+ * atoi, the destination key last, no flags). Same contract; 0 when there
+ * is none. */
+int cmd_get_keys_fallback(const command_t *cmd, int argc, const char *const *argv, const size_t *argvlen,
+                          cmd_key_t *keys, int max);
+/* Redis's legacy first/last/step (COMMAND INFO's 4th-6th fields) and
+ * whether the keys are movable, derived from the specs as Redis does
+ * (populateCommandLegacyRangeSpec). */
+void cmd_legacy_range(const command_t *cmd, int *first, int *last, int *step, bool *movable);
 
 /* Registers the data commands of src/cmd/ (strings, keys, ...). */
 void cmd_register_data_commands(void);

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Redis's proto-max-bulk-len: no bit offset may address a byte past it. */
 #define BITMAP_MAX_BYTES (512LL * 1024 * 1024)
@@ -557,25 +558,51 @@ static void bitfieldroCommand(cmd_ctx_t *c)
     bitfield_generic(c, true);
 }
 
+/* BITFIELD's key flags for COMMAND GETKEYSANDFLAGS, as Redis's
+ * bitfieldGetKeys: read-only while every operation is a GET (or OVERFLOW)
+ * with its arguments; a SET, an INCRBY or a syntax error make it RW. */
+static uint32_t bitfield_key_flags(int argc, const char *const *argv, const size_t *argvlen)
+{
+    for (int i = 2; i < argc; i++) {
+        int rem = argc - i - 1;
+        bool is_get = argvlen[i] == 3 && strncasecmp(argv[i], "get", 3) == 0;
+        bool is_overflow = argvlen[i] == 8 && strncasecmp(argv[i], "overflow", 8) == 0;
+        if (is_get && rem >= 2)
+            i += 2;
+        else if (is_overflow && rem >= 1)
+            i += 1;
+        else
+            return KS_RW | KS_ACCESS | KS_UPDATE;
+    }
+    return KS_RO | KS_ACCESS;
+}
+
 static const command_t bitmap_commands[] = {
     {"setbit", setbitCommand, 4, CMD_WRITE | CMD_DENYOOM, 1, 1, 1, "bitmap",
      "Sets or clears the bit at offset in the string value stored at key", "2.2.0", "O(1)",
-     "write bitmap slow", NULL},
+     "write bitmap slow", NULL, KEY1(KS_RW | KS_ACCESS | KS_UPDATE)},
     {"getbit", getbitCommand, 3, CMD_READONLY | CMD_FAST, 1, 1, 1, "bitmap",
      "Returns the bit value at offset in the string value stored at key", "2.2.0", "O(1)",
-     "read bitmap fast", NULL},
+     "read bitmap fast", NULL, KEY1(KS_RO | KS_ACCESS)},
     {"bitcount", bitcountCommand, -2, CMD_READONLY, 1, 1, 1, "bitmap", "Count set bits in a string",
-     "2.6.0", "O(N)", "read bitmap slow", NULL},
+     "2.6.0", "O(N)", "read bitmap slow", NULL, KEY1(KS_RO | KS_ACCESS)},
     {"bitpos", bitposCommand, -3, CMD_READONLY, 1, 1, 1, "bitmap",
-     "Find first bit set or clear in a string", "2.8.7", "O(N)", "read bitmap slow", NULL},
+     "Find first bit set or clear in a string", "2.8.7", "O(N)", "read bitmap slow", NULL,
+     KEY1(KS_RO | KS_ACCESS)},
     {"bitop", bitopCommand, -4, CMD_WRITE | CMD_DENYOOM, 2, -1, 1, "bitmap",
-     "Perform bitwise operations between strings", "2.6.0", "O(N)", "write bitmap slow", NULL},
+     "Perform bitwise operations between strings", "2.6.0", "O(N)", "write bitmap slow", NULL,
+     KEYSPECS(KS_ONE(2, KS_OW | KS_UPDATE), KS_RANGE(3, -1, 1, KS_RO | KS_ACCESS))},
     {"bitfield", bitfieldCommand, -2, CMD_WRITE | CMD_DENYOOM, 1, 1, 1, "bitmap",
      "Perform arbitrary bitfield integer operations on strings", "3.2.0",
-     "O(1) for each subcommand specified", "write bitmap slow", NULL},
+     "O(1) for each subcommand specified", "write bitmap slow", NULL,
+     KEYSPECS({.flags = KS_RW | KS_ACCESS | KS_UPDATE | KS_VARIABLE_FLAGS, .begin = KS_BS_INDEX, .index = 1,
+               .find = KS_FK_RANGE, .keystep = 1,
+               .notes = "This command allows both access and modification of the key",
+               .key_flags = bitfield_key_flags})},
     {"bitfield_ro", bitfieldroCommand, -2, CMD_READONLY | CMD_FAST, 1, 1, 1, "bitmap",
      "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
-     "6.0.0", "O(1) for each subcommand specified", "read bitmap fast", NULL},
+     "6.0.0", "O(1) for each subcommand specified", "read bitmap fast", NULL,
+     KEY1(KS_RO | KS_ACCESS)},
 };
 
 /* Called once by cmd_register_data_commands(). */

@@ -198,15 +198,20 @@ static void objectHelpCommand(cmd_ctx_t *c)
 
 static const command_t object_subcommands[] = {
     {"encoding", objectEncodingCommand, 3, OBJ_SUBFLAGS, 2, 2, 1, "generic",
-     "Inspect the internal encoding of a Redis object", "2.2.3", "O(1)", OBJ_ACL, NULL},
+     "Inspect the internal encoding of a Redis object", "2.2.3", "O(1)", OBJ_ACL, NULL,
+     KEYSPECS(KS_ONE(2, KS_RO))},
     {"freq", objectFreqCommand, 3, OBJ_SUBFLAGS, 2, 2, 1, "generic",
-     "Get the logarithmic access frequency counter of a Redis object", "4.0.0", "O(1)", OBJ_ACL, NULL},
+     "Get the logarithmic access frequency counter of a Redis object", "4.0.0", "O(1)", OBJ_ACL, NULL,
+     KEYSPECS(KS_ONE(2, KS_RO))},
     {"idletime", objectIdletimeCommand, 3, OBJ_SUBFLAGS, 2, 2, 1, "generic",
-     "Get the time since a Redis object was last accessed", "2.2.3", "O(1)", OBJ_ACL, NULL},
+     "Get the time since a Redis object was last accessed", "2.2.3", "O(1)", OBJ_ACL, NULL,
+     KEYSPECS(KS_ONE(2, KS_RO))},
     {"refcount", objectRefcountCommand, 3, OBJ_SUBFLAGS, 2, 2, 1, "generic",
-     "Get the number of references to the value of the key", "2.2.3", "O(1)", OBJ_ACL, NULL},
+     "Get the number of references to the value of the key", "2.2.3", "O(1)", OBJ_ACL, NULL,
+     KEYSPECS(KS_ONE(2, KS_RO))},
     {"help", objectHelpCommand, 2, CMD_LOADING | CMD_STALE, 0, 0, 0, "generic",
-     "Show helpful text about the different subcommands", "6.2.0", "O(1)", "keyspace slow", NULL},
+     "Show helpful text about the different subcommands", "6.2.0", "O(1)", "keyspace slow", NULL,
+     NULL},
     {NULL},
 };
 
@@ -240,7 +245,7 @@ static void objectCommand(cmd_ctx_t *c)
 static const command_t object_commands[] = {
     {"object", objectCommand, -2, CMD_READONLY, 0, 0, 0, "generic",
      "A container for object introspection commands", "2.2.3", "Depends on subcommand.", "slow",
-     object_subcommands},
+     object_subcommands, NULL},
 };
 
 /* Called once by cmd_register_data_commands(). */

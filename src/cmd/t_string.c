@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Redis's proto-max-bulk-len default: the largest string APPEND/SETRANGE
  * may build. */
@@ -563,69 +564,90 @@ out:
     "by the returned length, but because creating a substring from an existing string is very "    \
     "cheap, it can be considered O(1) for small strings."
 
+/* SET's key flags for COMMAND GETKEYSANDFLAGS, as Redis's setGetKeys: with
+ * GET the old value is read (RW access), else it is overwritten (OW). */
+static uint32_t set_key_flags(int argc, const char *const *argv, const size_t *argvlen)
+{
+    for (int i = 3; i < argc; i++)
+        if (argvlen[i] == 3 && strncasecmp(argv[i], "get", 3) == 0) return KS_RW | KS_ACCESS | KS_UPDATE;
+    return KS_OW | KS_UPDATE;
+}
+
 static const command_t string_commands[] = {
     {"get", getCommand, 2, CMD_READONLY | CMD_FAST, 1, 1, 1, "string", "Get the value of a key",
-     "1.0.0", "O(1)", RO_STRING " fast", NULL},
+     "1.0.0", "O(1)", RO_STRING " fast", NULL, KEY1(KS_RO | KS_ACCESS)},
     {"set", setCommand, -3, CMD_WRITE | CMD_DENYOOM, 1, 1, 1, "string",
-     "Set the string value of a key", "1.0.0", "O(1)", RW_STRING " slow", NULL},
+     "Set the string value of a key", "1.0.0", "O(1)", RW_STRING " slow", NULL,
+     KEYSPECS({.flags = KS_RW | KS_ACCESS | KS_UPDATE | KS_VARIABLE_FLAGS, .begin = KS_BS_INDEX, .index = 1,
+               .find = KS_FK_RANGE, .keystep = 1, .notes = "RW and ACCESS due to the optional `GET` argument",
+               .key_flags = set_key_flags})},
     {"setnx", setnxCommand, 3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, 1, 1, 1, "string",
      "Set the value of a key, only if the key does not exist", "1.0.0", "O(1)", RW_STRING " fast",
-     NULL},
+     NULL, KEY1(KS_OW | KS_INSERT)},
     {"setex", setexCommand, 4, CMD_WRITE | CMD_DENYOOM, 1, 1, 1, "string",
-     "Set the value and expiration of a key", "2.0.0", "O(1)", RW_STRING " slow", NULL},
+     "Set the value and expiration of a key", "2.0.0", "O(1)", RW_STRING " slow", NULL,
+     KEY1(KS_OW | KS_UPDATE)},
     {"psetex", psetexCommand, 4, CMD_WRITE | CMD_DENYOOM, 1, 1, 1, "string",
      "Set the value and expiration in milliseconds of a key", "2.6.0", "O(1)", RW_STRING " slow",
-     NULL},
+     NULL, KEY1(KS_OW | KS_UPDATE)},
     {"mget", mgetCommand, -2, CMD_READONLY | CMD_FAST, 1, -1, 1, "string",
      "Get the values of all the given keys", "1.0.0",
-     "O(N) where N is the number of keys to retrieve.", RO_STRING " fast", NULL},
+     "O(N) where N is the number of keys to retrieve.", RO_STRING " fast", NULL,
+     KEYSPECS(KS_RANGE(1, -1, 1, KS_RO | KS_ACCESS))},
     {"mset", msetCommand, -3, CMD_WRITE | CMD_DENYOOM, 1, -1, 2, "string",
      "Set multiple keys to multiple values", "1.0.1", "O(N) where N is the number of keys to set.",
-     RW_STRING " slow", NULL},
+     RW_STRING " slow", NULL, KEYSPECS(KS_RANGE(1, -1, 2, KS_OW | KS_UPDATE))},
     {"msetnx", msetnxCommand, -3, CMD_WRITE | CMD_DENYOOM, 1, -1, 2, "string",
      "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1",
-     "O(N) where N is the number of keys to set.", RW_STRING " slow", NULL},
+     "O(N) where N is the number of keys to set.", RW_STRING " slow", NULL,
+     KEYSPECS(KS_RANGE(1, -1, 2, KS_OW | KS_INSERT))},
     {"getset", getsetCommand, 3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, 1, 1, 1, "string",
      "Set the string value of a key and return its old value", "1.0.0", "O(1)", RW_STRING " fast",
-     NULL},
+     NULL, KEY1(KS_RW | KS_ACCESS | KS_UPDATE)},
     {"getdel", getdelCommand, 2, CMD_WRITE | CMD_FAST, 1, 1, 1, "string",
-     "Get the value of a key and delete the key", "6.2.0", "O(1)", RW_STRING " fast", NULL},
+     "Get the value of a key and delete the key", "6.2.0", "O(1)", RW_STRING " fast", NULL,
+     KEY1(KS_RW | KS_ACCESS | KS_DELETE)},
     {"getex", getexCommand, -2, CMD_WRITE | CMD_FAST, 1, 1, 1, "string",
      "Get the value of a key and optionally set its expiration", "6.2.0", "O(1)", RW_STRING " fast",
-     NULL},
+     NULL,
+     KEYSPECS({.flags = KS_RW | KS_ACCESS | KS_UPDATE, .begin = KS_BS_INDEX, .index = 1, .find = KS_FK_RANGE,
+               .keystep = 1, .notes = "RW and UPDATE because it changes the TTL"})},
     {"incr", incrCommand, 2, CMD_WRITE | CMD_DENYOOM | CMD_FAST, 1, 1, 1, "string",
-     "Increment the integer value of a key by one", "1.0.0", "O(1)", RW_STRING " fast", NULL},
+     "Increment the integer value of a key by one", "1.0.0", "O(1)", RW_STRING " fast", NULL,
+     KEY1(KS_RW | KS_ACCESS | KS_UPDATE)},
     {"decr", decrCommand, 2, CMD_WRITE | CMD_DENYOOM | CMD_FAST, 1, 1, 1, "string",
-     "Decrement the integer value of a key by one", "1.0.0", "O(1)", RW_STRING " fast", NULL},
+     "Decrement the integer value of a key by one", "1.0.0", "O(1)", RW_STRING " fast", NULL,
+     KEY1(KS_RW | KS_ACCESS | KS_UPDATE)},
     {"incrby", incrbyCommand, 3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, 1, 1, 1, "string",
      "Increment the integer value of a key by the given amount", "1.0.0", "O(1)", RW_STRING " fast",
-     NULL},
+     NULL, KEY1(KS_RW | KS_ACCESS | KS_UPDATE)},
     {"decrby", decrbyCommand, 3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, 1, 1, 1, "string",
      "Decrement the integer value of a key by the given number", "1.0.0", "O(1)", RW_STRING " fast",
-     NULL},
+     NULL, KEY1(KS_RW | KS_ACCESS | KS_UPDATE)},
     {"incrbyfloat", incrbyfloatCommand, 3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, 1, 1, 1, "string",
      "Increment the float value of a key by the given amount", "2.6.0", "O(1)", RW_STRING " fast",
-     NULL},
+     NULL, KEY1(KS_RW | KS_ACCESS | KS_UPDATE)},
     {"append", appendCommand, 3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, 1, 1, 1, "string",
      "Append a value to a key", "2.0.0",
      "O(1). The amortized time complexity is O(1) assuming the appended value is small and the "
      "already present value is of any size, since the dynamic string library used by Redis will "
      "double the free space available on every reallocation.",
-     RW_STRING " fast", NULL},
+     RW_STRING " fast", NULL, KEY1(KS_RW | KS_INSERT)},
     {"strlen", strlenCommand, 2, CMD_READONLY | CMD_FAST, 1, 1, 1, "string",
-     "Get the length of the value stored in a key", "2.2.0", "O(1)", RO_STRING " fast", NULL},
+     "Get the length of the value stored in a key", "2.2.0", "O(1)", RO_STRING " fast", NULL,
+     KEY1(KS_RO)},
     {"getrange", getrangeCommand, 4, CMD_READONLY, 1, 1, 1, "string",
      "Get a substring of the string stored at a key", "2.4.0", GETRANGE_COMPLEXITY,
-     RO_STRING " slow", NULL},
+     RO_STRING " slow", NULL, KEY1(KS_RO | KS_ACCESS)},
     {"substr", getrangeCommand, 4, CMD_READONLY, 1, 1, 1, "string",
      "Get a substring of the string stored at a key", "1.0.0", GETRANGE_COMPLEXITY,
-     RO_STRING " slow", NULL},
+     RO_STRING " slow", NULL, KEY1(KS_RO | KS_ACCESS)},
     {"setrange", setrangeCommand, 4, CMD_WRITE | CMD_DENYOOM, 1, 1, 1, "string",
      "Overwrite part of a string at key starting at the specified offset", "2.2.0",
      "O(1), not counting the time taken to copy the new string in place. Usually, this string is "
      "very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being "
      "the length of the value argument.",
-     RW_STRING " slow", NULL},
+     RW_STRING " slow", NULL, KEY1(KS_RW | KS_UPDATE)},
 };
 
 /* Called once by cmd_register_data_commands(). */

@@ -90,35 +90,88 @@ static size_t nsubs(const command_t *cmd)
     return n;
 }
 
-/* The one key spec first/last/step describe: an index then a range. */
-static void reply_key_spec(reply_t *r, const command_t *cmd)
+/* Key flag names, in the order Redis prints them (addReplyFlagsForKeyArgs). */
+static const struct {
+    uint32_t flag;
+    const char *name;
+} key_flag_names[] = {
+    {KS_RO, "RO"}, {KS_RW, "RW"}, {KS_OW, "OW"}, {KS_RM, "RM"}, {KS_ACCESS, "access"}, {KS_UPDATE, "update"},
+    {KS_INSERT, "insert"}, {KS_DELETE, "delete"}, {KS_NOT_KEY, "not_key"}, {KS_INCOMPLETE, "incomplete"},
+    {KS_VARIABLE_FLAGS, "variable_flags"},
+};
+#define NKEYFLAGS (sizeof(key_flag_names) / sizeof(key_flag_names[0]))
+
+/* A set of key flag names: a key spec's flags, or one key's in GETKEYSANDFLAGS. */
+static void reply_key_flags(reply_t *r, uint32_t flags)
 {
-    bool rw = cmd->flags & CMD_WRITE;
-    reply_map(r, 3);
+    size_t n = 0;
+    for (size_t i = 0; i < NKEYFLAGS; i++)
+        if (flags & key_flag_names[i].flag) n++;
+    reply_set(r, (long long)n);
+    for (size_t i = 0; i < NKEYFLAGS; i++)
+        if (flags & key_flag_names[i].flag) reply_simple(r, key_flag_names[i].name);
+}
+
+/* One key spec as Redis's addReplyCommandKeySpecs writes it: notes (when
+ * there are), flags, begin_search, find_keys. */
+static void reply_key_spec(reply_t *r, const key_spec_t *ks)
+{
+    reply_map(r, ks->notes ? 4 : 3);
+    if (ks->notes) {
+        reply_bulk_cstr(r, "notes");
+        reply_bulk_cstr(r, ks->notes);
+    }
     reply_bulk_cstr(r, "flags");
-    reply_set(r, 2);
-    reply_simple(r, rw ? "RW" : "RO");
-    reply_simple(r, rw ? "update" : "access");
+    reply_key_flags(r, ks->flags);
     reply_bulk_cstr(r, "begin_search");
     reply_map(r, 2);
     reply_bulk_cstr(r, "type");
-    reply_bulk_cstr(r, "index");
-    reply_bulk_cstr(r, "spec");
-    reply_map(r, 1);
-    reply_bulk_cstr(r, "index");
-    reply_int(r, cmd->first_key);
+    if (ks->begin == KS_BS_INDEX) {
+        reply_bulk_cstr(r, "index");
+        reply_bulk_cstr(r, "spec");
+        reply_map(r, 1);
+        reply_bulk_cstr(r, "index");
+        reply_int(r, ks->index);
+    } else {
+        reply_bulk_cstr(r, "keyword");
+        reply_bulk_cstr(r, "spec");
+        reply_map(r, 2);
+        reply_bulk_cstr(r, "keyword");
+        reply_bulk_cstr(r, ks->keyword);
+        reply_bulk_cstr(r, "startfrom");
+        reply_int(r, ks->startfrom);
+    }
     reply_bulk_cstr(r, "find_keys");
     reply_map(r, 2);
     reply_bulk_cstr(r, "type");
-    reply_bulk_cstr(r, "range");
-    reply_bulk_cstr(r, "spec");
-    reply_map(r, 3);
-    reply_bulk_cstr(r, "lastkey");
-    reply_int(r, cmd->last_key < 0 ? cmd->last_key : cmd->last_key - cmd->first_key);
-    reply_bulk_cstr(r, "keystep");
-    reply_int(r, cmd->key_step);
-    reply_bulk_cstr(r, "limit");
-    reply_int(r, 0);
+    if (ks->find == KS_FK_RANGE) {
+        reply_bulk_cstr(r, "range");
+        reply_bulk_cstr(r, "spec");
+        reply_map(r, 3);
+        reply_bulk_cstr(r, "lastkey");
+        reply_int(r, ks->lastkey);
+        reply_bulk_cstr(r, "keystep");
+        reply_int(r, ks->keystep);
+        reply_bulk_cstr(r, "limit");
+        reply_int(r, ks->limit);
+    } else {
+        reply_bulk_cstr(r, "keynum");
+        reply_bulk_cstr(r, "spec");
+        reply_map(r, 3);
+        reply_bulk_cstr(r, "keynumidx");
+        reply_int(r, ks->keynumidx);
+        reply_bulk_cstr(r, "firstkey");
+        reply_int(r, ks->firstkey);
+        reply_bulk_cstr(r, "keystep");
+        reply_int(r, ks->keystep);
+    }
+}
+
+static size_t nkeyspecs(const command_t *cmd)
+{
+    size_t n = 0;
+    while (cmd->key_specs && cmd->key_specs[n].begin != KS_BS_END) n++;
+    return n;
 }
 
 /* One COMMAND INFO element: name, arity, flags, first, last, step, ACL
@@ -148,8 +201,8 @@ static void reply_command_info(reply_t *r, const command_t *parent, const comman
             reply_simple(r, cat);
         }
     reply_set(r, 0); /* tips */
-    reply_set(r, cmd->first_key > 0); /* key specs and subcommands: sets in RESP3, as Redis 7.0 */
-    if (cmd->first_key > 0) reply_key_spec(r, cmd);
+    reply_set(r, (long long)nkeyspecs(cmd)); /* key specs and subcommands: sets in RESP3, as Redis 7.0 */
+    for (size_t i = 0; i < nkeyspecs(cmd); i++) reply_key_spec(r, &cmd->key_specs[i]);
     reply_set(r, (long long)nsubs(cmd));
     for (const command_t *s = cmd->subcommands; s && s->name; s++) reply_command_info(r, cmd, s);
 }
@@ -304,8 +357,10 @@ static void commandListCommand(cmd_ctx_t *c)
     reply_defer_array(c->reply, off, n);
 }
 
-/* COMMAND GETKEYS / GETKEYSANDFLAGS <command> [arg ...]: the keys that
- * first/last/step designate, with Redis's checks and messages. */
+/* COMMAND GETKEYS / GETKEYSANDFLAGS <command> [arg ...]: the keys its key
+ * specs find (cmd_get_keys), with Redis's checks and messages; when the
+ * specs do not fit the arguments, what Redis's own key finder of the
+ * command then answers (cmd_get_keys_fallback: keys without flags). */
 static void getkeys(cmd_ctx_t *c, bool with_flags)
 {
     int argc = c->argc - 2;
@@ -318,7 +373,7 @@ static void getkeys(cmd_ctx_t *c, bool with_flags)
         reply_error(c->reply, "ERR Invalid command specified");
         return;
     }
-    if (cmd->first_key <= 0) {
+    if (!cmd_has_keys(cmd)) {
         reply_error(c->reply, "ERR The command has no key arguments");
         return;
     }
@@ -326,27 +381,32 @@ static void getkeys(cmd_ctx_t *c, bool with_flags)
         reply_error(c->reply, "ERR Invalid number of arguments specified for command");
         return;
     }
-    int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
-    int step = cmd->key_step > 0 ? cmd->key_step : 1;
-    long long n = 0;
-    for (int i = cmd->first_key; i <= last && i < argc; i += step) n++;
-    if (n == 0) {
+    cmd_key_t buf[16], *keys = buf;
+    int n = cmd_get_keys(cmd, argc, argv, argvlen, keys, 16);
+    bool fallback = n < 0;
+    if (fallback) n = cmd_get_keys_fallback(cmd, argc, argv, argvlen, keys, 16);
+    if (n > 16) {
+        keys = malloc(sizeof(*keys) * (size_t)n);
+        if (fallback)
+            cmd_get_keys_fallback(cmd, argc, argv, argvlen, keys, n);
+        else
+            cmd_get_keys(cmd, argc, argv, argvlen, keys, n);
+    }
+    if (n <= 0) {
         reply_error(c->reply, "ERR Invalid arguments specified for command");
         return;
     }
-    bool rw = cmd->flags & CMD_WRITE;
     reply_array(c->reply, n);
-    for (int i = cmd->first_key; i <= last && i < argc; i += step) {
+    for (int i = 0; i < n; i++) {
         if (with_flags) {
             reply_array(c->reply, 2);
-            reply_bulk(c->reply, argv[i], argvlen[i]);
-            reply_set(c->reply, 2);
-            reply_simple(c->reply, rw ? "RW" : "RO");
-            reply_simple(c->reply, rw ? "update" : "access");
+            reply_bulk(c->reply, argv[keys[i].pos], argvlen[keys[i].pos]);
+            reply_key_flags(c->reply, keys[i].flags);
         } else {
-            reply_bulk(c->reply, argv[i], argvlen[i]);
+            reply_bulk(c->reply, argv[keys[i].pos], argvlen[keys[i].pos]);
         }
     }
+    if (keys != buf) free(keys);
 }
 
 static void commandGetkeysCommand(cmd_ctx_t *c)
@@ -378,21 +438,22 @@ static void commandHelpCommand(cmd_ctx_t *c)
 
 static const command_t command_subcommands[] = {
     {"count", commandCountCommand, 2, SUBFLAGS, 0, 0, 0, "server", "Get total number of Redis commands", "2.8.13",
-     "O(1)", "slow connection", NULL},
+     "O(1)", "slow connection", NULL, NULL},
     {"docs", commandDocsCommand, -2, SUBFLAGS, 0, 0, 0, "server", "Get array of specific Redis command documentation",
-     "7.0.0", "O(N) where N is the number of commands to look up", "slow connection", NULL},
+     "7.0.0", "O(N) where N is the number of commands to look up", "slow connection", NULL, NULL},
     {"getkeys", commandGetkeysCommand, -4, SUBFLAGS, 0, 0, 0, "server", "Extract keys given a full Redis command",
-     "2.8.13", "O(N) where N is the number of arguments to the command", "slow connection", NULL},
+     "2.8.13", "O(N) where N is the number of arguments to the command", "slow connection", NULL,
+     NULL},
     {"getkeysandflags", commandGetkeysandflagsCommand, -4, SUBFLAGS, 0, 0, 0, "server",
      "Extract keys and access flags given a full Redis command", "7.0.0",
-     "O(N) where N is the number of arguments to the command", "slow connection", NULL},
+     "O(N) where N is the number of arguments to the command", "slow connection", NULL, NULL},
     {"help", commandHelpCommand, 2, SUBFLAGS, 0, 0, 0, "server", "Show helpful text about the different subcommands",
-     "5.0.0", "O(1)", "slow connection", NULL},
+     "5.0.0", "O(1)", "slow connection", NULL, NULL},
     {"info", commandInfoCommand, -2, SUBFLAGS, 0, 0, 0, "server",
      "Get array of specific Redis command details, or all when no argument is given.", "2.8.13",
-     "O(N) where N is the number of commands to look up", "slow connection", NULL},
+     "O(N) where N is the number of commands to look up", "slow connection", NULL, NULL},
     {"list", commandListCommand, -2, SUBFLAGS, 0, 0, 0, "server", "Get an array of Redis command names", "7.0.0",
-     "O(N) where N is the total number of Redis commands", "slow connection", NULL},
+     "O(N) where N is the total number of Redis commands", "slow connection", NULL, NULL},
     {NULL},
 };
 
@@ -400,6 +461,6 @@ static const command_t command_subcommands[] = {
 const command_t command_commands[] = {
     {"command", commandCommand, -1, CMD_CONN | CMD_LOADING | CMD_STALE, 0, 0, 0, "server",
      "Get array of Redis command details", "2.8.13", "O(N) where N is the total number of Redis commands",
-     "slow connection", command_subcommands},
+     "slow connection", command_subcommands, NULL},
 };
 const size_t command_ncommands = sizeof(command_commands) / sizeof(command_commands[0]);

@@ -474,15 +474,18 @@ static void configHelpCommand(cmd_ctx_t *c)
 
 static const command_t config_subcommands[] = {
     {"get", configGetCommand, -3, ADMINSUB, 0, 0, 0, "server", "Get the values of configuration parameters", "2.0.0",
-     "O(N) when N is the number of configuration parameters provided", "admin slow dangerous", NULL},
+     "O(N) when N is the number of configuration parameters provided", "admin slow dangerous", NULL,
+     NULL},
     {"set", configSetCommand, -4, ADMINSUB, 0, 0, 0, "server", "Set configuration parameters to the given values",
-     "2.0.0", "O(N) when N is the number of configuration parameters provided", "admin slow dangerous", NULL},
+     "2.0.0", "O(N) when N is the number of configuration parameters provided", "admin slow dangerous", NULL,
+     NULL},
     {"resetstat", configResetstatCommand, 2, ADMINSUB, 0, 0, 0, "server", "Reset the stats returned by INFO", "2.0.0",
-     "O(1)", "admin slow dangerous", NULL},
+     "O(1)", "admin slow dangerous", NULL, NULL},
     {"rewrite", configRewriteCommand, 2, ADMINSUB, 0, 0, 0, "server",
-     "Rewrite the configuration file with the in memory configuration", "2.8.0", "O(1)", "admin slow dangerous", NULL},
+     "Rewrite the configuration file with the in memory configuration", "2.8.0", "O(1)", "admin slow dangerous", NULL,
+     NULL},
     {"help", configHelpCommand, 2, CMD_CONN | CMD_LOADING | CMD_STALE, 0, 0, 0, "server",
-     "Show helpful text about the different subcommands", "5.0.0", "O(1)", "slow", NULL},
+     "Show helpful text about the different subcommands", "5.0.0", "O(1)", "slow", NULL, NULL},
     {NULL},
 };
 
@@ -494,8 +497,10 @@ static void configCommand(cmd_ctx_t *c)
 
 const command_t info_commands[] = {
     {"info", infoCommand, -1, CMD_CONN | CMD_LOADING | CMD_STALE, 0, 0, 0, "server",
-     "Get information and statistics about the server", "1.0.0", "O(1)", "slow dangerous", NULL},
+     "Get information and statistics about the server", "1.0.0", "O(1)", "slow dangerous", NULL,
+     NULL},
     {"config", configCommand, -2, CMD_CONN | CMD_LOADING | CMD_STALE, 0, 0, 0, "server",
-     "A container for server configuration commands", "2.0.0", "Depends on subcommand.", "slow", config_subcommands},
+     "A container for server configuration commands", "2.0.0", "Depends on subcommand.", "slow", config_subcommands,
+     NULL},
 };
 const size_t info_ncommands = sizeof(info_commands) / sizeof(info_commands[0]);

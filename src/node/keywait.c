@@ -39,30 +39,44 @@ typedef struct blocked {
 
 /* ---- keys of a command ------------------------------------------------------- */
 
-/* Whether argument i of a command is one of its keys, by the command table's
- * key positions. A write without positions (FLUSHALL, LMPOP's numkeys form)
- * counts as touching every key: waking or aborting too often is safe,
- * missing a touch is not. */
-static bool touches_all(const command_t *cmd)
+/* The keys of a command line by its key specs (cmd_get_keys), in *keys: the
+ * caller's buffer, or for a line with more keys a malloc'ed one (keys_done).
+ * -1: the command touches every key: it has no key specs (FLUSHALL), or its
+ * arguments do not fit them (a line the command refuses; counting it as
+ * touching everything is merely cautious). Waking or aborting too often is
+ * safe, missing a touch is not. */
+#define KEYBUF 16
+static int keys_of(const command_t *cmd, int argc, const char *const *argv, const size_t *argvlen,
+                   cmd_key_t *buf, cmd_key_t **keys)
 {
-    return cmd->first_key <= 0;
+    *keys = buf;
+    if (!cmd_has_keys(cmd)) return -1;
+    int n = cmd_get_keys(cmd, argc, argv, argvlen, buf, KEYBUF);
+    if (n > KEYBUF) {
+        *keys = malloc(sizeof(**keys) * (size_t)n);
+        cmd_get_keys(cmd, argc, argv, argvlen, *keys, n);
+    }
+    return n;
 }
 
-static bool is_key_arg(const command_t *cmd, int argc, int i)
+static void keys_done(cmd_key_t *buf, cmd_key_t *keys)
 {
-    int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
-    int step = cmd->key_step > 0 ? cmd->key_step : 1;
-    return i >= cmd->first_key && i <= last && (i - cmd->first_key) % step == 0;
+    if (keys != buf) free(keys);
 }
 
+/* Whether a command line touches key (every key when keys_of says -1). */
 static bool cmd_touches(const command_t *cmd, int argc, const char *const *argv, const size_t *argvlen,
                         const char *key, size_t klen)
 {
-    if (touches_all(cmd)) return true;
-    for (int i = cmd->first_key; i < argc; i++)
-        if (is_key_arg(cmd, argc, i) && argvlen[i] == klen && (klen == 0 || memcmp(argv[i], key, klen) == 0))
-            return true;
-    return false;
+    cmd_key_t buf[KEYBUF], *keys;
+    int n = keys_of(cmd, argc, argv, argvlen, buf, &keys);
+    bool hit = n < 0;
+    for (int i = 0; i < n && !hit; i++) {
+        int p = keys[i].pos;
+        hit = argvlen[p] == klen && (klen == 0 || memcmp(argv[p], key, klen) == 0);
+    }
+    keys_done(buf, keys);
+    return hit;
 }
 
 /* ---- WATCH ------------------------------------------------------------------- */
@@ -146,9 +160,9 @@ static void unwatchCommand(cmd_ctx_t *c)
 static const command_t keywait_commands[] = {
     {"watch", watchCommand, -2, CMD_CONN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST, 1, -1, 1, "transactions",
      "Monitors changes to keys to determine the execution of a transaction.", "2.2.0",
-     "O(1) for every key.", "fast transaction", NULL},
+     "O(1) for every key.", "fast transaction", NULL, KEYSPECS(KS_RANGE(1, -1, 1, KS_RO))},
     {"unwatch", unwatchCommand, 1, CMD_CONN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0, "transactions",
-     "Forgets about watched keys of a transaction.", "2.2.0", "O(1)", "fast transaction", NULL},
+     "Forgets about watched keys of a transaction.", "2.2.0", "O(1)", "fast transaction", NULL, NULL},
 };
 
 void keywait_register_commands(void)
@@ -213,18 +227,20 @@ void keywait_unblock(node_t *n, client_t *cl)
     if (cl->blocked) unlink_block(n, cl->blocked);
 }
 
+/* Wakes the blocked clients one of whose keys (BLPOP's, BLMPOP's numkeys
+ * keys) the applied write touched. */
 static void wake_blocked(node_t *n, const command_t *cmd, int argc, const char *const *argv, const size_t *argvlen)
 {
     for (blocked_t *b = n->blocked_head; b; b = b->next) {
         if (b->woken || b->in_log) continue;
-        if (touches_all(cmd) || touches_all(b->cmd)) {
-            b->woken = true;
-            continue;
+        cmd_key_t buf[KEYBUF], *keys;
+        int nk = keys_of(b->cmd, b->argc, (const char *const *)b->argv, b->argvlen, buf, &keys);
+        if (nk < 0) b->woken = true;
+        for (int i = 0; i < nk && !b->woken; i++) {
+            int p = keys[i].pos;
+            if (cmd_touches(cmd, argc, argv, argvlen, b->argv[p], b->argvlen[p])) b->woken = true;
         }
-        for (int i = b->cmd->first_key; i < b->argc && !b->woken; i++)
-            if (is_key_arg(b->cmd, b->argc, i) &&
-                cmd_touches(cmd, argc, argv, argvlen, b->argv[i], b->argvlen[i]))
-                b->woken = true;
+        keys_done(buf, keys);
     }
 }
 

@@ -9,7 +9,8 @@
  *  4. BLPOP and friends block on the leader until a push, time out with
  *     Redis's reply, serve the oldest first, forget a client that left,
  *     never block inside MULTI, and block on the leader when sent to a
- *     follower.
+ *     follower; the numkeys ones (BLMPOP, BZMPOP) wake, and LMPOP/ZMPOP
+ *     abort a WATCH, by their keys only.
  * When a test fails, its teardown prints the tail of every node's log. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -511,6 +512,27 @@ static void test_watch_resp3(void **state)
     test_done = true;
 }
 
+/* The numkeys commands touch their keys only (their key specs): an LMPOP or
+ * ZMPOP of other keys, even one whose other arguments equal the watched
+ * names, aborts nothing; one that pops a watched key aborts. */
+static void test_watch_numkeys(void **state)
+{
+    rc_t *a = open_at(L), *b = open_at(L);
+    X(b, ":2\r\n", "RPUSH", "wn:l", "x", "y");
+    X(b, ":1\r\n", "ZADD", "wn:z", "1", "m");
+    X(a, OK, "WATCH", "wn:w", "LEFT", "1", "MIN");
+    X(b, "*2\r\n$4\r\nwn:l\r\n*1\r\n$1\r\nx\r\n", "LMPOP", "1", "wn:l", "LEFT");
+    X(b, "*2\r\n$4\r\nwn:z\r\n*1\r\n*2\r\n$1\r\nm\r\n$1\r\n1\r\n", "ZMPOP", "1", "wn:z", "MIN");
+    MULTI_SET(a, "wn:w", "ran", RAN);
+    /* the watched key among the numkeys keys: popped, so aborted */
+    X(b, ":1\r\n", "RPUSH", "wn:w2", "v");
+    X(a, OK, "WATCH", "wn:w2");
+    X(b, "*2\r\n$5\r\nwn:w2\r\n*1\r\n$1\r\nv\r\n", "LMPOP", "2", "wn:none", "wn:w2", "RIGHT");
+    MULTI_SET(a, "wn:w2:x", "t", NULLARR);
+    EVERYWHERE(":0\r\n", "EXISTS", "wn:w2", "wn:w2:x");
+    test_done = true;
+}
+
 /* A blocking pop that found nothing changed nothing: no abort. */
 static void test_watch_blocking_pop_no_change(void **state)
 {
@@ -758,6 +780,35 @@ static void test_blpop_wakes(void **state)
     test_done = true;
 }
 
+/* BLMPOP and BZMPOP (numkeys) block on their keys only: a write to
+ * another key, or to a key named like one of their other arguments, wakes
+ * nothing (no entry proposed again); a push to one of their keys does. */
+static void test_mpop_wakes_by_key(void **state)
+{
+    rc_t *a = open_at(L), *z = open_at(L), *p = open_at(L);
+    SEND(a, "BLMPOP", "0", "2", "mp:a", "mp:b", "LEFT", "COUNT", "2");
+    SEND(z, "BZMPOP", "0", "1", "mp:z", "MAX");
+    SILENT(a, 200);
+    SILENT(z, 1);
+    long long before = applied_index(L);
+    X(p, ":1\r\n", "RPUSH", "mp:other", "x");
+    X(p, ":1\r\n", "RPUSH", "LEFT", "x");
+    X(p, ":1\r\n", "ZADD", "MAX", "1", "x");
+    X(p, ":1\r\n", "ZADD", "2", "1", "x");
+    SILENT(a, 300);
+    SILENT(z, 1);
+    long long grown = applied_index(L) - before;
+    if (grown != 4) fail_msg("4 writes made the log grow by %lld entries: a blocked client was woken", grown);
+    X(p, ":3\r\n", "RPUSH", "mp:b", "1", "2", "3");
+    REPLY_IS(a, "BLMPOP woken", "*2\r\n$4\r\nmp:b\r\n*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+    SILENT(z, 100);
+    X(p, ":2\r\n", "ZADD", "mp:z", "1", "one", "2", "two");
+    REPLY_IS(z, "BZMPOP woken", "*2\r\n$4\r\nmp:z\r\n*1\r\n*2\r\n$3\r\ntwo\r\n$1\r\n2\r\n");
+    EVERYWHERE("*1\r\n$1\r\n3\r\n", "LRANGE", "mp:b", "0", "-1");
+    EVERYWHERE("*1\r\n$3\r\none\r\n", "ZRANGE", "mp:z", "0", "-1");
+    test_done = true;
+}
+
 static void test_blocking_timeout(void **state)
 {
     rc_t *a = open_at(L);
@@ -916,6 +967,7 @@ int main(void)
         TEST(test_watch_missing_key),
         TEST(test_watch_noop_writes),
         TEST(test_watch_resp3),
+        TEST(test_watch_numkeys),
         TEST(test_watch_blocking_pop_no_change),
         TEST(test_watch_via_follower_proxy),
         TEST(test_watch_via_follower_forgotten),
@@ -933,6 +985,7 @@ int main(void)
     };
     const struct CMUnitTest blocking_tests[] = {
         TEST(test_blpop_wakes),
+        TEST(test_mpop_wakes_by_key),
         TEST(test_blocking_timeout),
         TEST(test_blocking_fifo),
         TEST(test_blocking_disconnect),

@@ -48,7 +48,6 @@ static const struct {
     {"sscan", "cursors map to member order (node-local table)"},
     {"spop", "drawn from the entry's log position: the same on every replica; O(N) walk"},
     {"srandmember", "O(N) walk; a negative count is limited to -67108864"},
-    {"sintercard", "COMMAND INFO: no movablekeys key spec"},
 };
 
 static const char *note_of(const char *name)

@@ -256,6 +256,45 @@ static void test_command_info(void **state)
     assert_null(strstr(R2("COMMAND", "LIST"), "__expire"));
 }
 
+/* Key specs as Redis 7.0.15 shows them: a range and a keynum spec, notes
+ * and variable flags, a keynum spec alone with no legacy range. */
+static void test_command_info_key_specs(void **state)
+{
+    fixture_t *f = *state;
+    EQ(R2("COMMAND", "INFO", "zunionstore"), /* redis */
+       "*1\r\n*10\r\n$11\r\nzunionstore\r\n:-4\r\n*3\r\n+write\r\n+denyoom\r\n+movablekeys\r\n:1\r\n:1\r\n:1\r\n*3\r\n"
+       "+@write\r\n+@sortedset\r\n+@slow\r\n*0\r\n*2\r\n*6\r\n$5\r\nflags\r\n*2\r\n+OW\r\n+update\r\n$12\r\n"
+       "begin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+       "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\n"
+       "limit\r\n:0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\n"
+       "index\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$6\r\nkeynum\r\n$4\r\n"
+       "spec\r\n*6\r\n$9\r\nkeynumidx\r\n:0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n:1\r\n*0\r\n");
+    EQ(R3("COMMAND", "INFO", "zunionstore"), /* redis */
+       "*1\r\n*10\r\n$11\r\nzunionstore\r\n:-4\r\n~3\r\n+write\r\n+denyoom\r\n+movablekeys\r\n:1\r\n:1\r\n:1\r\n~3\r\n"
+       "+@write\r\n+@sortedset\r\n+@slow\r\n~0\r\n~2\r\n%3\r\n$5\r\nflags\r\n~2\r\n+OW\r\n+update\r\n$12\r\n"
+       "begin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n%1\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+       "%2\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n%3\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\n"
+       "limit\r\n:0\r\n%3\r\n$5\r\nflags\r\n~2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\n"
+       "index\r\n$4\r\nspec\r\n%1\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n%2\r\n$4\r\ntype\r\n$6\r\nkeynum\r\n$4\r\n"
+       "spec\r\n%3\r\n$9\r\nkeynumidx\r\n:0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n:1\r\n~0\r\n");
+    EQ(R3("COMMAND", "INFO", "set"), /* redis */
+       "*1\r\n*10\r\n$3\r\nset\r\n:-3\r\n~2\r\n+write\r\n+denyoom\r\n:1\r\n:1\r\n:1\r\n~3\r\n+@write\r\n+@string\r\n"
+       "+@slow\r\n~0\r\n~1\r\n%4\r\n$5\r\nnotes\r\n$48\r\nRW and ACCESS due to the optional `GET` argument\r\n"
+       "$5\r\nflags\r\n~4\r\n+RW\r\n+access\r\n+update\r\n+variable_flags\r\n$12\r\nbegin_search\r\n%2\r\n$4\r\n"
+       "type\r\n$5\r\nindex\r\n$4\r\nspec\r\n%1\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n%2\r\n$4\r\ntype\r\n"
+       "$5\r\nrange\r\n$4\r\nspec\r\n%3\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n~0\r\n");
+    EQ(R2("COMMAND", "INFO", "lmpop"), /* redis */
+       "*1\r\n*10\r\n$5\r\nlmpop\r\n:-4\r\n*2\r\n+write\r\n+movablekeys\r\n:0\r\n:0\r\n:0\r\n*3\r\n+@write\r\n"
+       "+@list\r\n+@slow\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n$12\r\n"
+       "begin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
+       "*4\r\n$4\r\ntype\r\n$6\r\nkeynum\r\n$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n:0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\n"
+       "keystep\r\n:1\r\n*0\r\n");
+    /* two specs: RENAME's source and destination */
+    const char *s = R2("COMMAND", "INFO", "rename");
+    assert_non_null(strstr(s, "*2\r\n*6\r\n$5\r\nflags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n"));
+    assert_non_null(strstr(s, "*6\r\n$5\r\nflags\r\n*2\r\n+OW\r\n+update\r\n"));
+}
+
 static void test_command_docs_list(void **state)
 {
     fixture_t *f = *state;
@@ -292,6 +331,67 @@ static void test_command_getkeys(void **state)
     EQ(R3("COMMAND", "GETKEYSANDFLAGS", "get", "a"), "*1\r\n*2\r\n$1\r\na\r\n~2\r\n+RO\r\n+access\r\n");
 }
 
+#define INVALID_ARGS "-ERR Invalid arguments specified for command\r\n"
+
+/* The numkeys commands: every one by its keynum spec, then the errors and
+ * the odd numkeys Redis reads in its own way (all checked against redis). */
+static void test_command_getkeys_numkeys(void **state)
+{
+    fixture_t *f = *state;
+    EQ(R2("COMMAND", "GETKEYS", "zunionstore", "d", "2", "a", "b"), "*3\r\n$1\r\nd\r\n$1\r\na\r\n$1\r\nb\r\n");
+    EQ(R2("COMMAND", "GETKEYS", "zinterstore", "d", "1", "a", "b"), "*2\r\n$1\r\nd\r\n$1\r\na\r\n");
+    EQ(R2("COMMAND", "GETKEYS", "zdiffstore", "d", "3", "a", "b", "c"),
+       "*4\r\n$1\r\nd\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+    EQ(R2("COMMAND", "GETKEYS", "zunion", "2", "a", "b", "WITHSCORES"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    EQ(R2("COMMAND", "GETKEYS", "zinter", "1", "a"), "*1\r\n$1\r\na\r\n");
+    EQ(R2("COMMAND", "GETKEYS", "zdiff", "2", "a", "b"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    EQ(R2("COMMAND", "GETKEYS", "zintercard", "2", "a", "b", "LIMIT", "1"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    EQ(R2("COMMAND", "GETKEYS", "sintercard", "1", "a"), "*1\r\n$1\r\na\r\n");
+    EQ(R2("COMMAND", "GETKEYS", "lmpop", "2", "a", "b", "LEFT"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    EQ(R2("COMMAND", "GETKEYS", "blmpop", "0", "2", "a", "b", "RIGHT"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    EQ(R2("COMMAND", "GETKEYS", "zmpop", "1", "a", "MIN"), "*1\r\n$1\r\na\r\n");
+    EQ(R2("COMMAND", "GETKEYS", "bzmpop", "0", "1", "a", "MAX"), "*1\r\n$1\r\na\r\n");
+    /* errors: no keys, a negative count, more keys than arguments */
+    EQ(R2("COMMAND", "GETKEYS", "zunionstore", "d", "0", "a"), INVALID_ARGS);
+    EQ(R2("COMMAND", "GETKEYS", "zunionstore", "d", "-1", "a"), INVALID_ARGS);
+    EQ(R2("COMMAND", "GETKEYS", "zunionstore", "d", "3", "a", "b"), INVALID_ARGS);
+    EQ(R2("COMMAND", "GETKEYS", "lmpop", "4", "a", "b", "LEFT"), INVALID_ARGS);
+    EQ(R2("COMMAND", "GETKEYS", "zunion", "9223372036854775808", "a", "b"), INVALID_ARGS);
+    /* the spec takes whatever fits: the direction becomes a key */
+    EQ(R2("COMMAND", "GETKEYS", "lmpop", "3", "a", "b", "LEFT"), "*3\r\n$1\r\na\r\n$1\r\nb\r\n$4\r\nLEFT\r\n");
+    /* the count truncated to an int: 4294967297 is 1 */
+    EQ(R2("COMMAND", "GETKEYS", "lmpop", "4294967297", "a", "b", "LEFT"), "*1\r\n$1\r\na\r\n");
+    /* the spec's flags; Redis's own key finder (atoi: "02", "2x") has none
+     * and puts the destination last */
+    EQ(R2("COMMAND", "GETKEYSANDFLAGS", "zunionstore", "d", "2", "a", "b"),
+       "*3\r\n*2\r\n$1\r\nd\r\n*2\r\n+OW\r\n+update\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n*2\r\n$1\r\nb\r\n"
+       "*2\r\n+RO\r\n+access\r\n");
+    EQ(R2("COMMAND", "GETKEYSANDFLAGS", "zunionstore", "d", "02", "a", "b"),
+       "*3\r\n*2\r\n$1\r\na\r\n*0\r\n*2\r\n$1\r\nb\r\n*0\r\n*2\r\n$1\r\nd\r\n*0\r\n");
+    EQ(R3("COMMAND", "GETKEYSANDFLAGS", "zunionstore", "d", "2x", "a", "b"),
+       "*3\r\n*2\r\n$1\r\na\r\n~0\r\n*2\r\n$1\r\nb\r\n~0\r\n*2\r\n$1\r\nd\r\n~0\r\n");
+    EQ(R2("COMMAND", "GETKEYSANDFLAGS", "blmpop", "0", "1", "a", "LEFT"),
+       "*1\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n");
+}
+
+/* Flags that depend on the arguments (SET, BITFIELD) and commands with two
+ * specs (all checked against redis). */
+static void test_command_getkeys_flags(void **state)
+{
+    fixture_t *f = *state;
+    EQ(R2("COMMAND", "GETKEYSANDFLAGS", "set", "k", "v"), "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+OW\r\n+update\r\n");
+    EQ(R2("COMMAND", "GETKEYSANDFLAGS", "set", "k", "v", "get"),
+       "*1\r\n*2\r\n$1\r\nk\r\n*3\r\n+RW\r\n+access\r\n+update\r\n");
+    EQ(R2("COMMAND", "GETKEYSANDFLAGS", "bitfield", "k", "get", "u8", "0"),
+       "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+RO\r\n+access\r\n");
+    EQ(R2("COMMAND", "GETKEYSANDFLAGS", "bitfield", "k", "set", "u8", "0", "1"),
+       "*1\r\n*2\r\n$1\r\nk\r\n*3\r\n+RW\r\n+access\r\n+update\r\n");
+    EQ(R2("COMMAND", "GETKEYSANDFLAGS", "rename", "a", "b"),
+       "*2\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n*2\r\n$1\r\nb\r\n*2\r\n+OW\r\n+update\r\n");
+    EQ(R3("COMMAND", "GETKEYSANDFLAGS", "lmove", "a", "b", "left", "right"),
+       "*2\r\n*2\r\n$1\r\na\r\n~3\r\n+RW\r\n+access\r\n+delete\r\n*2\r\n$1\r\nb\r\n~2\r\n+RW\r\n+insert\r\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +403,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_command_info, setup, teardown),
         cmocka_unit_test_setup_teardown(test_command_docs_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_command_getkeys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_command_info_key_specs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_command_getkeys_numkeys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_command_getkeys_flags, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
