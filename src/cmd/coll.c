@@ -34,6 +34,7 @@ int coll_open(cmd_ctx_t *c, const char *key, size_t klen, obj_type_t type, coll_
     co->version = co->old.meta.version;
     co->size = co->old.meta.size;
     co->expire_ms = co->old.meta.expire_ms;
+    co->flags = co->old.meta.flags & META_COLL_BIG;
     if (type == OBJ_LIST) co->head = co->old.meta.head;
     set_prefix(co);
     return 1;
@@ -53,7 +54,37 @@ void coll_create(cmd_ctx_t *c, coll_t *co)
     co->size = 0;
     co->head = COLL_LIST_HEAD0;
     co->expire_ms = 0;
+    co->flags = 0;
     set_prefix(co);
+}
+
+/* Redis converts a hash or sorted set past its listpack entry limit, a set
+ * past its intset limit, and never back; lists have no such record (7.0
+ * always reports quicklist). */
+static bool past_entry_limit(obj_type_t type, uint64_t size)
+{
+    switch (type) {
+    case OBJ_HASH: return size > COLL_HASH_MAX_LISTPACK_ENTRIES;
+    case OBJ_SET: return size > COLL_SET_MAX_INTSET_ENTRIES;
+    case OBJ_ZSET: return size > COLL_ZSET_MAX_LISTPACK_ENTRIES;
+    default: return false;
+    }
+}
+
+/* Whether an element written as (sub, val) makes Redis convert: checked on
+ * every put, as Redis checks the arguments of HSET/ZADD/SADD... before or
+ * while it inserts (an element already there is only rewritten by writes
+ * that check too: HSET, HINCRBY). A zset's 's' records repeat the member
+ * and are not looked at. */
+static bool element_too_big(obj_type_t type, const char *sub, size_t slen, size_t vlen)
+{
+    long long v;
+    switch (type) {
+    case OBJ_HASH: return slen > COLL_HASH_MAX_LISTPACK_VALUE || vlen > COLL_HASH_MAX_LISTPACK_VALUE;
+    case OBJ_SET: return cmd_parse_ll(sub, slen, &v) != 0;
+    case OBJ_ZSET: return slen > 0 && sub[0] == 'm' && slen - 1 > COLL_ZSET_MAX_LISTPACK_VALUE;
+    default: return false;
+    }
 }
 
 /* A collection left empty is no key at all, as in Redis. */
@@ -61,11 +92,12 @@ void coll_save(cmd_ctx_t *c, coll_t *co, bool keep_ttl)
 {
     bool had = co->old.meta.type != OBJ_NONE;
     if (!keep_ttl) co->expire_ms = 0;
+    if (past_entry_limit(co->type, co->size)) co->flags |= META_COLL_BIG;
     if (co->size == 0) {
         if (had) db_delete(c, co->key, co->klen, &co->old);
     } else {
         db_set_coll(c, co->key, co->klen, co->type, co->expire_ms, co->version, co->size, co->head,
-                    had ? &co->old : NULL);
+                    co->flags, had ? &co->old : NULL);
     }
     /* the record now on disk is the one to account against next time */
     db_release(&co->old);
@@ -75,6 +107,7 @@ void coll_save(cmd_ctx_t *c, coll_t *co, bool keep_ttl)
         co->old.meta.version = co->version;
         co->old.meta.size = co->size;
         co->old.meta.head = co->head;
+        co->old.meta.flags = co->flags;
     }
     co->exists = co->size > 0;
 }
@@ -114,8 +147,9 @@ int coll_get(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen, char 
     return rc;
 }
 
-void coll_put(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen, const char *val, size_t vlen)
+void coll_put(cmd_ctx_t *c, coll_t *co, const char *sub, size_t slen, const char *val, size_t vlen)
 {
+    if (element_too_big(co->type, sub, slen, vlen)) co->flags |= META_COLL_BIG;
     char stack[256];
     size_t klen;
     char *k = subkey(co, sub, slen, stack, sizeof(stack), &klen);

@@ -29,10 +29,20 @@ typedef struct coll {
     uint64_t size;    /* elements; the caller keeps it right */
     uint64_t head;    /* lists: position of the first element */
     int64_t expire_ms;
+    uint8_t flags;    /* the record's: META_COLL_BIG (coll_put and coll_save set it) */
     char *prefix;     /* 's' <u32 keylen> key <u64 version> */
     size_t plen;
     char pstack[COLL_PREFIX_STACK];
 } coll_t;
+
+/* Redis 7.0's default limits of the small encodings (hash-max-listpack-*,
+ * set-max-intset-entries, zset-max-listpack-*): a collection past one of
+ * them is converted to the big encoding for good (META_COLL_BIG). */
+#define COLL_HASH_MAX_LISTPACK_ENTRIES 512
+#define COLL_HASH_MAX_LISTPACK_VALUE 64
+#define COLL_SET_MAX_INTSET_ENTRIES 512
+#define COLL_ZSET_MAX_LISTPACK_ENTRIES 128
+#define COLL_ZSET_MAX_LISTPACK_VALUE 64
 
 /* The position of the first element of a new list: the middle of the u64
  * range, so LPUSH and RPUSH both have room. */
@@ -49,11 +59,13 @@ int coll_open(cmd_ctx_t *c, const char *key, size_t klen, obj_type_t type, coll_
  * collection stays empty, deletes) the old key. Returns 0 or -1 (replied). */
 int coll_open_replace(cmd_ctx_t *c, const char *key, size_t klen, obj_type_t type, coll_t *co);
 /* Gives an absent collection a new version (writes only): elements can
- * then be put. The metadata is written by coll_save. */
+ * then be put. The metadata is written by coll_save. The new collection
+ * starts in the small encoding (flags 0), whatever the key held before. */
 void coll_create(cmd_ctx_t *c, coll_t *co);
-/* Writes the metadata (size, head) or deletes the key when size is 0.
- * Keeps the TTL unless keep_ttl is false (a command that replaces a key,
- * such as SINTERSTORE, drops it as Redis does). */
+/* Writes the metadata (size, head, flags) or deletes the key when size is
+ * 0. Keeps the TTL unless keep_ttl is false (a command that replaces a key,
+ * such as SINTERSTORE, drops it as Redis does). A size past the type's
+ * small-encoding limit sets META_COLL_BIG. */
 void coll_save(cmd_ctx_t *c, coll_t *co, bool keep_ttl);
 /* Deletes the collection at once (its elements become unreachable). */
 void coll_delete(cmd_ctx_t *c, coll_t *co);
@@ -62,8 +74,11 @@ void coll_release(coll_t *co);
 /* One element's value by sub-key: 1 found (*val owned, free with
  * store_free), 0 absent, -1 storage error (replied). */
 int coll_get(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen, char **val, size_t *vlen);
-/* Puts or deletes one element (size is the caller's to adjust). */
-void coll_put(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen, const char *val, size_t vlen);
+/* Puts or deletes one element (size is the caller's to adjust). A put
+ * that Redis could not keep in the small encoding (a hash field or value,
+ * a zset member over 64 bytes, a set member that is no integer) sets
+ * META_COLL_BIG in co->flags. */
+void coll_put(cmd_ctx_t *c, coll_t *co, const char *sub, size_t slen, const char *val, size_t vlen);
 void coll_del(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen);
 
 /* Elements in sub-key byte order (reverse: descending). from (may be NULL)

@@ -156,12 +156,13 @@ void db_set_string_flags(cmd_ctx_t *c, const char *key, size_t klen, const char 
 }
 
 void db_set_coll(cmd_ctx_t *c, const char *key, size_t klen, obj_type_t type, int64_t expire_ms, uint64_t version,
-                 uint64_t size, uint64_t head, const dbkey_t *old)
+                 uint64_t size, uint64_t head, uint8_t flags, const dbkey_t *old)
 {
     char stack[STACK_KEY], *mk = keybuf(stack, klen + 1);
     size_t mklen = enc_meta_key(mk, key, klen);
     char rec[ENC_META_MAX];
     size_t reclen = enc_meta_encode_coll(rec, type, expire_ms, version, size, head);
+    rec[1] = (char)flags;
     store_put(c->txn, CF_DATA, mk, mklen, rec, reclen);
     keybuf_free(stack, mk);
     bool existed = old && old->meta.type != OBJ_NONE;

@@ -48,9 +48,9 @@ void db_set_string_flags(cmd_ctx_t *c, const char *key, size_t klen, const char 
                          int64_t expire_ms, uint8_t flags, const dbkey_t *old);
 /* Writes a collection's metadata record, replacing whatever the key held
  * (old: as db_lookup found it; its type may differ, e.g. SINTERSTORE over a
- * string). head is used for lists only. */
+ * string). head is used for lists only; flags: META_COLL_BIG or 0. */
 void db_set_coll(cmd_ctx_t *c, const char *key, size_t klen, obj_type_t type, int64_t expire_ms, uint64_t version,
-                 uint64_t size, uint64_t head, const dbkey_t *old);
+                 uint64_t size, uint64_t head, uint8_t flags, const dbkey_t *old);
 /* A version for a collection created by the command being applied: larger
  * than every version before it and the same on every replica, as it derives
  * from the entry's index and the command's place in it (docs/encoding.md). */

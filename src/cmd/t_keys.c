@@ -104,6 +104,7 @@ static int copy_key(cmd_ctx_t *c, const char *src, size_t slen, const dbkey_t *s
         free(buf);
         to.size = from.size;
         to.head = from.head;
+        to.flags |= from.flags; /* Redis's RENAME moves the object, COPY dups it in its encoding */
         to.expire_ms = exp;
         coll_save(c, &to, true);
         coll_release(&to);

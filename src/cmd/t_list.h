@@ -16,7 +16,7 @@ typedef enum { LIST_HEAD = 0, LIST_TAIL = 1 } list_where_t;
  * storage error or a missing element (replied). */
 int list_get(cmd_ctx_t *c, const coll_t *co, uint64_t i, char **val, size_t *vlen);
 /* Overwrites element i (0 <= i < size). */
-void list_set(cmd_ctx_t *c, const coll_t *co, uint64_t i, const char *val, size_t vlen);
+void list_set(cmd_ctx_t *c, coll_t *co, uint64_t i, const char *val, size_t vlen);
 /* Adds one element at an end; creates the collection's version first when
  * it has none. */
 void list_push(cmd_ctx_t *c, coll_t *co, list_where_t where, const char *val, size_t vlen);

@@ -22,7 +22,7 @@ int list_get(cmd_ctx_t *c, const coll_t *co, uint64_t i, char **val, size_t *vle
     return rc;
 }
 
-void list_set(cmd_ctx_t *c, const coll_t *co, uint64_t i, const char *val, size_t vlen)
+void list_set(cmd_ctx_t *c, coll_t *co, uint64_t i, const char *val, size_t vlen)
 {
     char sub[8];
     coll_list_sub(sub, co->head + i);
@@ -66,7 +66,7 @@ int list_pop(cmd_ctx_t *c, coll_t *co, list_where_t where, char **val, size_t *v
 
 /* Copies element from to position to (both as indices against the current
  * head). */
-static int list_move(cmd_ctx_t *c, const coll_t *co, uint64_t from, uint64_t to)
+static int list_move(cmd_ctx_t *c, coll_t *co, uint64_t from, uint64_t to)
 {
     char *v;
     size_t vl;

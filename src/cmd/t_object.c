@@ -4,9 +4,11 @@
  * We keep values in RocksDB, not in Redis's in-memory encodings, so
  * ENCODING is derived: what a Redis 7.0 with the default thresholds would
  * report for the key's current contents and, for strings, for the command
- * that made the value (the record's META_STR_* flags). Collections are
- * judged by their current contents only: Redis never converts a hashtable
- * back to a listpack when it shrinks, we report the small encoding again.
+ * that made the value (the record's META_STR_* flags). A hash, set or
+ * sorted set is in the big encoding once its record says so
+ * (META_COLL_BIG: it outgrew the small one, and Redis never converts
+ * back), else as its current contents say (records written before the
+ * flag existed are judged by these alone).
  *
  * We keep no access time nor access counter: IDLETIME is always 0, and
  * FREQ answers Redis's error for a server without an LFU maxmemory policy
@@ -20,13 +22,8 @@
 #include <string.h>
 #include <strings.h>
 
-/* Redis 7.0's defaults for the small encodings. */
+/* Redis 7.0's limit of an embedded string (the collections' are in coll.h). */
 #define OBJ_EMBSTR_MAX 44
-#define HASH_LISTPACK_ENTRIES 128
-#define HASH_LISTPACK_VALUE 64
-#define SET_INTSET_ENTRIES 512
-#define ZSET_LISTPACK_ENTRIES 128
-#define ZSET_LISTPACK_VALUE 64
 /* Redis shares the integers 0..9999 (OBJ_SHARED_INTEGERS); a shared
  * object's refcount reads INT_MAX. */
 #define SHARED_INTEGERS 10000
@@ -72,7 +69,7 @@ static int all_fit(cmd_ctx_t *c, const char *key, size_t klen, obj_type_t type, 
 /* hash-max-listpack-value applies to fields and values alike. */
 static bool hash_small(const char *sub, size_t slen, const char *val, size_t vlen)
 {
-    return slen <= HASH_LISTPACK_VALUE && vlen <= HASH_LISTPACK_VALUE;
+    return slen <= COLL_HASH_MAX_LISTPACK_VALUE && vlen <= COLL_HASH_MAX_LISTPACK_VALUE;
 }
 
 /* An intset holds only members that string2ll accepts. */
@@ -90,27 +87,29 @@ static bool zset_small(const char *sub, size_t slen, const char *val, size_t vle
     (void)sub;
     (void)val;
     (void)vlen;
-    return slen - 1 <= ZSET_LISTPACK_VALUE;
+    return slen - 1 <= COLL_ZSET_MAX_LISTPACK_VALUE;
 }
 
 /* The encoding name for a live key, or NULL after a storage error. The
- * element count alone decides whenever it passes the threshold. */
+ * record's flag, then the element count alone decide when they can; only
+ * then are the elements looked at. */
 static const char *key_encoding(cmd_ctx_t *c, const char *key, size_t klen, const meta_t *m)
 {
     int rc;
+    bool big = m->flags & META_COLL_BIG;
     switch (m->type) {
     case OBJ_STRING: return string_encoding(m);
     case OBJ_LIST: return "quicklist";
     case OBJ_HASH:
-        if (m->size > HASH_LISTPACK_ENTRIES) return "hashtable";
+        if (big || m->size > COLL_HASH_MAX_LISTPACK_ENTRIES) return "hashtable";
         rc = all_fit(c, key, klen, OBJ_HASH, NULL, hash_small);
         return rc < 0 ? NULL : rc ? "listpack" : "hashtable";
     case OBJ_SET:
-        if (m->size > SET_INTSET_ENTRIES) return "hashtable";
+        if (big || m->size > COLL_SET_MAX_INTSET_ENTRIES) return "hashtable";
         rc = all_fit(c, key, klen, OBJ_SET, NULL, set_int);
         return rc < 0 ? NULL : rc ? "intset" : "hashtable";
     case OBJ_ZSET:
-        if (m->size > ZSET_LISTPACK_ENTRIES) return "skiplist";
+        if (big || m->size > COLL_ZSET_MAX_LISTPACK_ENTRIES) return "skiplist";
         rc = all_fit(c, key, klen, OBJ_ZSET, "m", zset_small);
         return rc < 0 ? NULL : rc ? "listpack" : "skiplist";
     default: return NULL;

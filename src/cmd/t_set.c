@@ -293,6 +293,10 @@ static void scardCommand(cmd_ctx_t *c)
 
 /* ---- SPOP, SRANDMEMBER -------------------------------------------------------- */
 
+/* Redis's SPOP with a count removes members one by one while at least a
+ * fifth of the count remains, else it rebuilds the set. */
+#define SPOP_MOVE_STRATEGY_MUL 5
+
 /* SPOP key [count]. The count is parsed before the key is looked up, so a
  * bad count wins over WRONGTYPE, as in Redis; a non-number gets the same
  * "must be positive" text as a negative one there. Popping everything
@@ -329,6 +333,11 @@ static void spopCommand(cmd_ctx_t *c)
      * the compaction filter, as for DEL */
     for (size_t i = 0; i < m.n && !all; i++)
         coll_del(c, &co, m.v[i].p, m.v[i].len);
+    /* When few members remain (fewer than a fifth of the count), Redis
+     * builds a new set of them (spopWithCountCommand's third case), whose
+     * encoding depends on those members alone. */
+    if (count > 0 && !all && (co.size - (uint64_t)count) * SPOP_MOVE_STRATEGY_MUL <= (uint64_t)count)
+        co.flags &= (uint8_t)~META_COLL_BIG;
     co.size -= m.n;
     coll_save(c, &co, true);
     if (count < 0)
@@ -579,15 +588,37 @@ static void set_union(cmd_ctx_t *c, coll_t *cos, int n, mvec_t *out)
     free(its);
 }
 
-/* The members of the first set found in none of the others. Returns 0 or
- * -1 (storage error, replied). */
-static int set_diff(cmd_ctx_t *c, coll_t *cos, int n, mvec_t *out)
+/* Whether Redis 7.0's SDIFFSTORE leaves its destination in the hash table
+ * encoding whatever the result holds: with its second algorithm (chosen
+ * when the first set is large against the others) it adds the whole first
+ * set to the new intset before removing the others' members, so a member
+ * that is no integer, or more than 512 members, converts it for good.
+ * first_big: what set_diff found of the first set. */
+static bool diff_leaves_big(const coll_t *cos, int n, bool first_big)
+{
+    if (!cos[0].exists || !first_big) return false;
+    long long algo_one = 0, algo_two = 0;
+    for (int i = 0; i < n; i++) {
+        if (!cos[i].exists) continue;
+        algo_one += (long long)cos[0].size;
+        algo_two += (long long)cos[i].size;
+    }
+    return algo_one / 2 > algo_two;
+}
+
+/* The members of the first set found in none of the others. *first_big
+ * tells whether the first set could not be an intset (diff_leaves_big).
+ * Returns 0 or -1 (storage error, replied). */
+static int set_diff(cmd_ctx_t *c, coll_t *cos, int n, mvec_t *out, bool *first_big)
 {
     int rc = 0;
+    *first_big = cos[0].size > COLL_SET_MAX_INTSET_ENTRIES;
     coll_iter_t *it = coll_iter_new(c, &cos[0], NULL, 0, false);
     for (; coll_iter_valid(it); coll_iter_next(it)) {
         size_t len;
+        long long v;
         const char *m = coll_iter_sub(it, &len);
+        if (!*first_big && cmd_parse_ll(m, len, &v) != 0) *first_big = true;
         bool found = false;
         for (int k = 1; k < n && !found; k++) {
             if (!cos[k].exists) continue;
@@ -620,12 +651,15 @@ static void setop_generic(cmd_ctx_t *c, setop_t op, bool store)
     if (!cos) return;
     mvec_t m = {0};
     int rc = 0;
-    if (op == SETOP_INTER)
+    bool big = false, first_big;
+    if (op == SETOP_INTER) {
         rc = set_inter(c, cos, n, any_missing, 0, &m) < 0 ? -1 : 0;
-    else if (op == SETOP_UNION)
+    } else if (op == SETOP_UNION) {
         set_union(c, cos, n, &m);
-    else
-        rc = set_diff(c, cos, n, &m);
+    } else {
+        rc = set_diff(c, cos, n, &m, &first_big);
+        if (rc == 0) big = diff_leaves_big(cos, n, first_big);
+    }
     sets_close(cos, n);
     if (rc < 0) goto out;
     if (!store) {
@@ -637,6 +671,7 @@ static void setop_generic(cmd_ctx_t *c, setop_t op, bool store)
         for (size_t i = 0; i < m.n; i++)
             coll_put(c, &dst, m.v[i].p, m.v[i].len, "", 0);
         dst.size = m.n;
+        if (big) dst.flags |= META_COLL_BIG;
         coll_save(c, &dst, false);
         reply_int(c->reply, (long long)m.n);
     }

@@ -17,7 +17,10 @@
  * command through the log again (oldest blocked client first). At the
  * timeout the client gets a null array, as every blocking pop answers in
  * Redis. The pop itself therefore always happens in the log, on every
- * replica alike. */
+ * replica alike. One timer per node (block_timer) is armed for the earliest
+ * deadline among the blocked clients that wait here (not those whose
+ * command is in the log again), so a timeout is answered when it falls, not
+ * at the next heartbeat; it is re-armed whenever that set changes. */
 #include "node/node.h"
 #include "util/log.h"
 
@@ -172,6 +175,25 @@ void keywait_register_commands(void)
 
 /* ---- blocking ------------------------------------------------------------------ */
 
+static void on_block_timer(uv_timer_t *t);
+
+/* Arms block_timer for the earliest deadline of a client that waits here,
+ * or stops it when there is none. Called after every change of the blocked
+ * set (O(blocked clients), as the wake-ups already are). */
+static void arm_block_timer(node_t *n)
+{
+    if (n->shutting_down || !n->block_timer.data) return; /* not started yet, or stopping */
+    int64_t first = 0;
+    for (blocked_t *b = n->blocked_head; b; b = b->next)
+        if (!b->in_log && b->deadline_ms && (!first || b->deadline_ms < first)) first = b->deadline_ms;
+    if (!first) {
+        uv_timer_stop(&n->block_timer);
+        return;
+    }
+    int64_t now = (int64_t)uv_now(n->loop);
+    uv_timer_start(&n->block_timer, on_block_timer, first > now ? (uint64_t)(first - now) : 0, 0);
+}
+
 static void unlink_block(node_t *n, blocked_t *b)
 {
     if (b->prev) b->prev->next = b->next;
@@ -219,12 +241,15 @@ bool keywait_block(node_t *n, client_t *cl, const cmd_ctx_t *c, size_t reply_fro
     r->len = reply_from; /* the client hears nothing until it pops or times out */
     b->in_log = false;
     b->woken = false;
+    arm_block_timer(n);
     return true;
 }
 
 void keywait_unblock(node_t *n, client_t *cl)
 {
-    if (cl->blocked) unlink_block(n, cl->blocked);
+    if (!cl->blocked) return;
+    unlink_block(n, cl->blocked);
+    arm_block_timer(n);
 }
 
 /* Wakes the blocked clients one of whose keys (BLPOP's, BLMPOP's numkeys
@@ -269,10 +294,15 @@ void keywait_after_apply(node_t *n)
             client_done(cl);
         }
     }
+    arm_block_timer(n);
 }
 
-void keywait_tick(node_t *n)
+/* block_timer: the clients whose timeout has passed get their answer. A
+ * client whose command is in the log again is left to its entry: if it
+ * blocks again, its deadline (kept) is past and the timer fires at once. */
+static void on_block_timer(uv_timer_t *t)
 {
+    node_t *n = t->data;
     int64_t now = (int64_t)uv_now(n->loop);
     for (blocked_t *b = n->blocked_head, *next; b; b = next) {
         next = b->next;
@@ -282,6 +312,19 @@ void keywait_tick(node_t *n)
         unlink_block(n, b);
         client_done(cl);
     }
+    arm_block_timer(n);
+}
+
+void keywait_start(node_t *n)
+{
+    uv_timer_init(n->loop, &n->block_timer);
+    n->block_timer.data = n;
+}
+
+void keywait_stop(node_t *n)
+{
+    uv_timer_stop(&n->block_timer);
+    if (!uv_is_closing((uv_handle_t *)&n->block_timer)) uv_close((uv_handle_t *)&n->block_timer, NULL);
 }
 
 void keywait_role_changed(node_t *n)
@@ -298,6 +341,7 @@ void keywait_role_changed(node_t *n)
         unlink_block(n, b);
         client_done(cl);
     }
+    arm_block_timer(n);
 }
 
 void keywait_client_gone(node_t *n, client_t *cl)
@@ -307,4 +351,5 @@ void keywait_client_gone(node_t *n, client_t *cl)
     bool held = !b->in_log; /* else the entry's waiter holds the client */
     unlink_block(n, b);
     if (held) cl->pending--; /* the caller frees the client once nothing holds it */
+    arm_block_timer(n);
 }

@@ -273,7 +273,6 @@ void node_tick_waiters(node_t *n)
         client_done(cl);
     }
     resume_waiting(n); /* lets held requests time out */
-    if (n->blocked_head) keywait_tick(n);
 }
 
 void node_wait_for_leader(node_t *n, client_t *cl)
@@ -435,6 +434,7 @@ int node_start(node_t *n, config_t *cfg, uv_loop_t *loop)
     uv_check_init(loop, &n->check);
     n->check.data = n;
     uv_check_start(&n->check, on_check);
+    keywait_start(n);
     uv_timer_init(loop, &n->expire_timer);
     n->expire_timer.data = n;
     uv_timer_start(&n->expire_timer, expire_cycle, (uint64_t)cfg->active_expire_interval_ms,
@@ -470,6 +470,7 @@ void node_stop(node_t *n)
     admin_stop(n);
     uv_timer_stop(&n->expire_timer);
     close_handle((uv_handle_t *)&n->expire_timer);
+    keywait_stop(n);
     uv_signal_stop(&n->sigterm);
     uv_signal_stop(&n->sigint);
     close_handle((uv_handle_t *)&n->sigterm);

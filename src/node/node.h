@@ -180,6 +180,7 @@ struct node {
     /* clients blocked on keys, oldest first (keywait.c) */
     struct blocked *blocked_head, *blocked_tail;
     int nblocked;
+    uv_timer_t block_timer; /* armed for the earliest deadline among them */
 
     uv_check_t check;
     uv_idle_t idle;        /* keeps the loop from blocking while work waits */
@@ -343,8 +344,10 @@ bool keywait_block(node_t *n, client_t *cl, const cmd_ctx_t *c, size_t reply_fro
 void keywait_unblock(node_t *n, client_t *cl);
 /* After an apply batch: blocked commands whose keys were touched go to the log again. */
 void keywait_after_apply(node_t *n);
-/* Every heartbeat interval: blocked clients whose timeout passed get their answer. */
-void keywait_tick(node_t *n);
+/* The timer that answers blocked clients at their deadline: set up at
+ * start, closed at stop. */
+void keywait_start(node_t *n);
+void keywait_stop(node_t *n);
 /* This node's role changed: watches are void, blocked clients are released. */
 void keywait_role_changed(node_t *n);
 /* A connection closed: its block, if any, ends. */

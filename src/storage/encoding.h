@@ -40,6 +40,13 @@ typedef enum {
 #define META_STR_RAW 0x01   /* built in place (APPEND, SETRANGE, SETBIT, BITFIELD, BITOP): "raw" */
 #define META_STR_NOINT 0x02 /* made as text (INCRBYFLOAT): never "int" */
 
+/* Flag of a hash, set or sorted set's record: Redis 7.0 would hold it in
+ * its big encoding (hashtable, skiplist) because it once outgrew the small
+ * one (listpack, intset), and Redis never converts back when it shrinks.
+ * Set by the writes that convert in Redis (coll.c), kept by RENAME/COPY and
+ * expiry changes, gone with the key. */
+#define META_COLL_BIG 0x04
+
 typedef struct meta {
     obj_type_t type;
     uint8_t flags;

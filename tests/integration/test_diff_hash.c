@@ -138,7 +138,9 @@ static void gen_hash(dt_prng_t *g, dt_op_t *o, bool in_multi)
         if (dt_rn(g, 2)) dt_adds(o, "REPLACE");
     }
     else if (r < 91) { dt_adds(o, "HSET"); add_hkey(g, o); add_field(g, o); } /* odd: arity */
-    else if (in_multi || r < 100) { dt_adds(o, "HGET"); add_hkey(g, o); add_field(g, o); }
+    else if (r < 96) { dt_adds(o, "HGET"); add_hkey(g, o); add_field(g, o); }
+    /* a hash that got a long value keeps "hashtable" once it is overwritten */
+    else if (in_multi || r < 100) { dt_adds(o, "OBJECT"); dt_adds(o, "ENCODING"); add_hkey(g, o); }
     /* replies without a fixed order or random: never inside MULTI */
     else if (r < 104) { dt_adds(o, "HKEYS"); add_hkey(g, o); o->kind = DT_SORTED; }
     else if (r < 107) { dt_adds(o, "HVALS"); add_hkey(g, o); o->kind = DT_SORTED; }

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -829,6 +830,71 @@ static void test_blocking_timeout(void **state)
     test_done = true;
 }
 
+/* Microseconds on the monotonic clock: the timeouts below are tens of ms. */
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* A timeout is answered at its deadline (a timer armed for it), not at the
+ * next heartbeat (50 ms in these clusters). Lower bounds are exact: the deadline counts
+ * from the apply of the command, after it was sent, on libuv's millisecond
+ * clock (hence 19 ms for 20). Upper bounds leave room for a loaded machine:
+ * ten 10 ms timeouts in a row must take well under ten heartbeats (with
+ * the check on the heartbeat they took ~500 ms; now ~150). */
+static void test_blocking_timeout_precise(void **state)
+{
+    rc_t *a = open_at(L);
+    int64_t t0 = mono_us();
+    X(a, NULLARR, "BLPOP", "bp1", "0.02");
+    int64_t took = mono_us() - t0;
+    fprintf(stderr, "  BLPOP 0.02 answered after %.1f ms\n", (double)took / 1000);
+    assert_true(took >= 19000);
+    t0 = mono_us();
+    for (int i = 0; i < 10; i++) {
+        int64_t t1 = mono_us();
+        X(a, NULLARR, "BLPOP", "bp1", "0.01");
+        assert_true(mono_us() - t1 >= 9000);
+    }
+    took = mono_us() - t0;
+    fprintf(stderr, "  10 x BLPOP 0.01 answered after %.1f ms\n", (double)took / 1000);
+    assert_true(took < 400000);
+    /* two clients with different deadlines: each at its own */
+    rc_t *b = open_at(L);
+    t0 = mono_us();
+    SEND(a, "BZPOPMIN", "bp2", "0.2");
+    SEND(b, "BLPOP", "bp3", "0.05");
+    REPLY_IS(b, "the earlier deadline", NULLARR);
+    int64_t tb = mono_us() - t0;
+    REPLY_IS(a, "the later deadline", NULLARR);
+    int64_t ta = mono_us() - t0;
+    fprintf(stderr, "  BLPOP 0.05 after %.1f ms, BZPOPMIN 0.2 after %.1f ms\n", (double)tb / 1000,
+            (double)ta / 1000);
+    assert_true(tb >= 49000 && ta >= 199000);
+    test_done = true;
+}
+
+/* A blocked client woken by a write that leaves its key empty goes through
+ * the log, finds nothing and blocks again: its deadline stays the first. */
+static void test_blocking_timeout_kept_when_woken(void **state)
+{
+    rc_t *a = open_at(L), *p = open_at(L);
+    int64_t t0 = cl_mono_ms();
+    SEND(a, "BLPOP", "bw1", "0.5");
+    SILENT(a, 250);
+    X(p, OK, "MULTI");
+    X(p, "+QUEUED\r\n", "RPUSH", "bw1", "x");
+    X(p, "+QUEUED\r\n", "DEL", "bw1");
+    X(p, "*2\r\n:1\r\n:1\r\n", "EXEC");
+    REPLY_IS(a, "timeout", NULLARR);
+    int64_t took = ms_since(t0);
+    fprintf(stderr, "  BLPOP 0.5 woken at 250 ms answered after %lld ms\n", (long long)took);
+    assert_true(took >= 490 && took < 700); /* from the wake-up on, it would be 750 */
+    test_done = true;
+}
+
 static void test_blocking_fifo(void **state)
 {
     rc_t *a = open_at(L), *b = open_at(L), *p = open_at(L);
@@ -987,6 +1053,8 @@ int main(void)
         TEST(test_blpop_wakes),
         TEST(test_mpop_wakes_by_key),
         TEST(test_blocking_timeout),
+        TEST(test_blocking_timeout_precise),
+        TEST(test_blocking_timeout_kept_when_woken),
         TEST(test_blocking_fifo),
         TEST(test_blocking_disconnect),
         TEST(test_blmove_wakes),

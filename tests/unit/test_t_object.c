@@ -1,13 +1,15 @@
 /* OBJECT against a real RocksDB keyspace, and SCAN TYPE over every type.
  * String replies were checked against redis-server 7.0.15 byte for byte;
- * collections are built directly (metadata + sub-keys) since their command
- * families live on other branches, and their expected encodings follow
- * Redis 7.0's default thresholds. */
+ * collections are built directly (metadata + sub-keys) to check the
+ * judgement by contents, and through their commands to check what a
+ * collection that grew and shrank reports (those replies too were checked
+ * against redis-server 7.0.15). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -224,9 +226,9 @@ static void test_collection_encodings(void **state)
     const char *hf3[] = {"f1", long65}, *hv3[] = {"v", "w"};
     put_coll(t, "h3", OBJ_HASH, 2, hf3, hv3);
     EQ(encoding(t, "h3"), "$9\r\nhashtable\r\n");
-    ct_put_collection(t, "h4", 2, OBJ_HASH, 129, 0); /* the count alone decides */
+    ct_put_collection(t, "h4", 2, OBJ_HASH, 513, 0); /* the count alone decides */
     EQ(encoding(t, "h4"), "$9\r\nhashtable\r\n");
-    ct_put_collection(t, "h5", 2, OBJ_HASH, 128, 0);
+    ct_put_collection(t, "h5", 2, OBJ_HASH, 512, 0);
     EQ(encoding(t, "h5"), "$8\r\nlistpack\r\n");
 
     const char *si[] = {"-5", "1", "9223372036854775807"};
@@ -255,6 +257,231 @@ static void test_collection_encodings(void **state)
     EQ(encoding(t, "z2"), "$8\r\nskiplist\r\n");
     ct_put_collection(t, "z3", 2, OBJ_ZSET, 129, 0);
     EQ(encoding(t, "z3"), "$8\r\nskiplist\r\n");
+}
+
+static const char HASHTABLE[] = "$9\r\nhashtable\r\n";
+static const char LISTPACK[] = "$8\r\nlistpack\r\n";
+static const char INTSET[] = "$6\r\nintset\r\n";
+static const char SKIPLIST[] = "$8\r\nskiplist\r\n";
+
+/* Runs cmd key followed by n generated arguments: per i in 1..n, the
+ * formats fmt1 (and fmt2 when not NULL) with i. More arguments than
+ * ct_runv takes, hence ct_run. */
+static const char *run_many(cmdtest_t *t, const char *cmd, const char *key, int n, const char *fmt1,
+                            const char *fmt2)
+{
+    int per = fmt2 ? 2 : 1, argc = 2 + n * per;
+    const char **argv = calloc((size_t)argc, sizeof(*argv));
+    size_t *lens = calloc((size_t)argc, sizeof(*lens));
+    char *buf = malloc((size_t)argc * 32);
+    argv[0] = cmd;
+    argv[1] = key;
+    for (int i = 1, a = 2; i <= n; i++) {
+        snprintf(buf + a * 32, 32, fmt1, i);
+        argv[a] = buf + a * 32;
+        a++;
+        if (fmt2) {
+            snprintf(buf + a * 32, 32, fmt2, i);
+            argv[a] = buf + a * 32;
+            a++;
+        }
+    }
+    for (int a = 0; a < argc; a++)
+        lens[a] = strlen(argv[a]);
+    static char reply[256];
+    snprintf(reply, sizeof(reply), "%s", ct_run(t, true, true, argc, argv, lens));
+    free(buf);
+    free(lens);
+    free(argv);
+    return reply;
+}
+
+/* A hash converted to hashtable stays one when it shrinks; a new key
+ * starts over as listpack. */
+static void test_hash_stays_converted(void **state)
+{
+    cmdtest_t *t = *state;
+    char long65[66];
+    memset(long65, 'x', 65);
+    long65[65] = '\0';
+    EQ(run_many(t, "HSET", "hb", 513, "f%d", "v"), ":513\r\n");
+    EQ(encoding(t, "hb"), HASHTABLE);
+    EQ(run_many(t, "HDEL", "hb", 512, "f%d", NULL), ":512\r\n");
+    EQ(encoding(t, "hb"), HASHTABLE);
+    EQ(run_many(t, "HSET", "hb2", 512, "f%d", "v"), ":512\r\n");
+    EQ(encoding(t, "hb2"), LISTPACK);
+    /* a long value, then overwritten */
+    EQ(W("HSET", "h", "f", long65), ":1\r\n");
+    EQ(W("HSET", "h", "f", "v"), ":0\r\n");
+    EQ(encoding(t, "h"), HASHTABLE);
+    /* emptied: the key is gone, and a new one is small */
+    EQ(W("HDEL", "h", "f"), ":1\r\n");
+    EQ(W("HSET", "h", "f", "v"), ":1\r\n");
+    EQ(encoding(t, "h"), LISTPACK);
+    /* HINCRBY and HINCRBYFLOAT with a long field convert */
+    EQ(W("HSET", "h3", "a", "1"), ":1\r\n");
+    EQ(W("HINCRBY", "h3", long65, "1"), ":1\r\n");
+    EQ(W("HDEL", "h3", long65), ":1\r\n");
+    EQ(encoding(t, "h3"), HASHTABLE);
+    EQ(W("HSET", "h4", "a", "1"), ":1\r\n");
+    EQ(W("HINCRBYFLOAT", "h4", long65, "1.5"), "$3\r\n1.5\r\n");
+    EQ(encoding(t, "h4"), HASHTABLE);
+    /* HSETNX of a field that exists writes nothing and converts nothing */
+    EQ(W("HSET", "h5", "a", "1"), ":1\r\n");
+    EQ(W("HSETNX", "h5", "a", long65), ":0\r\n");
+    EQ(encoding(t, "h5"), LISTPACK);
+    EQ(W("HSETNX", "h6", long65, "1"), ":1\r\n");
+    EQ(encoding(t, "h6"), HASHTABLE);
+}
+
+/* Sets: a member that is no integer or more than 512 members convert for
+ * good; SPOP with a count that leaves few members rebuilds the set. */
+static void test_set_stays_converted(void **state)
+{
+    cmdtest_t *t = *state;
+    EQ(W("SADD", "s", "1", "a"), ":2\r\n");
+    EQ(W("SREM", "s", "a"), ":1\r\n");
+    EQ(encoding(t, "s"), HASHTABLE);
+    EQ(run_many(t, "SADD", "sb", 513, "%d", NULL), ":513\r\n");
+    EQ(encoding(t, "sb"), HASHTABLE);
+    EQ(run_many(t, "SREM", "sb", 500, "%d", NULL), ":500\r\n");
+    EQ(encoding(t, "sb"), HASHTABLE);
+    EQ(run_many(t, "SADD", "sb2", 512, "%d", NULL), ":512\r\n");
+    EQ(encoding(t, "sb2"), INTSET);
+    /* SMOVE into an intset */
+    EQ(W("SADD", "src", "1", "z"), ":2\r\n");
+    EQ(W("SADD", "dst", "5"), ":1\r\n");
+    EQ(W("SMOVE", "src", "dst", "z"), ":1\r\n");
+    EQ(W("SREM", "dst", "z"), ":1\r\n");
+    EQ(encoding(t, "dst"), HASHTABLE);
+    /* SPOP count: removes one by one while remaining * 5 > count, else
+     * builds a new set from what remains */
+    static const struct {
+        int size, count;
+        const char *enc;
+    } pops[] = {{10, 8, HASHTABLE}, {10, 9, INTSET}, {12, 9, HASHTABLE}, {12, 10, INTSET}};
+    for (size_t i = 0; i < sizeof(pops) / sizeof(pops[0]); i++) {
+        EQ(W("DEL", "p"), i ? ":1\r\n" : ":0\r\n");
+        run_many(t, "SADD", "p", pops[i].size, "%d", NULL);
+        EQ(W("SADD", "p", "a"), ":1\r\n");
+        EQ(W("SREM", "p", "a"), ":1\r\n");
+        char count[16];
+        snprintf(count, sizeof(count), "%d", pops[i].count);
+        W("SPOP", "p", count);
+        EQ(encoding(t, "p"), pops[i].enc);
+    }
+}
+
+/* Sorted sets: a long member or more than 128 members convert for good. */
+static void test_zset_stays_converted(void **state)
+{
+    cmdtest_t *t = *state;
+    char long65[66];
+    memset(long65, 'x', 65);
+    long65[65] = '\0';
+    EQ(W("ZADD", "z", "1", long65, "2", "b"), ":2\r\n");
+    EQ(W("ZREM", "z", long65), ":1\r\n");
+    EQ(encoding(t, "z"), SKIPLIST);
+    EQ(W("ZINCRBY", "z2", "1", long65), "$1\r\n1\r\n");
+    EQ(W("ZADD", "z2", "1", "a"), ":1\r\n");
+    EQ(W("ZREM", "z2", long65), ":1\r\n");
+    EQ(encoding(t, "z2"), SKIPLIST);
+    EQ(run_many(t, "ZADD", "zb", 129, "%d", "m%d"), ":129\r\n");
+    EQ(encoding(t, "zb"), SKIPLIST);
+    EQ(W("ZREMRANGEBYRANK", "zb", "0", "-3"), ":127\r\n");
+    EQ(encoding(t, "zb"), SKIPLIST);
+    EQ(W("ZPOPMIN", "zb"), "*2\r\n$4\r\nm128\r\n$3\r\n128\r\n");
+    EQ(encoding(t, "zb"), SKIPLIST);
+    EQ(run_many(t, "ZADD", "zb2", 128, "%d", "m%d"), ":128\r\n");
+    EQ(encoding(t, "zb2"), LISTPACK);
+}
+
+/* The STORE commands make a new collection, judged by what it holds (Redis
+ * builds it and converts it to the small encoding when it fits), save
+ * SDIFFSTORE's second algorithm, which goes through the whole first set. */
+static void test_store_destinations(void **state)
+{
+    cmdtest_t *t = *state;
+    char long65[66];
+    memset(long65, 'x', 65);
+    long65[65] = '\0';
+    EQ(W("ZADD", "z", "1", long65, "2", "b", "3", "c"), ":3\r\n");
+    EQ(W("ZREM", "z", long65), ":1\r\n");
+    EQ(W("ZUNIONSTORE", "zu", "1", "z"), ":2\r\n");
+    EQ(encoding(t, "zu"), LISTPACK);
+    EQ(W("ZRANGESTORE", "zr", "z", "0", "-1"), ":2\r\n");
+    EQ(encoding(t, "zr"), LISTPACK);
+    EQ(W("ZINTERSTORE", "zi", "2", "z", "z"), ":2\r\n");
+    EQ(encoding(t, "zi"), LISTPACK);
+    EQ(W("ZDIFFSTORE", "zd", "1", "z"), ":2\r\n");
+    EQ(encoding(t, "zd"), LISTPACK);
+    /* a destination that was converted is replaced, not kept */
+    EQ(W("ZUNIONSTORE", "z", "1", "zu"), ":2\r\n");
+    EQ(encoding(t, "z"), LISTPACK);
+
+    EQ(W("SADD", "a", "1", "2", "x"), ":3\r\n");
+    EQ(W("SADD", "b", "1", "2", "y"), ":3\r\n");
+    EQ(W("SINTERSTORE", "d", "a", "b"), ":2\r\n");
+    EQ(encoding(t, "d"), INTSET);
+    EQ(W("SDIFFSTORE", "d", "a", "b"), ":1\r\n");
+    EQ(encoding(t, "d"), HASHTABLE);
+    /* first algorithm (the first set is small against the work of the
+     * others): only the result's members are added */
+    EQ(W("DEL", "a", "b"), ":2\r\n");
+    EQ(W("SADD", "a", "1", "2", "3", "x"), ":4\r\n");
+    EQ(W("SADD", "b", "x"), ":1\r\n");
+    EQ(W("SDIFFSTORE", "d", "a", "b", "c"), ":3\r\n");
+    EQ(encoding(t, "d"), INTSET);
+    /* second algorithm: the whole first set went in, x converted it */
+    EQ(W("SADD", "a", "4", "5", "6"), ":3\r\n");
+    EQ(W("SADD", "c", "y"), ":1\r\n");
+    EQ(W("SDIFFSTORE", "d", "a", "b", "c"), ":6\r\n");
+    EQ(encoding(t, "d"), HASHTABLE);
+    EQ(W("SUNIONSTORE", "d", "d"), ":6\r\n");
+    EQ(encoding(t, "d"), INTSET);
+}
+
+/* RENAME moves the object and COPY duplicates it in its encoding; expiry
+ * changes keep it; a key replaced by another type loses it. Lists are
+ * always quicklist in 7.0, whatever their elements. */
+static void test_converted_keyspace(void **state)
+{
+    cmdtest_t *t = *state;
+    char long65[66];
+    memset(long65, 'x', 65);
+    long65[65] = '\0';
+    EQ(W("HSET", "h", "f", long65), ":1\r\n");
+    EQ(W("HSET", "h", "f", "v"), ":0\r\n");
+    EQ(W("EXPIRE", "h", "100"), ":1\r\n");
+    EQ(encoding(t, "h"), HASHTABLE);
+    EQ(W("PERSIST", "h"), ":1\r\n");
+    EQ(W("RENAME", "h", "hr"), "+OK\r\n");
+    EQ(encoding(t, "hr"), HASHTABLE);
+    EQ(W("COPY", "hr", "hc"), ":1\r\n");
+    EQ(encoding(t, "hc"), HASHTABLE);
+    EQ(W("SADD", "s", "1", "a"), ":2\r\n");
+    EQ(W("SREM", "s", "a"), ":1\r\n");
+    EQ(W("COPY", "s", "sc"), ":1\r\n");
+    EQ(encoding(t, "sc"), HASHTABLE);
+    EQ(W("ZADD", "z", "1", long65, "2", "b"), ":2\r\n");
+    EQ(W("ZREM", "z", long65), ":1\r\n");
+    EQ(W("RENAME", "z", "zr"), "+OK\r\n");
+    EQ(encoding(t, "zr"), SKIPLIST);
+    /* COPY REPLACE over a converted key gives the source's encoding */
+    EQ(W("HSET", "small", "a", "1"), ":1\r\n");
+    EQ(W("COPY", "small", "hc", "REPLACE"), ":1\r\n");
+    EQ(encoding(t, "hc"), LISTPACK);
+    /* replaced by a string, then a new hash */
+    EQ(W("SET", "hr", "x"), "+OK\r\n");
+    EQ(W("DEL", "hr"), ":1\r\n");
+    EQ(W("HSET", "hr", "a", "1"), ":1\r\n");
+    EQ(encoding(t, "hr"), LISTPACK);
+    /* survives a restart of the store */
+    ct_reopen(t);
+    EQ(encoding(t, "sc"), HASHTABLE);
+    EQ(W("RPUSH", "l", long65, "a"), ":2\r\n");
+    EQ(W("LPOP", "l"), "$65\r\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n");
+    EQ(encoding(t, "l"), "$9\r\nquicklist\r\n");
 }
 
 /* SCAN's TYPE filter sees every type by name. */
@@ -306,6 +533,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refcount_idletime_freq, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_help_and_errors, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_collection_encodings, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_hash_stays_converted, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_set_stays_converted, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_zset_stays_converted, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_store_destinations, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_converted_keyspace, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_scan_type_collections, ct_setup, ct_teardown),
         cmocka_unit_test(test_table),
     };
