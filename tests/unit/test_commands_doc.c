@@ -40,15 +40,16 @@ static const struct {
     {"hvals", "field byte order"},
     {"hgetall", "field byte order"},
     {"hscan", "field byte order; cursors map to fields (node-local table); COUNT paging for small hashes too"},
-    {"hrandfield", "O(N) walk of the hash; more than 134217728 draws with repeats refused"},
+    {"hrandfield", "above 128 fields O(log N) seeks a draw, near-uniform (see Random elements); more than 134217728 draws with repeats refused"},
     {"smembers", "member byte order"},
     {"sinter", "member byte order"},
     {"sunion", "member byte order"},
     {"sdiff", "member byte order"},
     {"sscan", "cursors map to member order (node-local table)"},
-    {"spop", "drawn from the entry's log position: the same on every replica; O(N) walk"},
-    {"srandmember", "O(N) walk; a negative count is limited to -67108864"},
+    {"spop", "drawn from the entry's log position: the same on every replica; above 128 members O(log N) seeks a draw, near-uniform (see Random elements)"},
+    {"srandmember", "above 128 members O(log N) seeks a draw, near-uniform (see Random elements); a negative count is limited to -67108864"},
     {"sintercard", "COMMAND INFO: no movablekeys key spec"},
+    {"zrandmember", "above 128 members O(log N) seeks a draw, near-uniform (see Random elements)"},
 };
 
 static const char *note_of(const char *name)
