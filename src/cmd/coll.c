@@ -347,7 +347,7 @@ static bool at_under(coll_iter_t *ci, const char *p, size_t plen)
     if (!coll_iter_valid(ci)) return false;
     size_t len;
     const char *sub = coll_iter_sub(ci, &len);
-    return len >= plen && memcmp(sub, p, plen) == 0;
+    return len >= plen && (plen == 0 || memcmp(sub, p, plen) == 0);
 }
 
 static void take_sub(kbuf_t *b, coll_iter_t *ci)
