@@ -102,6 +102,77 @@ static char *subkey(const coll_t *co, const char *sub, size_t slen, char *stack,
     return k;
 }
 
+/* ---- the ends of large collections -------------------------------------------
+ *
+ * A random draw (below) starts from the first and last sub-keys of the
+ * collection: two seeks out of three or four, each several microseconds on
+ * an LSM tree. They rarely change (SPOP takes one of them once in size / 2
+ * draws), so the last ones found are kept per collection in a small table
+ * of the process, keyed by the database's epoch (new at every db_load: a
+ * restart, a snapshot's install), the key and its version (never reused),
+ * and kept right by coll_put and coll_del, through which every sub-key of a
+ * collection is written (and a write txn always commits: apply has no
+ * rollback). What the table answers is therefore exactly what the seeks
+ * would find, on every replica alike, whatever else each one's table holds. */
+#define ENDS_SLOTS 64
+#define ENDS_MAX 96 /* the longest key and sub-keys kept */
+
+typedef struct ends {
+    uint64_t epoch; /* 0: a free slot */
+    uint64_t version;
+    size_t klen, taglen, flen, llen;
+    char key[ENDS_MAX], tag[1], f[ENDS_MAX], l[ENDS_MAX];
+} ends_t;
+
+static ends_t ends_table[ENDS_SLOTS];
+
+/* Byte order of sub-keys: memcmp, then the shorter first. */
+static int sub_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+    int r = memcmp(a, b, al < bl ? al : bl);
+    return r ? r : (al > bl) - (al < bl);
+}
+
+static ends_t *ends_slot(const coll_t *co)
+{
+    uint64_t h = co->version * 0x9E3779B97F4A7C15ULL;
+    for (size_t i = 0; i < co->klen; i++)
+        h = (h ^ (unsigned char)co->key[i]) * 0x100000001B3ULL;
+    return &ends_table[(h >> 32) % ENDS_SLOTS];
+}
+
+/* The slot holding co's ends, or NULL. */
+static ends_t *ends_find(const db_t *db, const coll_t *co)
+{
+    if (!db || !co->version || co->klen > ENDS_MAX) return NULL;
+    ends_t *e = ends_slot(co);
+    if (e->epoch != db->epoch || e->version != co->version || e->klen != co->klen ||
+        memcmp(e->key, co->key, co->klen) != 0)
+        return NULL;
+    return e;
+}
+
+/* A sub-key was put: it may be the new first or last one. */
+static void ends_on_put(const db_t *db, const coll_t *co, const char *sub, size_t slen)
+{
+    ends_t *e = ends_find(db, co);
+    if (!e || (e->taglen && (slen < e->taglen || memcmp(sub, e->tag, e->taglen) != 0))) return;
+    bool first = sub_cmp(sub, slen, e->f, e->flen) < 0, last = sub_cmp(sub, slen, e->l, e->llen) > 0;
+    if ((first || last) && slen > ENDS_MAX) {
+        e->epoch = 0;
+        return;
+    }
+    if (first) memcpy(e->f, sub, e->flen = slen);
+    if (last) memcpy(e->l, sub, e->llen = slen);
+}
+
+/* A sub-key was deleted: when it was an end, the ends must be sought again. */
+static void ends_on_del(const db_t *db, const coll_t *co, const char *sub, size_t slen)
+{
+    ends_t *e = ends_find(db, co);
+    if (e && (sub_cmp(sub, slen, e->f, e->flen) == 0 || sub_cmp(sub, slen, e->l, e->llen) == 0)) e->epoch = 0;
+}
+
 int coll_get(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen, char **val, size_t *vlen)
 {
     if (!co->version) return 0;
@@ -121,6 +192,7 @@ void coll_put(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen, cons
     char *k = subkey(co, sub, slen, stack, sizeof(stack), &klen);
     store_put(c->txn, CF_DATA, k, klen, val, vlen);
     if (k != stack) free(k);
+    ends_on_put(c->db, co, sub, slen);
 }
 
 void coll_del(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen)
@@ -130,6 +202,7 @@ void coll_del(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen)
     char *k = subkey(co, sub, slen, stack, sizeof(stack), &klen);
     store_del(c->txn, CF_DATA, k, klen);
     if (k != stack) free(k);
+    ends_on_del(c->db, co, sub, slen);
 }
 
 /* ---- iteration -------------------------------------------------------------- */
@@ -137,6 +210,7 @@ void coll_del(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen)
 struct coll_iter {
     store_iter_t *it;
     const coll_t *co;
+    const db_t *db; /* for the ends of random draws */
     bool reverse;
     bool empty; /* the collection has no version: nothing to see */
 };
@@ -156,6 +230,7 @@ coll_iter_t *coll_iter_open(cmd_ctx_t *c, const coll_t *co)
 {
     coll_iter_t *ci = calloc(1, sizeof(*ci));
     ci->co = co;
+    ci->db = c->db;
     if (!co->version)
         ci->empty = true;
     else
@@ -626,6 +701,20 @@ static bool interpolate(coll_iter_t *ci, coll_rng_t *g, const kbuf_t *f, const k
     return ok;
 }
 
+/* Remembers the ends just sought (ends_t), when they fit. */
+static void ends_keep(coll_iter_t *ci, const char *tag, size_t taglen, const kbuf_t *f, const kbuf_t *l)
+{
+    const coll_t *co = ci->co;
+    if (!ci->db || co->klen > ENDS_MAX || taglen > 1 || f->len > ENDS_MAX || l->len > ENDS_MAX) return;
+    ends_t *e = ends_slot(co);
+    e->epoch = ci->db->epoch;
+    e->version = co->version;
+    memcpy(e->key, co->key, e->klen = co->klen);
+    if ((e->taglen = taglen)) e->tag[0] = tag[0];
+    memcpy(e->f, f->p, e->flen = f->len);
+    memcpy(e->l, l->p, e->llen = l->len);
+}
+
 bool coll_iter_seek_random(coll_iter_t *ci, const char *tag, size_t taglen, coll_rng_t *g)
 {
     const coll_t *co = ci->co;
@@ -633,11 +722,18 @@ bool coll_iter_seek_random(coll_iter_t *ci, const char *tag, size_t taglen, coll
     if (co->size <= COLL_RANDOM_WALK_MAX) return walk_to_rank(ci, tag, taglen, coll_rng_below(g, co->size), co->size);
     kbuf_t f = {0}, l = {0};
     bool ok = false;
-    seek_sub(ci, tag, taglen);
-    if (!at_under(ci, tag, taglen)) goto out;
-    take_sub(&f, ci);
-    if (!seek_last_under(ci, tag, taglen)) goto out;
-    take_sub(&l, ci);
+    ends_t *e = ends_find(ci->db, co);
+    if (e && e->taglen == taglen && (taglen == 0 || memcmp(e->tag, tag, taglen) == 0)) {
+        kbuf_set(&f, e->f, e->flen);
+        kbuf_set(&l, e->l, e->llen);
+    } else {
+        seek_sub(ci, tag, taglen);
+        if (!at_under(ci, tag, taglen)) goto out;
+        take_sub(&f, ci);
+        if (!seek_last_under(ci, tag, taglen)) goto out;
+        take_sub(&l, ci);
+        ends_keep(ci, tag, taglen, &f, &l);
+    }
     if (interpolate(ci, g, &f, &l, co->size)) {
         ok = true;
         goto out;

@@ -867,6 +867,51 @@ static void test_spop_deterministic_big(void **state)
     EQ(R("SCARD", "b"), ":4820\r\n");
 }
 
+/* Commands that move a big set's ends (a new first or last member, the
+ * first or last removed) between pops, with the replies recorded. When
+ * cold, the store is reopened before each command, which starts a new epoch
+ * and empties coll.c's table of ends: every draw then seeks its ends. */
+static void ends_sequence(cmdtest_t *t, bool cold, char *out, size_t outcap)
+{
+    static const char *const ops[][5] = {
+        {"SPOP", "e", NULL},        {"SADD", "e", "!first", NULL}, {"SPOP", "e", NULL},
+        {"SADD", "e", "~last", NULL}, {"SPOP", "e", "3", NULL},     {"SREM", "e", "!first", NULL},
+        {"SPOP", "e", NULL},        {"SREM", "e", "~last", NULL},  {"SPOP", "e", NULL},
+        {"SREM", "e", "m00000", NULL}, {"SPOP", "e", NULL},        {"SADD", "e", "0", "zzz", NULL},
+        {"SPOP", "e", "2", NULL},   {"SRANDMEMBER", "e", "-3", NULL}, {"SPOP", "e", NULL},
+    };
+    fill_fmt(t, "e", 3000, "m%05d");
+    size_t len = 0;
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+            if (cold) ct_reopen(t);
+            int argc = 0;
+            while (argc < 5 && ops[i][argc]) argc++;
+            /* SRANDMEMBER inside an entry too: its draw is then reproducible */
+            ct_runv(t, true, false, argc, (const char *const *)ops[i]);
+            assert_true(t->out[0] != '-' && strcmp(t->out, "$-1\r\n") != 0);
+            assert_true(len + t->outlen < outcap);
+            memcpy(out + len, t->out, t->outlen);
+            len += t->outlen;
+        }
+    }
+    out[len] = '\0';
+}
+
+/* The table of ends (coll.c) answers what the seeks would: the same pops
+ * with it warm and with it emptied before every command. */
+static void test_random_ends_cache(void **state)
+{
+    cmdtest_t *t = *state;
+    static char warm[16384], cold[16384];
+    ends_sequence(t, false, warm, sizeof(warm));
+    cmdtest_t *t2 = ct_open();
+    ends_sequence(t2, true, cold, sizeof(cold));
+    ct_close(t2);
+    assert_string_equal(warm, cold);
+    EQ(R("SISMEMBER", "e", "!first"), ":0\r\n");
+}
+
 /* What a restart finds: members, sizes and counters as committed. */
 static void test_reopen(void **state)
 {
@@ -946,6 +991,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_random_big, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_random_reach, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_spop_deterministic_big, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_random_ends_cache, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_smove, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_setops, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_store, ct_setup, ct_teardown),
