@@ -95,6 +95,61 @@ const char *coll_iter_sub(coll_iter_t *it, size_t *len);
 const char *coll_iter_value(coll_iter_t *it, size_t *len);
 void coll_iter_free(coll_iter_t *it);
 
+/* ---- random elements (coll.c, "random elements") ---- */
+
+/* A generator for picking elements. A write (c->index != 0) gets one seeded
+ * by its place in the log, so every replica draws the same; a read shares a
+ * process-wide one started from the clock. */
+typedef struct coll_rng {
+    bool deterministic;
+    uint64_t state;
+} coll_rng_t;
+void coll_rng_init(coll_rng_t *g, const cmd_ctx_t *c);
+uint64_t coll_rng_next(coll_rng_t *g);
+/* Uniform in [0, n), n > 0, without modulo bias. */
+uint64_t coll_rng_below(coll_rng_t *g, uint64_t n);
+
+/* Collections of up to this many elements are drawn from exactly uniformly
+ * (a walk to a random rank); larger ones by a descent of the sub-key trie. */
+#define COLL_RANDOM_WALK_MAX 128
+
+/* An iterator that is not positioned yet (coll_iter_valid is false until
+ * it is): for coll_iter_seek_random, which seeks where it needs. */
+coll_iter_t *coll_iter_open(cmd_ctx_t *c, const coll_t *co);
+/* Positions it (coll_iter_open or coll_iter_new, any direction) on a random element
+ * among the sub-keys that start with tag (taglen 0: all of them; co->size
+ * must be their number). Up to COLL_RANDOM_WALK_MAX elements every one is
+ * equally likely; above, each branch of the sub-keys' byte trie is, which
+ * costs O(depth) seeks instead of O(N) steps (coll.c tells the difference).
+ * Returns false when there is no such element. */
+bool coll_iter_seek_random(coll_iter_t *it, const char *tag, size_t taglen, coll_rng_t *g);
+
+/* Elements copied out of iterators: the sub-key (without the collection's
+ * prefix) and the value. */
+typedef struct coll_elem {
+    char *sub, *val; /* one allocation: val follows sub */
+    size_t slen, vlen;
+} coll_elem_t;
+
+typedef struct coll_elems {
+    coll_elem_t *v;
+    size_t n, cap;
+} coll_elems_t;
+
+void coll_elems_push(coll_elems_t *e, const char *sub, size_t slen, const char *val, size_t vlen);
+void coll_elems_free(coll_elems_t *e);
+
+/* Whether count random draws (coll_random_elems) cost less than one walk of
+ * the whole collection: false for small collections and for counts that
+ * are a sizeable fraction of the size, where a full pass is better. */
+bool coll_random_cheap(const coll_t *co, uint64_t count);
+/* count draws of coll_iter_seek_random appended to out, in draw order, or
+ * with distinct the elements of count different draws, in sub-key order.
+ * Returns false when distinct draws kept hitting the same elements (a
+ * skewed collection): out is then emptied and the caller makes a full pass. */
+bool coll_random_elems(cmd_ctx_t *c, const coll_t *co, const char *tag, size_t taglen, uint64_t count,
+                       bool distinct, coll_rng_t *g, coll_elems_t *out);
+
 /* List positions as sub-keys (8 bytes, big-endian: byte order is position order). */
 void coll_list_sub(char out[8], uint64_t pos);
 

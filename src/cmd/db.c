@@ -22,11 +22,15 @@ static uint64_t meta_u64(store_txn_t *t, const char *name, size_t len)
     return r;
 }
 
-/* The counters live in the state machine's own meta CF, next to the data. */
+/* The counters live in the state machine's own meta CF, next to the data.
+ * A load (at start, after a snapshot's install) may bring another state:
+ * a new epoch invalidates what was cached about the old one. */
 void db_load(db_t *db, store_t *s)
 {
+    static uint64_t epochs;
     store_txn_t *t = store_txn_begin(s, false);
     db->store = s;
+    db->epoch = ++epochs;
     db->applied = meta_u64(t, META_APPLIED, sizeof(META_APPLIED) - 1);
     db->nkeys = (int64_t)meta_u64(t, META_NKEYS, sizeof(META_NKEYS) - 1);
     db->nexpires = (int64_t)meta_u64(t, META_NEXPIRES, sizeof(META_NEXPIRES) - 1);

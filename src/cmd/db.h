@@ -16,6 +16,7 @@ typedef struct db {
     int64_t nexpires;  /* keys with a TTL */
     uint64_t applied;  /* last applied log index */
     uint64_t version;  /* the last collection version handed out (db_new_version) */
+    uint64_t epoch;    /* new at every db_load: what node-local caches of the state (coll.c) hold for */
 } db_t;
 
 /* Loads counters and applied index from the meta CF. */

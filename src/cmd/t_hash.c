@@ -353,27 +353,6 @@ out:
 
 /* ---- HRANDFIELD ------------------------------------------------------------ */
 
-/* HRANDFIELD is a read, so any randomness will do, but not rand(): its
- * state is shared with everything else in the process. splitmix64 seeded
- * from the clock on first use. */
-static uint64_t rand_state;
-
-static uint64_t rand_u64(int64_t now_ms)
-{
-    if (rand_state == 0) rand_state = (uint64_t)now_ms ^ 0x5DEECE66DULL;
-    uint64_t z = (rand_state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n), n > 0 (the modulo bias is negligible for any n a hash
- * can reach). */
-static uint64_t rand_below(cmd_ctx_t *c, uint64_t n)
-{
-    return rand_u64(c->now_ms) % n;
-}
-
 /* A field and value copied out of an iterator. */
 typedef struct fv {
     char *f, *v;
@@ -404,8 +383,10 @@ static void reply_picks_header(cmd_ctx_t *c, uint64_t n, bool withvalues)
     reply_array(c->reply, (long long)(withvalues && c->reply->proto == 2 ? n * 2 : n));
 }
 
-/* Elements cannot be reached by position, so every form walks the fields
- * once in order, at most up to the last position it needs. */
+/* Without a count, or with one that is a small part of a large hash, the
+ * fields are drawn one by one (coll_iter_seek_random: O(log N) seeks).
+ * Larger counts walk the fields once in order, at most up to the last
+ * position they need: elements cannot be reached by position. */
 
 /* A count at least the hash's size: the whole hash, in field order. */
 static void rand_all(cmd_ctx_t *c, coll_t *co, bool withvalues)
@@ -431,16 +412,16 @@ static void rand_all(cmd_ctx_t *c, coll_t *co, bool withvalues)
 /* A positive count below the size: distinct fields, each subset equally
  * likely (selection sampling, Knuth's algorithm S, in one pass), replied in
  * a shuffled order. */
-static void rand_distinct(cmd_ctx_t *c, coll_t *co, uint64_t count, bool withvalues)
+static void rand_distinct(cmd_ctx_t *c, coll_t *co, uint64_t count, bool withvalues, coll_rng_t *g)
 {
     fv_t *pick = calloc(count, sizeof(*pick));
     uint64_t got = 0, seen = 0;
     coll_iter_t *it = coll_iter_new(c, co, NULL, 0, false);
     for (; coll_iter_valid(it) && got < count && seen < co->size; coll_iter_next(it), seen++)
-        if (rand_below(c, co->size - seen) < count - got) fv_copy(&pick[got++], it);
+        if (coll_rng_below(g, co->size - seen) < count - got) fv_copy(&pick[got++], it);
     coll_iter_free(it);
     for (uint64_t i = got; i > 1; i--) {
-        uint64_t j = rand_below(c, i);
+        uint64_t j = coll_rng_below(g, i);
         fv_t tmp = pick[i - 1];
         pick[i - 1] = pick[j];
         pick[j] = tmp;
@@ -469,7 +450,7 @@ static int draw_by_pos(const void *a, const void *b)
  * draw is an index; otherwise the draws are sorted by position so that one
  * walk serves them all, each field drawn copied once however often it was
  * drawn. Either way the memory is O(min(n, size)) besides the reply. */
-static void rand_repeats(cmd_ctx_t *c, coll_t *co, uint64_t n, bool withvalues)
+static void rand_repeats(cmd_ctx_t *c, coll_t *co, uint64_t n, bool withvalues, coll_rng_t *g)
 {
     fv_t none = {"", "", 0, 0};
     if (n >= co->size) {
@@ -481,7 +462,7 @@ static void rand_repeats(cmd_ctx_t *c, coll_t *co, uint64_t n, bool withvalues)
         coll_iter_free(it);
         reply_picks_header(c, n, withvalues);
         for (uint64_t i = 0; i < n; i++)
-            reply_pick(c, nf ? &all[rand_below(c, nf)] : &none, withvalues);
+            reply_pick(c, nf ? &all[coll_rng_below(g, nf)] : &none, withvalues);
         for (uint64_t i = 0; i < nf; i++)
             free(all[i].f);
         free(all);
@@ -490,7 +471,7 @@ static void rand_repeats(cmd_ctx_t *c, coll_t *co, uint64_t n, bool withvalues)
     draw_t *d = malloc(n * sizeof(*d));
     uint64_t *slot = malloc(n * sizeof(*slot)); /* draw -> index in fields */
     for (uint64_t i = 0; i < n; i++) {
-        d[i].pos = rand_below(c, co->size);
+        d[i].pos = coll_rng_below(g, co->size);
         d[i].i = i;
     }
     qsort(d, n, sizeof(*d), draw_by_pos);
@@ -515,6 +496,30 @@ static void rand_repeats(cmd_ctx_t *c, coll_t *co, uint64_t n, bool withvalues)
     free(fields);
     free(slot);
     free(d);
+}
+
+/* A count that is a small part of a large hash: separate draws
+ * (coll_random_elems) instead of a walk, distinct ones shuffled. Returns
+ * false, having replied nothing, when the walk is the better way or the
+ * distinct draws gave up. */
+static bool rand_drawn(cmd_ctx_t *c, coll_t *co, long long count, bool withvalues, coll_rng_t *g)
+{
+    uint64_t n = count < 0 ? (uint64_t)-count : (uint64_t)count;
+    coll_elems_t e = {0};
+    if (!coll_random_cheap(co, n) || !coll_random_elems(c, co, NULL, 0, n, count > 0, g, &e)) return false;
+    for (size_t i = count > 0 ? e.n : 0; i > 1; i--) { /* distinct draws come sorted */
+        size_t j = (size_t)coll_rng_below(g, i);
+        coll_elem_t tmp = e.v[i - 1];
+        e.v[i - 1] = e.v[j];
+        e.v[j] = tmp;
+    }
+    reply_picks_header(c, e.n, withvalues);
+    for (size_t i = 0; i < e.n; i++) {
+        fv_t f = {e.v[i].sub, e.v[i].val, e.v[i].slen, e.v[i].vlen};
+        reply_pick(c, &f, withvalues);
+    }
+    coll_elems_free(&e);
+    return true;
 }
 
 /* The most draws a negative count may ask for: a reply of at least 7 bytes
@@ -564,12 +569,11 @@ static void hrandfieldCommand(cmd_ctx_t *c)
             reply_null(c->reply);
         goto out;
     }
+    coll_rng_t g;
+    coll_rng_init(&g, c);
     if (!has_count) {
-        uint64_t target = rand_below(c, co.size), pos = 0;
-        coll_iter_t *it = coll_iter_new(c, &co, NULL, 0, false);
-        for (; coll_iter_valid(it) && pos < target; coll_iter_next(it))
-            pos++;
-        if (coll_iter_valid(it)) {
+        coll_iter_t *it = coll_iter_open(c, &co);
+        if (coll_iter_seek_random(it, NULL, 0, &g)) {
             size_t flen;
             const char *f = coll_iter_sub(it, &flen);
             reply_bulk(c->reply, f, flen);
@@ -577,12 +581,14 @@ static void hrandfieldCommand(cmd_ctx_t *c)
             reply_null(c->reply);
         }
         coll_iter_free(it);
+    } else if (rand_drawn(c, &co, count, withvalues, &g)) {
+        /* a few draws from a large hash: answered */
     } else if (count < 0) {
-        rand_repeats(c, &co, (uint64_t)-count, withvalues);
+        rand_repeats(c, &co, (uint64_t)-count, withvalues, &g);
     } else if ((uint64_t)count >= co.size) {
         rand_all(c, &co, withvalues);
     } else {
-        rand_distinct(c, &co, (uint64_t)count, withvalues);
+        rand_distinct(c, &co, (uint64_t)count, withvalues, &g);
     }
 out:
     coll_release(&co);

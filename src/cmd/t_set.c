@@ -86,79 +86,12 @@ static void reply_members(cmd_ctx_t *c, const mvec_t *m)
         reply_bulk(c->reply, m->v[i].p, m->v[i].len);
 }
 
-/* splitmix64: small, fast and good enough to pick members. */
-static uint64_t splitmix64(uint64_t *state)
+/* One random member (the set is not empty): coll_iter_seek_random, exactly
+ * uniform up to COLL_RANDOM_WALK_MAX members, O(log N) seeks above. */
+static void set_pick(cmd_ctx_t *c, const coll_t *co, coll_rng_t *g, mvec_t *out)
 {
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-/* A write's generator depends only on where the command sits in the log, so
- * every replica pops the same members. */
-static uint64_t write_seed(const cmd_ctx_t *c)
-{
-    uint64_t s = c->index * 0xD1B54A32D192ED03ULL ^ ((uint64_t)c->seq + 1) * 0x8CB92BA72F3D8DD7ULL;
-    splitmix64(&s);
-    return s;
-}
-
-/* Reads may be random for real: one generator per process, started from
- * the clock the first time. */
-static uint64_t read_state;
-
-static uint64_t read_rand(const cmd_ctx_t *c)
-{
-    if (read_state == 0) read_state = (uint64_t)c->now_ms ^ 0x5DEECE66DULL;
-    return splitmix64(&read_state);
-}
-
-/* An unbiased draw in [0, n) (n > 0). */
-static uint64_t rand_below(uint64_t (*next)(void *), void *ud, uint64_t n)
-{
-    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-    uint64_t r;
-    do {
-        r = next(ud);
-    } while (r >= limit);
-    return r % n;
-}
-
-typedef struct rng {
-    const cmd_ctx_t *c;
-    bool deterministic;
-    uint64_t state;
-} rng_t;
-
-static uint64_t rng_next(void *ud)
-{
-    rng_t *g = ud;
-    return g->deterministic ? splitmix64(&g->state) : read_rand(g->c);
-}
-
-static void rng_init(rng_t *g, const cmd_ctx_t *c)
-{
-    g->c = c;
-    g->deterministic = c->index != 0;
-    g->state = g->deterministic ? write_seed(c) : 0;
-}
-
-static uint64_t rng_below(rng_t *g, uint64_t n)
-{
-    return rand_below(rng_next, g, n);
-}
-
-/* The member at rank r (< size) in byte order. The set is ordered, not
- * indexed, so this walks from the nearer end: O(min(r, size - r)). */
-static void set_member_at(cmd_ctx_t *c, const coll_t *co, uint64_t r, mvec_t *out)
-{
-    bool reverse = r >= co->size / 2;
-    uint64_t steps = reverse ? co->size - 1 - r : r;
-    coll_iter_t *it = coll_iter_new(c, co, NULL, 0, reverse);
-    for (uint64_t i = 0; i < steps && coll_iter_valid(it); i++)
-        coll_iter_next(it);
-    if (coll_iter_valid(it)) {
+    coll_iter_t *it = coll_iter_open(c, co);
+    if (coll_iter_seek_random(it, NULL, 0, g)) {
         size_t len;
         const char *m = coll_iter_sub(it, &len);
         mvec_push(out, m, len);
@@ -166,15 +99,29 @@ static void set_member_at(cmd_ctx_t *c, const coll_t *co, uint64_t r, mvec_t *ou
     coll_iter_free(it);
 }
 
+/* count random members of a large set by separate draws (coll_random_cheap
+ * said they beat a walk), distinct or not. False when distinct draws gave
+ * up on a skewed set: the caller walks instead. */
+static bool set_draw(cmd_ctx_t *c, const coll_t *co, uint64_t count, bool distinct, coll_rng_t *g,
+                     mvec_t *out)
+{
+    coll_elems_t e = {0};
+    if (!coll_random_elems(c, co, NULL, 0, count, distinct, g, &e)) return false;
+    for (size_t i = 0; i < e.n; i++)
+        mvec_push(out, e.v[i].sub, e.v[i].slen);
+    coll_elems_free(&e);
+    return true;
+}
+
 /* count distinct members (count < size) chosen uniformly, in one pass over
  * the set (selection sampling: each member is taken with probability
  * needed / remaining). The result is in byte order. */
-static void set_sample(cmd_ctx_t *c, const coll_t *co, uint64_t count, rng_t *g, mvec_t *out)
+static void set_sample(cmd_ctx_t *c, const coll_t *co, uint64_t count, coll_rng_t *g, mvec_t *out)
 {
     uint64_t remaining = co->size, needed = count;
     coll_iter_t *it = coll_iter_new(c, co, NULL, 0, false);
     for (; needed && coll_iter_valid(it); coll_iter_next(it), remaining--) {
-        if (rng_below(g, remaining) < needed) {
+        if (coll_rng_below(g, remaining) < needed) {
             size_t len;
             const char *m = coll_iter_sub(it, &len);
             mvec_push(out, m, len);
@@ -185,14 +132,22 @@ static void set_sample(cmd_ctx_t *c, const coll_t *co, uint64_t count, rng_t *g,
 }
 
 /* Fisher-Yates, so that sampled members do not come back sorted. */
-static void mvec_shuffle(mvec_t *m, rng_t *g)
+static void mvec_shuffle(mvec_t *m, coll_rng_t *g)
 {
     for (size_t i = m->n; i > 1; i--) {
-        size_t j = (size_t)rng_below(g, i);
+        size_t j = (size_t)coll_rng_below(g, i);
         member_t tmp = m->v[i - 1];
         m->v[i - 1] = m->v[j];
         m->v[j] = tmp;
     }
+}
+
+/* SRANDMEMBER's replies: an array, in RESP3 too. */
+static void reply_members_array(cmd_ctx_t *c, const mvec_t *m)
+{
+    reply_array(c->reply, (long long)m->n);
+    for (size_t i = 0; i < m->n; i++)
+        reply_bulk(c->reply, m->v[i].p, m->v[i].len);
 }
 
 /* ---- SADD, SREM, SISMEMBER, SMISMEMBER, SCARD ----------------------------------- */
@@ -320,15 +275,19 @@ static void spopCommand(cmd_ctx_t *c)
             reply_set(c->reply, 0);
         goto out;
     }
-    rng_t g;
-    rng_init(&g, c);
+    coll_rng_t g;
+    coll_rng_init(&g, c);
     bool all = count >= 0 && (unsigned long long)count >= co.size;
     if (count < 0)
-        set_member_at(c, &co, rng_below(&g, co.size), &m);
+        set_pick(c, &co, &g, &m);
     else if (all)
         set_collect(c, &co, &m);
-    else
+    else if (!coll_random_cheap(&co, (uint64_t)count) || !set_draw(c, &co, (uint64_t)count, true, &g, &m))
         set_sample(c, &co, (uint64_t)count, &g, &m);
+    if (count < 0 && m.n == 0) { /* only with a stored size that overstates the members */
+        reply_null(c->reply);
+        goto out;
+    }
     /* popping everything deletes the key alone: its sub-keys are left to
      * the compaction filter, as for DEL */
     for (size_t i = 0; i < m.n && !all; i++)
@@ -395,27 +354,32 @@ static void srandmemberCommand(cmd_ctx_t *c)
             reply_null(c->reply);
         goto out;
     }
-    rng_t g;
-    rng_init(&g, c);
+    coll_rng_t g;
+    coll_rng_init(&g, c);
     if (!with_count) {
-        set_member_at(c, &co, rng_below(&g, co.size), &m);
-        reply_bulk(c->reply, m.v[0].p, m.v[0].len);
+        set_pick(c, &co, &g, &m);
+        if (m.n)
+            reply_bulk(c->reply, m.v[0].p, m.v[0].len);
+        else
+            reply_null(c->reply);
+    } else if (count < 0 && coll_random_cheap(&co, (uint64_t)-count) &&
+               set_draw(c, &co, (uint64_t)-count, false, &g, &m)) {
+        /* a few draws from a large set: each its own pick */
+        reply_members_array(c, &m);
     } else if (count < 0) {
         set_collect(c, &co, &m);
         reply_array(c->reply, -count);
         for (long long i = 0; i < -count; i++) {
-            const member_t *e = &m.v[rng_below(&g, m.n)];
+            const member_t *e = &m.v[coll_rng_below(&g, m.n)];
             reply_bulk(c->reply, e->p, e->len);
         }
     } else {
         if ((unsigned long long)count >= co.size)
             set_collect(c, &co, &m);
-        else
+        else if (!coll_random_cheap(&co, (uint64_t)count) || !set_draw(c, &co, (uint64_t)count, true, &g, &m))
             set_sample(c, &co, (uint64_t)count, &g, &m);
         mvec_shuffle(&m, &g);
-        reply_array(c->reply, (long long)m.n);
-        for (size_t i = 0; i < m.n; i++)
-            reply_bulk(c->reply, m.v[i].p, m.v[i].len);
+        reply_members_array(c, &m);
     }
 out:
     mvec_free(&m);

@@ -565,22 +565,38 @@ static void bzmpopCommand(cmd_ctx_t *c)
 
 /* ---- ZRANDMEMBER --------------------------------------------------------------------------------- */
 
-/* A read, so ordinary randomness is allowed: splitmix64 seeded from the
- * clock. */
-static uint64_t rand_state;
-
-static uint64_t rand_u64(int64_t now_ms)
+/* A count that is a small part of a large sorted set: separate draws from
+ * the member sub-keys ('m' member -> score), distinct ones shuffled. False,
+ * with nothing replied, when a walk is the better way. */
+static bool zrand_drawn(cmd_ctx_t *c, const coll_t *co, long long count, bool withscores, coll_rng_t *g)
 {
-    if (rand_state == 0) rand_state = (uint64_t)now_ms | 1;
-    uint64_t z = (rand_state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
+    const char tag = ZS_MEMBER;
+    uint64_t n = count < 0 ? (uint64_t)-count : (uint64_t)count;
+    coll_elems_t e = {0};
+    if (!coll_random_cheap(co, n) || !coll_random_elems(c, co, &tag, 1, n, count > 0, g, &e)) return false;
+    zs_vec_t out = {0};
+    for (size_t i = 0; i < e.n; i++) {
+        const coll_elem_t *x = &e.v[i];
+        zs_vec_push(&out, x->sub + 1, x->slen - 1, x->vlen == 8 ? enc_get_double(x->val) : 0);
+    }
+    coll_elems_free(&e);
+    for (size_t i = count > 0 ? out.n : 0; i > 1; i--) { /* distinct draws come sorted */
+        size_t j = (size_t)coll_rng_below(g, i);
+        zs_elem_t t = out.v[i - 1];
+        out.v[i - 1] = out.v[j];
+        out.v[j] = t;
+    }
+    zs_reply_elems(c, &out, withscores, true);
+    zs_vec_free(&out);
+    return true;
 }
 
 /* ZRANDMEMBER key [count [WITHSCORES]]: a positive count gives distinct
  * members (all of them when count >= size), a negative one |count| picks
- * that may repeat. The set is read whole: O(N). */
+ * that may repeat. A read, so any randomness will do. Without a count, or
+ * with one that is a small part of a large set, members are drawn from the
+ * member sub-keys (coll_iter_seek_random: O(log N) seeks); otherwise the
+ * set is read whole: O(N). */
 static void zrandmemberCommand(cmd_ctx_t *c)
 {
     long long count = 0;
@@ -616,14 +632,31 @@ static void zrandmemberCommand(cmd_ctx_t *c)
             reply_null(c->reply);
     }
     if (found <= 0) goto done;
+    coll_rng_t g;
+    coll_rng_init(&g, c);
+    if (!with_count) {
+        const char tag = ZS_MEMBER;
+        coll_iter_t *it = coll_iter_open(c, &co);
+        if (coll_iter_seek_random(it, &tag, 1, &g)) {
+            size_t len;
+            const char *sub = coll_iter_sub(it, &len); /* 'm' member */
+            reply_bulk(c->reply, sub + 1, len - 1);
+        } else {
+            reply_null(c->reply);
+        }
+        coll_iter_free(it);
+        goto done;
+    }
+    if (count != 0 && (count < 0 || (unsigned long long)count < co.size) &&
+        zrand_drawn(c, &co, count, withscores, &g))
+        goto done;
     zs_vec_t all = {0}, out = {0};
     zs_take_ends(c, &co, false, LLONG_MAX, &all);
-    if (!with_count) {
-        zs_elem_t *e = &all.v[rand_u64(c->now_ms) % all.n];
-        reply_bulk(c->reply, e->m, e->len);
+    if (all.n == 0) { /* only with a stored size that overstates the members */
+        reply_array(c->reply, 0);
     } else if (count < 0) {
         for (long long i = 0; i < -count; i++) {
-            zs_elem_t *e = &all.v[rand_u64(c->now_ms) % all.n];
+            zs_elem_t *e = &all.v[coll_rng_below(&g, all.n)];
             zs_vec_push(&out, e->m, e->len, e->score);
         }
         zs_reply_elems(c, &out, withscores, true);
@@ -631,7 +664,7 @@ static void zrandmemberCommand(cmd_ctx_t *c)
         /* a partial Fisher-Yates shuffle: the first count are the pick */
         size_t n = (unsigned long long)count < all.n ? (size_t)count : all.n;
         for (size_t i = 0; i < n; i++) {
-            size_t j = i + (size_t)(rand_u64(c->now_ms) % (all.n - i));
+            size_t j = i + (size_t)coll_rng_below(&g, all.n - i);
             zs_elem_t t = all.v[i];
             all.v[i] = all.v[j];
             all.v[j] = t;

@@ -193,6 +193,52 @@ static void gen_hash(dt_prng_t *g, dt_op_t *o, bool in_multi)
 
 static const dt_config_t hash_cfg = {.name = "hashes", .gen = gen_hash, .nops = 3000, .multi_one_in = 30};
 
+/* Two hashes grown by HSETs of up to 30 fields and deleted now and then,
+ * so they live on both sides of the 128 fields above which HRANDFIELD
+ * draws (coll_iter_seek_random) instead of walking; compared by shape. */
+static void gen_bighash(dt_prng_t *g, dt_op_t *o, bool in_multi)
+{
+    static const char *counts[] = {"1", "3", "20", "-1", "-7", "-40", "300", "-300", "100000"};
+    const char *key = dt_rn(g, 2) ? "bigh" : "bigh2";
+    int r = dt_rn(g, 100);
+    if (r < 40) {
+        dt_adds(o, "HSET");
+        dt_adds(o, key);
+        for (int i = 1 + dt_rn(g, 30); i > 0; i--) {
+            if (dt_rn(g, 2)) dt_addf(o, "f%05d", dt_rn(g, 20000));
+            else dt_addf(o, "%d", dt_rn(g, 100000));
+            dt_addf(o, "v%d", dt_rn(g, 1000));
+        }
+    } else if (r < 47) {
+        dt_adds(o, "HDEL");
+        dt_adds(o, key);
+        for (int i = 1 + dt_rn(g, 10); i > 0; i--) dt_addf(o, "f%05d", dt_rn(g, 20000));
+    } else if (r < 50) {
+        dt_adds(o, "DEL");
+        dt_adds(o, key);
+    } else if (in_multi || r < 56) {
+        dt_adds(o, "HLEN");
+        dt_adds(o, key);
+    } else {
+        dt_adds(o, "HRANDFIELD");
+        dt_adds(o, key);
+        if (dt_rn(g, 3)) {
+            dt_adds(o, counts[dt_rn(g, 9)]);
+            if (dt_rn(g, 2)) dt_adds(o, "WITHVALUES");
+        }
+        o->kind = DT_SHAPE;
+    }
+    dt_random_case(g, o);
+}
+
+static const dt_config_t bighash_cfg = {.name = "big hashes", .gen = gen_bighash, .nops = 600, .multi_one_in = 40};
+
+static void test_big_hashes(void **state)
+{
+    (void)state;
+    dt_run(&bighash_cfg);
+}
+
 static void test_random_sequences(void **state)
 {
     dt_run(&hash_cfg);
@@ -258,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_generator_replays),
         cmocka_unit_test(test_normalizations_can_fail),
         cmocka_unit_test(test_random_sequences),
+        cmocka_unit_test(test_big_hashes),
     };
     return cmocka_run_group_tests_name("differential hashes", tests, dt_setup, dt_teardown);
 }

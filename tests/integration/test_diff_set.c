@@ -188,6 +188,67 @@ static void gen_set(dt_prng_t *g, dt_op_t *o, bool in_multi)
 
 static const dt_config_t set_cfg = {.name = "sets", .gen = gen_set, .nops = 3000, .multi_one_in = 25};
 
+/* A member of a big set: zero-padded, unpadded or worded, so that the
+ * draws above 128 members meet evenly spread and clustered members. */
+static void add_big_member(dt_prng_t *g, dt_op_t *o)
+{
+    int r = dt_rn(g, 10);
+    if (r < 5) dt_addf(o, "m%05d", dt_rn(g, 20000));
+    else if (r < 8) dt_addf(o, "%d", dt_rn(g, 100000));
+    else dt_addf(o, "w:%x", dt_rn(g, 1 << 20));
+}
+
+/* Two keys grown by SADDs of up to 60 members and deleted now and then, so
+ * they live on both sides of the 128 members where SPOP and SRANDMEMBER
+ * stop walking and start drawing (coll_iter_seek_random); the draws are
+ * compared by shape, and the popped key copied back from the reference. */
+static void gen_bigset(dt_prng_t *g, dt_op_t *o, bool in_multi)
+{
+    static const char *counts[] = {"1", "3", "20", "-1", "-7", "-40", "300", "-300", "100000", "0"};
+    const char *key = dt_rn(g, 2) ? "big" : "big2";
+    int r = dt_rn(g, 100);
+    if (r < 35) {
+        dt_adds(o, "SADD");
+        dt_adds(o, key);
+        for (int i = 1 + dt_rn(g, 60); i > 0; i--) add_big_member(g, o);
+    } else if (r < 43) {
+        dt_adds(o, "SREM");
+        dt_adds(o, key);
+        for (int i = 1 + dt_rn(g, 10); i > 0; i--) add_big_member(g, o);
+    } else if (r < 46) {
+        dt_adds(o, "DEL");
+        dt_adds(o, key);
+    } else if (in_multi || r < 52) {
+        dt_adds(o, "SCARD");
+        dt_adds(o, key);
+    } else if (r < 56) {
+        dt_adds(o, "SISMEMBER");
+        dt_adds(o, key);
+        add_big_member(g, o);
+    } else if (r < 76) {
+        dt_adds(o, "SRANDMEMBER");
+        dt_adds(o, key);
+        if (dt_rn(g, 2)) dt_adds(o, counts[dt_rn(g, 10)]);
+        o->kind = DT_SHAPE;
+    } else {
+        dt_adds(o, "SPOP");
+        dt_adds(o, key);
+        if (dt_rn(g, 2)) dt_adds(o, counts[dt_rn(g, 3)]);
+        o->kind = DT_SHAPE;
+        o->resync_key = o->argv[1];
+        o->resync_len = o->len[1];
+    }
+    dt_random_case(g, o);
+}
+
+static const dt_config_t bigset_cfg = {.name = "big sets", .gen = gen_bigset, .nops = 800, .multi_one_in = 40};
+
+static void test_big_sets(void **state)
+{
+    (void)state;
+    dt_run(&bigset_cfg);
+}
+
 static void test_random_sequences(void **state)
 {
     (void)state;
@@ -232,6 +293,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generator),
         cmocka_unit_test(test_random_sequences),
+        cmocka_unit_test(test_big_sets),
     };
     return cmocka_run_group_tests_name("differential sets", tests, dt_setup, dt_teardown);
 }

@@ -302,6 +302,52 @@ static void gen_cmd(dt_prng_t *g, dt_op_t *o, bool in_multi)
 
 static const dt_config_t zset_cfg = {.name = "sorted sets", .gen = gen_cmd, .nops = 3000, .multi_one_in = 25};
 
+/* Two sorted sets grown by ZADDs of up to 30 members and deleted now and
+ * then, so they live on both sides of the 128 members above which
+ * ZRANDMEMBER draws from the member sub-keys; compared by shape. */
+static void gen_bigzset(dt_prng_t *g, dt_op_t *o, bool in_multi)
+{
+    static const char *counts[] = {"1", "3", "20", "-1", "-7", "-40", "300", "-300", "100000"};
+    const char *key = dt_rn(g, 2) ? "bigz" : "bigz2";
+    int r = dt_rn(g, 100);
+    if (r < 40) {
+        dt_adds(o, "ZADD");
+        dt_adds(o, key);
+        for (int i = 1 + dt_rn(g, 30); i > 0; i--) {
+            dt_addf(o, "%d", dt_rn(g, 50) - 10);
+            if (dt_rn(g, 2)) dt_addf(o, "m%05d", dt_rn(g, 20000));
+            else dt_addf(o, "%d", dt_rn(g, 100000));
+        }
+    } else if (r < 47) {
+        dt_adds(o, "ZREM");
+        dt_adds(o, key);
+        for (int i = 1 + dt_rn(g, 10); i > 0; i--) dt_addf(o, "m%05d", dt_rn(g, 20000));
+    } else if (r < 50) {
+        dt_adds(o, "DEL");
+        dt_adds(o, key);
+    } else if (in_multi || r < 56) {
+        dt_adds(o, "ZCARD");
+        dt_adds(o, key);
+    } else {
+        dt_adds(o, "ZRANDMEMBER");
+        dt_adds(o, key);
+        if (dt_rn(g, 3)) {
+            dt_adds(o, counts[dt_rn(g, 9)]);
+            if (dt_rn(g, 2)) dt_adds(o, "WITHSCORES");
+        }
+        o->kind = DT_SHAPE;
+    }
+    dt_random_case(g, o);
+}
+
+static const dt_config_t bigzset_cfg = {.name = "big sorted sets", .gen = gen_bigzset, .nops = 600, .multi_one_in = 40};
+
+static void test_big_zsets(void **state)
+{
+    (void)state;
+    dt_run(&bigzset_cfg);
+}
+
 static void test_random_sequences(void **state)
 {
     dt_run(&zset_cfg);
@@ -311,6 +357,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_sequences),
+        cmocka_unit_test(test_big_zsets),
     };
     return cmocka_run_group_tests_name("differential: sorted sets", tests, dt_setup, dt_teardown);
 }

@@ -116,6 +116,109 @@ static void test_rename_moves_elements(void **state)
     assert_true(ct_counters_consistent(t));
 }
 
+/* ---- random elements ---------------------------------------------------- */
+
+enum { NBIN = 300 };
+
+/* Binary members: the edges of the byte range (empty, NULs, 0xff runs, one
+ * member a prefix of another) and the rest 1..8 pseudo-random bytes. */
+static size_t bin_member(int i, char *out)
+{
+    static const char *const edges[] = {"", "\x00", "\x00\x00", "\x00\xff", "\xff", "\xff\xff", "\xff\xff\xff", "a", "ab", "abc"};
+    static const size_t elens[] = {0, 1, 2, 2, 1, 2, 3, 1, 2, 3};
+    if (i < 10) {
+        memcpy(out, edges[i], elens[i]);
+        return elens[i];
+    }
+    uint64_t x = (uint64_t)i * 0x9E3779B97F4A7C15ULL;
+    x ^= x >> 29;
+    x *= 0xBF58476D1CE4E5B9ULL;
+    size_t len = 1 + (size_t)(x % 8);
+    for (size_t k = 0; k < len; k++)
+        out[k] = (char)(x >> (8 * k));
+    return len;
+}
+
+/* The index of a member, by search (NBIN is small). */
+static int bin_index(const char *m, size_t len)
+{
+    char buf[16];
+    for (int i = 0; i < NBIN; i++) {
+        size_t l = bin_member(i, buf);
+        if (l == len && memcmp(buf, m, len) == 0) return i;
+    }
+    return -1;
+}
+
+/* Above COLL_RANDOM_WALK_MAX elements the draw interpolates or descends the
+ * byte trie: with binary sub-keys at the edges of the byte range every
+ * element is still reached, the same generator state draws the same
+ * element, and distinct draws are distinct. */
+static void test_random_elements(void **state)
+{
+    cmdtest_t *t = *state;
+    int n = 0;
+    for (int i = 0; i < NBIN; i++) {
+        char m[16];
+        size_t len = bin_member(i, m);
+        const char *argv[] = {"SADD", "bin", m};
+        size_t lens[] = {4, 3, len};
+        n += ct_run(t, true, true, 3, argv, lens)[1] == '1';
+    }
+    assert_true(n > 280 && n <= NBIN); /* the pseudo-random ones may repeat */
+    store_txn_t *txn = store_txn_begin(t->store, false);
+    cmd_ctx_t c = {.txn = txn, .reply = &t->reply, .now_ms = t->now_ms, .db = &t->db, .index = 5, .seq = 1};
+    coll_t co;
+    assert_int_equal(coll_open(&c, "bin", 3, OBJ_SET, &co), 1);
+    assert_int_equal(co.size, (uint64_t)n);
+    assert_true(co.size > COLL_RANDOM_WALK_MAX);
+
+    static int count[NBIN];
+    coll_rng_t g, g2;
+    coll_rng_init(&g, &c);
+    assert_true(g.deterministic);
+    coll_iter_t *it = coll_iter_open(&c, &co);
+    for (int d = 0; d < 100 * NBIN; d++) {
+        g2 = g;
+        assert_true(coll_iter_seek_random(it, NULL, 0, &g));
+        size_t len;
+        const char *m = coll_iter_sub(it, &len);
+        int x = bin_index(m, len);
+        assert_true(x >= 0);
+        count[x]++;
+        if (d % 1000 == 0) { /* the same state draws the same element */
+            char first[16];
+            memcpy(first, m, len);
+            assert_true(coll_iter_seek_random(it, NULL, 0, &g2));
+            size_t len2;
+            const char *m2 = coll_iter_sub(it, &len2);
+            assert_true(len2 == len && memcmp(m2, first, len) == 0);
+        }
+    }
+    coll_iter_free(it);
+    for (int i = 0; i < NBIN; i++) {
+        char m[16];
+        size_t len = bin_member(i, m);
+        if (bin_index(m, len) == i) assert_true(count[i] > 0); /* repeats count once */
+    }
+
+    coll_elems_t e = {0};
+    assert_true(coll_random_cheap(&co, 2));
+    assert_false(coll_random_cheap(&co, co.size / 2));
+    assert_true(coll_random_elems(&c, &co, NULL, 0, 40, true, &g, &e));
+    assert_int_equal(e.n, 40);
+    for (size_t i = 1; i < e.n; i++) /* sorted, so distinct means increasing */
+        assert_true(memcmp(e.v[i - 1].sub, e.v[i].sub,
+                           e.v[i - 1].slen < e.v[i].slen ? e.v[i - 1].slen : e.v[i].slen) <= 0 &&
+                    bin_index(e.v[i].sub, e.v[i].slen) != bin_index(e.v[i - 1].sub, e.v[i - 1].slen));
+    coll_elems_free(&e);
+    assert_true(coll_random_elems(&c, &co, NULL, 0, 500, false, &g, &e));
+    assert_int_equal(e.n, 500);
+    coll_elems_free(&e);
+    coll_release(&co);
+    store_txn_abort(txn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +226,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_replaced_collections, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_versions_never_repeat, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_rename_moves_elements, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_random_elements, ct_setup, ct_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -416,6 +416,91 @@ static size_t randfield(cmdtest_t *t, const char *count, bool withvalues, int se
     return n;
 }
 
+/* Fields <c>NNNNN with values v<same digits>, n of them, 100 per HSET. */
+static void fill_big(cmdtest_t *t, const char *key, int n, char c)
+{
+    const char *argv[202];
+    size_t lens[202];
+    char names[100][2][16];
+    for (int base = 0; base < n; base += 100) {
+        int argc = 0;
+        argv[argc] = "HSET", lens[argc++] = 4;
+        argv[argc] = key, lens[argc++] = strlen(key);
+        for (int i = base; i < n && i < base + 100; i++) {
+            snprintf(names[i - base][0], 16, "%c%05d", c, i);
+            snprintf(names[i - base][1], 16, "v%05d", i);
+            argv[argc] = names[i - base][0], lens[argc++] = 6;
+            argv[argc] = names[i - base][1], lens[argc++] = 6;
+        }
+        const char *r = ct_run(t, true, true, argc, argv, lens);
+        assert_true(r[0] == ':');
+    }
+}
+
+/* The number of a field <c>NNNNN (below n), checking its value if given. */
+static int big_field(bulk_t f, const bulk_t *v, char c, int n)
+{
+    assert_int_equal(f.len, 6);
+    assert_true(f.p[0] == c);
+    int x = atoi(f.p + 1);
+    assert_true(x >= 0 && x < n);
+    if (v) {
+        assert_int_equal(v->len, 6);
+        assert_true(v->p[0] == 'v' && memcmp(v->p + 1, f.p + 1, 5) == 0);
+    }
+    return x;
+}
+
+/* A large hash is drawn from without a walk (coll_iter_seek_random): the
+ * fields drawn exist with their values, small counts draw separately, and
+ * draws from 200 evenly spread fields reach every one about equally. */
+static void test_hrandfield_big(void **state)
+{
+    cmdtest_t *t = *state;
+    fill_big(t, "big", 5000, 'f');
+    for (int i = 0; i < 1000; i++) {
+        R("HRANDFIELD", "big");
+        size_t pos = 0;
+        big_field(read_bulk(t->out, t->outlen, &pos), NULL, 'f', 5000);
+        assert_int_equal(pos, t->outlen);
+    }
+    for (int proto = 2; proto <= 3; proto++) {
+        t->proto = proto;
+        for (int k = 0; k < 2; k++) {
+            const char *count = k ? "15" : "-10";
+            size_t want = k ? 15 : 10;
+            R("HRANDFIELD", "big", count, "WITHVALUES");
+            size_t pos = 0;
+            size_t n = read_agg(t->out, t->outlen, &pos, '*');
+            assert_int_equal(n, proto == 2 ? want * 2 : want);
+            int got[15];
+            for (size_t i = 0; i < want; i++) {
+                if (proto == 3) assert_int_equal(read_agg(t->out, t->outlen, &pos, '*'), 2);
+                bulk_t f = read_bulk(t->out, t->outlen, &pos);
+                bulk_t v = read_bulk(t->out, t->outlen, &pos);
+                got[i] = big_field(f, &v, 'f', 5000);
+                for (size_t j = 0; k && j < i; j++)
+                    assert_int_not_equal(got[i], got[j]);
+            }
+            assert_int_equal(pos, t->outlen);
+        }
+    }
+    t->proto = 2;
+
+    enum { N = 200 };
+    int count[N] = {0};
+    fill_big(t, "even", N, 'g');
+    for (int i = 0; i < 20 * N; i++) {
+        /* inside an applied entry: the entry's generator, no flakes */
+        const char *argv[] = {"HRANDFIELD", "even"};
+        ct_runv(t, true, false, 2, argv);
+        size_t pos = 0;
+        count[big_field(read_bulk(t->out, t->outlen, &pos), NULL, 'g', N)]++;
+    }
+    for (int i = 0; i < N; i++)
+        assert_true(count[i] > 0 && count[i] <= 3 * 20);
+}
+
 static void test_hrandfield(void **state)
 {
     cmdtest_t *t = *state;
@@ -762,6 +847,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hincrby, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_hincrbyfloat, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_hrandfield, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_hrandfield_big, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_hscan_full, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_hscan_changes_and_cursors, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_reopen, ct_setup, ct_teardown),

@@ -644,6 +644,274 @@ static void test_binary_members(void **state)
     COUNTERS(1, 0);
 }
 
+/* ---- random members of large sets ------------------------------------------------------ */
+
+/* Adds n members printf'd from fmt (with the index) to key, 200 per SADD. */
+static void fill_fmt(cmdtest_t *t, const char *key, int n, const char *fmt)
+{
+    const char *argv[202];
+    size_t lens[202];
+    char names[200][24];
+    for (int base = 0; base < n; base += 200) {
+        int argc = 0;
+        argv[argc] = "SADD", lens[argc++] = 4;
+        argv[argc] = key, lens[argc++] = strlen(key);
+        for (int i = base; i < n && i < base + 200; i++) {
+            snprintf(names[i - base], sizeof(names[0]), fmt, i);
+            argv[argc] = names[i - base], lens[argc++] = strlen(names[i - base]);
+        }
+        const char *r = ct_run(t, true, true, argc, argv, lens);
+        assert_true(r[0] == ':');
+    }
+}
+
+/* The index of a member written with "<c>%05d" (or -1 when it is not one). */
+static int big_index(const char *p, size_t len, char c)
+{
+    if (len != 6 || p[0] != c) return -1;
+    int v = 0;
+    for (size_t i = 1; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9') return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
+/* The single bulk string of the last reply, as an index (big_index). */
+static int last_index(cmdtest_t *t, char c)
+{
+    size_t pos = 0;
+    bulk_t b = read_bulk(t->out, t->outlen, &pos);
+    assert_int_equal(pos, t->outlen);
+    return big_index(b.p, b.len, c);
+}
+
+/* Above COLL_RANDOM_WALK_MAX members the draws descend the members' byte
+ * trie instead of walking: they still return members, SPOP still removes
+ * them, and counts that are a small part of the set draw separately. */
+static void test_random_big(void **state)
+{
+    cmdtest_t *t = *state;
+    enum { N = 5000 };
+    fill_fmt(t, "big", N, "m%05d");
+    for (int i = 0; i < 2000; i++) {
+        R("SRANDMEMBER", "big");
+        int x = last_index(t, 'm');
+        assert_true(x >= 0 && x < N);
+    }
+    /* small counts of both signs: separate draws */
+    R("SRANDMEMBER", "big", "-10");
+    strs_t v = last_strs(t, '*');
+    assert_int_equal(v.n, 10);
+    for (size_t i = 0; i < v.n; i++)
+        assert_true(big_index(v.s[i], strlen(v.s[i]), 'm') >= 0);
+    strs_free(&v);
+    R("SRANDMEMBER", "big", "12");
+    v = last_strs(t, '*');
+    assert_int_equal(v.n, 12);
+    for (size_t i = 0; i < v.n; i++) {
+        assert_true(big_index(v.s[i], strlen(v.s[i]), 'm') >= 0);
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(v.s[i], v.s[j]);
+    }
+    strs_free(&v);
+    /* a large positive count still gives distinct members */
+    R("SRANDMEMBER", "big", "400");
+    v = last_strs(t, '*');
+    assert_int_equal(v.n, 400);
+    strs_free(&v);
+
+    /* SPOP removes what it returns, never the same member twice */
+    static bool popped[N];
+    memset(popped, 0, sizeof(popped));
+    for (int i = 0; i < 300; i++) {
+        W("SPOP", "big");
+        int x = last_index(t, 'm');
+        assert_true(x >= 0 && x < N);
+        assert_false(popped[x]);
+        popped[x] = true;
+        char m[16];
+        snprintf(m, sizeof(m), "m%05d", x);
+        EQ(R("SISMEMBER", "big", m), ":0\r\n");
+    }
+    EQ(R("SCARD", "big"), ":4700\r\n");
+    W("SPOP", "big", "15");
+    v = last_strs(t, '*');
+    assert_int_equal(v.n, 15);
+    for (size_t i = 0; i < v.n; i++) {
+        int x = big_index(v.s[i], strlen(v.s[i]), 'm');
+        assert_true(x >= 0 && !popped[x]);
+        popped[x] = true;
+        EQ(R("SISMEMBER", "big", v.s[i]), ":0\r\n");
+    }
+    strs_free(&v);
+    EQ(R("SCARD", "big"), ":4685\r\n");
+    assert_int_equal(ct_count_prefix(t, 's'), 4685);
+    COUNTERS(1, 0);
+    /* draws from a set full of deleted members still find live ones */
+    for (int i = 0; i < 200; i++) {
+        R("SRANDMEMBER", "big");
+        int x = last_index(t, 'm');
+        assert_true(x >= 0 && !popped[x]);
+    }
+}
+
+/* Counts the members drawn by SRANDMEMBER run inside applied entries, so
+ * that each draw comes from its entry's generator and the test cannot
+ * flake. Members are fmt of their index. */
+static void draw_counts(cmdtest_t *t, const char *key, int n, int draws, const char *fmt, int *count)
+{
+    memset(count, 0, (size_t)n * sizeof(*count));
+    for (int i = 0; i < draws; i++) {
+        const char *argv[] = {"SRANDMEMBER", key};
+        ct_runv(t, true, false, 2, argv);
+        size_t pos = 0;
+        bulk_t b = read_bulk(t->out, t->outlen, &pos);
+        char m[24], want[24];
+        assert_true(b.len < sizeof(m));
+        memcpy(m, b.p, b.len);
+        m[b.len] = '\0';
+        int x = atoi(m + (fmt[0] == '%' ? 0 : 1));
+        snprintf(want, sizeof(want), fmt, x);
+        assert_string_equal(m, want);
+        assert_true(x >= 0 && x < n);
+        count[x]++;
+    }
+}
+
+/* Draws from sets of 200 members: every member is reached, and none much
+ * more often than the mean. Zero-padded numbers are spread evenly, so the
+ * draw is uniform (within Poisson noise). Unpadded ones are not: the 100
+ * members "1xy" share a tenth of the value range that "3".."9" have one
+ * each of, so those come up ~2x the mean and the "1xy" ones ~0.3x (the
+ * skew docs/encoding.md describes). */
+static void test_random_reach(void **state)
+{
+    cmdtest_t *t = *state;
+    enum { N = 200 };
+    int count[N];
+    fill_fmt(t, "pad", N, "z%03d");
+    draw_counts(t, "pad", N, 20 * N, "z%03d", count);
+    for (int i = 0; i < N; i++)
+        assert_true(count[i] > 0 && count[i] <= 3 * 20);
+
+    fill_fmt(t, "num", N, "%d");
+    draw_counts(t, "num", N, 100 * N, "%d", count);
+    for (int i = 0; i < N; i++)
+        assert_true(count[i] > 0 && count[i] <= 4 * 100);
+
+    /* members whose numbers tie (they differ only past the bytes the
+     * interpolation reads) are reached by the trie descent; "a" is one of
+     * two branches at the first byte there, so it gets a good part */
+    EQ(W("SADD", "tied", "a"), ":1\r\n");
+    fill_fmt(t, "tied", N, "bxxxxxxxxxxxxxxxxxxx%03d");
+    memset(count, 0, sizeof(count));
+    int a = 0;
+    for (int i = 0; i < 100 * N; i++) {
+        const char *argv[] = {"SRANDMEMBER", "tied"};
+        ct_runv(t, true, false, 2, argv);
+        size_t pos = 0;
+        bulk_t b = read_bulk(t->out, t->outlen, &pos);
+        if (b.len == 1 && b.p[0] == 'a') {
+            a++;
+            continue;
+        }
+        assert_int_equal(b.len, 23);
+        count[atoi(b.p + 20)]++;
+    }
+    for (int i = 0; i < N; i++)
+        assert_true(count[i] > 0);
+    assert_true(a > 0 && a < 100 * N * 6 / 10);
+
+    /* SPOP reaches everything too: pop a 200-member set down to nothing */
+    static bool seen[N];
+    memset(seen, 0, sizeof(seen));
+    for (int i = 0; i < N; i++) {
+        W("SPOP", "pad");
+        int x = atoi(t->out + 5); /* "$4\r\nz..." */
+        assert_true(t->out[4] == 'z' && x >= 0 && x < N && !seen[x]);
+        seen[x] = true;
+    }
+    EQ(R("EXISTS", "pad"), ":0\r\n");
+}
+
+/* Pops 60 times from a 5000-member set, one or five at a time. */
+static void spop_big_sequence(cmdtest_t *t, char *out, size_t outcap)
+{
+    fill_fmt(t, "b", 5000, "m%05d");
+    size_t len = 0;
+    for (int i = 0; i < 60; i++) {
+        if (i % 2)
+            W("SPOP", "b", "5");
+        else
+            W("SPOP", "b");
+        assert_true(len + t->outlen < outcap);
+        memcpy(out + len, t->out, t->outlen);
+        len += t->outlen;
+    }
+    out[len] = '\0';
+}
+
+/* The descent draws from the entry's generator: two replicas pop the same
+ * members from a large set. */
+static void test_spop_deterministic_big(void **state)
+{
+    cmdtest_t *t = *state;
+    static char a[32768], b[32768];
+    spop_big_sequence(t, a, sizeof(a));
+    cmdtest_t *t2 = ct_open();
+    t2->now_ms = CT_T0 + 123456;
+    spop_big_sequence(t2, b, sizeof(b));
+    ct_close(t2);
+    assert_string_equal(a, b);
+    EQ(R("SCARD", "b"), ":4820\r\n");
+}
+
+/* Commands that move a big set's ends (a new first or last member, the
+ * first or last removed) between pops, with the replies recorded. When
+ * cold, the store is reopened before each command, which starts a new epoch
+ * and empties coll.c's table of ends: every draw then seeks its ends. */
+static void ends_sequence(cmdtest_t *t, bool cold, char *out, size_t outcap)
+{
+    static const char *const ops[][5] = {
+        {"SPOP", "e", NULL},        {"SADD", "e", "!first", NULL}, {"SPOP", "e", NULL},
+        {"SADD", "e", "~last", NULL}, {"SPOP", "e", "3", NULL},     {"SREM", "e", "!first", NULL},
+        {"SPOP", "e", NULL},        {"SREM", "e", "~last", NULL},  {"SPOP", "e", NULL},
+        {"SREM", "e", "m00000", NULL}, {"SPOP", "e", NULL},        {"SADD", "e", "0", "zzz", NULL},
+        {"SPOP", "e", "2", NULL},   {"SRANDMEMBER", "e", "-3", NULL}, {"SPOP", "e", NULL},
+    };
+    fill_fmt(t, "e", 3000, "m%05d");
+    size_t len = 0;
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+            if (cold) ct_reopen(t);
+            int argc = 0;
+            while (argc < 5 && ops[i][argc]) argc++;
+            /* SRANDMEMBER inside an entry too: its draw is then reproducible */
+            ct_runv(t, true, false, argc, (const char *const *)ops[i]);
+            assert_true(t->out[0] != '-' && strcmp(t->out, "$-1\r\n") != 0);
+            assert_true(len + t->outlen < outcap);
+            memcpy(out + len, t->out, t->outlen);
+            len += t->outlen;
+        }
+    }
+    out[len] = '\0';
+}
+
+/* The table of ends (coll.c) answers what the seeks would: the same pops
+ * with it warm and with it emptied before every command. */
+static void test_random_ends_cache(void **state)
+{
+    cmdtest_t *t = *state;
+    static char warm[16384], cold[16384];
+    ends_sequence(t, false, warm, sizeof(warm));
+    cmdtest_t *t2 = ct_open();
+    ends_sequence(t2, true, cold, sizeof(cold));
+    ct_close(t2);
+    assert_string_equal(warm, cold);
+    EQ(R("SISMEMBER", "e", "!first"), ":0\r\n");
+}
+
 /* What a restart finds: members, sizes and counters as committed. */
 static void test_reopen(void **state)
 {
@@ -720,6 +988,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_spop, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_spop_deterministic, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_srandmember, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_random_big, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_random_reach, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_spop_deterministic_big, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_random_ends_cache, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_smove, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_setops, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_store, ct_setup, ct_teardown),

@@ -553,6 +553,91 @@ static void test_zrandmember(void **state)
     EQ(R("ZRANDMEMBER", "s"), WRONGTYPE);
 }
 
+/* Members <c>NNNNN with score NNNNN, n of them, 100 per ZADD. */
+static void zfill_big(cmdtest_t *t, const char *key, int n, char c)
+{
+    const char *argv[202];
+    size_t lens[202];
+    char names[100][2][16];
+    for (int base = 0; base < n; base += 100) {
+        int argc = 0;
+        argv[argc] = "ZADD", lens[argc++] = 4;
+        argv[argc] = key, lens[argc++] = strlen(key);
+        for (int i = base; i < n && i < base + 100; i++) {
+            snprintf(names[i - base][0], 16, "%d", i);
+            snprintf(names[i - base][1], 16, "%c%05d", c, i);
+            argv[argc] = names[i - base][0], lens[argc++] = strlen(names[i - base][0]);
+            argv[argc] = names[i - base][1], lens[argc++] = 6;
+        }
+        const char *r = ct_run(t, true, true, argc, argv, lens);
+        assert_true(r[0] == ':');
+    }
+}
+
+/* The number of a member <c>NNNNN below n; with a score, it must match. */
+static int zbig_member(bulk_t m, const bulk_t *score, char c, int n)
+{
+    assert_int_equal(m.len, 6);
+    assert_true(m.p[0] == c);
+    int x = atoi(m.p + 1);
+    assert_true(x >= 0 && x < n);
+    if (score) {
+        char want[16];
+        snprintf(want, sizeof(want), "%d", x);
+        assert_int_equal(score->len, strlen(want));
+        assert_memory_equal(score->p, want, score->len);
+    }
+    return x;
+}
+
+/* A large sorted set is drawn from its member sub-keys without a walk:
+ * members with their own scores, small counts drawn separately, and 200
+ * evenly spread members all reached about equally often. */
+static void test_zrandmember_big(void **state)
+{
+    cmdtest_t *t = *state;
+    zfill_big(t, "big", 5000, 'm');
+    for (int i = 0; i < 1000; i++) {
+        R("ZRANDMEMBER", "big");
+        size_t pos = 0;
+        zbig_member(ct_read_bulk(t->out, t->outlen, &pos), NULL, 'm', 5000);
+        assert_int_equal(pos, t->outlen);
+    }
+    for (int k = 0; k < 2; k++) {
+        size_t want = k ? 12 : 10;
+        R("ZRANDMEMBER", "big", k ? "12" : "-10", "WITHSCORES");
+        size_t pos = 0;
+        assert_int_equal(ct_read_agg(t->out, t->outlen, &pos, '*'), want * 2);
+        int got[12];
+        for (size_t i = 0; i < want; i++) {
+            ct_bulk_t m = ct_read_bulk(t->out, t->outlen, &pos);
+            ct_bulk_t sc = ct_read_bulk(t->out, t->outlen, &pos);
+            got[i] = zbig_member(m, &sc, 'm', 5000);
+            for (size_t j = 0; k && j < i; j++)
+                assert_int_not_equal(got[i], got[j]);
+        }
+        assert_int_equal(pos, t->outlen);
+    }
+    t->proto = 3;
+    R("ZRANDMEMBER", "big", "-3", "WITHSCORES");
+    assert_memory_equal(t->out, "*3\r\n*2\r\n$6\r\nm", 13);
+    t->proto = 2;
+
+    enum { N = 200 };
+    int count[N] = {0};
+    zfill_big(t, "even", N, 'e');
+    for (int i = 0; i < 20 * N; i++) {
+        /* inside an applied entry: the entry's generator, no flakes */
+        const char *argv[] = {"ZRANDMEMBER", "even"};
+        ct_runv(t, true, false, 2, argv);
+        size_t pos = 0;
+        count[zbig_member(ct_read_bulk(t->out, t->outlen, &pos), NULL, 'e', N)]++;
+    }
+    for (int i = 0; i < N; i++)
+        assert_true(count[i] > 0 && count[i] <= 3 * 20);
+    CONSISTENT();
+}
+
 /* Parses a ZSCAN reply: returns the cursor, counts members into seen[]. */
 static unsigned long long scan_reply(const char *r, int *seen, int *nitems)
 {
@@ -719,6 +804,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_blocking, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_resp3, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_zrandmember, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_zrandmember_big, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_zscan, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_reopen_and_determinism, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_wrongtype_everywhere, ct_setup, ct_teardown),
