@@ -56,7 +56,18 @@ static void on_fail(void *ud, void *req_ud, int status)
     client_done(cl);
 }
 
-static const upstream_cb_t callbacks = {.on_reply = on_reply, .on_fail = on_fail};
+/* The session's connection ended by itself (the leader restarted, or
+ * closed it): its requests have had their on_fail. A failed upstream takes
+ * no more commands, so it goes now and the client's next write opens a new
+ * session; kept, it would refuse every later write of this client. */
+static void on_down(void *ud, int status)
+{
+    client_t *cl = ud;
+    log_info("proxy_session_down", " client=%" PRIu64 " error=\"%s\"", cl->sess.id, uv_strerror(status));
+    proxy_close(cl);
+}
+
+static const upstream_cb_t callbacks = {.on_reply = on_reply, .on_fail = on_fail, .on_down = on_down};
 
 static void send_quiet(upstream_t *u, int argc, const char **argv)
 {
@@ -99,16 +110,24 @@ conn_verdict_t proxy_forward(node_t *n, client_t *cl, int argc, const char **arg
         return CONN_CONTINUE;
     }
     void *tag = cmdstats_tag(cl->req.start_us, cl->req.cmd); /* never NULL: NULL marks what is not passed on */
+    int rc;
     if (exec) {
         session_t *s = &cl->sess;
         send_quiet(cl->up, 1, (const char *[]){"MULTI"});
         for (int i = 0; i < s->nqueued; i++)
             upstream_send(cl->up, s->queue[i].argc, (const char *const *)s->queue[i].argv, s->queue[i].argvlen,
                           NULL);
-        upstream_send(cl->up, 1, (const char *[]){"EXEC"}, (size_t[]){4}, tag);
+        rc = upstream_send(cl->up, 1, (const char *[]){"EXEC"}, (size_t[]){4}, tag);
         session_discard(s);
     } else {
-        upstream_send(cl->up, argc, argv, argvlen, tag);
+        rc = upstream_send(cl->up, argc, argv, argvlen, tag);
+    }
+    if (rc != 0) {
+        /* the session had already failed: nothing was sent, and no callback
+         * will ever answer this request, so it is answered here */
+        proxy_close(cl);
+        reply_errorf(conn_reply(cl->conn), "TRYAGAIN could not reach the leader (%s)", uv_strerror(rc));
+        return CONN_CONTINUE;
     }
     cl->req.deferred = true; /* counted when the leader's answer comes back (or the session fails) */
     cl->pending++;

@@ -1,0 +1,168 @@
+/* follower_mode = proxy on a real 3-node cluster: the session a follower
+ * keeps to the leader for one client can end while the client is idle (the
+ * leader restarts, or closes the connection). The client's next write must
+ * open a new session and succeed, not wait forever on a session that takes
+ * no more commands. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "support/cluster.h"
+
+static cluster_t cl;
+static const char *const proxy_args[] = {"--follower_mode", "proxy", NULL};
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return cluster_start(&cl, cluster_fast_args, proxy_args);
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    return cluster_finish(&cl);
+}
+
+/* The reply's one-line form must be want. */
+static void expect(redisContext *ctx, const char *want, const char *arg0, ...)
+{
+    va_list ap;
+    va_start(ap, arg0);
+    const char *argv[8];
+    size_t lens[8];
+    int argc = 0;
+    for (const char *a = arg0; a && argc < 8; a = va_arg(ap, const char *)) {
+        argv[argc] = a;
+        lens[argc++] = strlen(a);
+    }
+    va_end(ap);
+    redisReply *r = redisCommandArgv(ctx, argc, argv, lens);
+    char buf[256];
+    cl_str(r, ctx, buf, sizeof(buf));
+    if (r) freeReplyObject(r);
+    if (strcmp(buf, want) != 0) fail_msg("%s %s: got %s, want %s", arg0, argc > 1 ? argv[1] : "", buf, want);
+}
+
+/* The ids of node i's client connections (CLIENT LIST), as seen through
+ * ctx, a connection to node i. */
+static int client_ids(redisContext *ctx, long long *ids, int max)
+{
+    redisReply *r = cl_cmd(ctx, "CLIENT", "LIST", NULL);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    int n = 0;
+    for (char *line = strtok(r->str, "\n"); line && n < max; line = strtok(NULL, "\n"))
+        if (strncmp(line, "id=", 3) == 0) ids[n++] = atoll(line + 3);
+    freeReplyObject(r);
+    return n;
+}
+
+/* Kills, through ctx (a connection to the leader), the connections that
+ * are not in before[]: the follower's proxied session opened meanwhile.
+ * Returns how many. */
+static int kill_new_clients(redisContext *ctx, const long long *before, int nbefore)
+{
+    long long now[64];
+    int n = client_ids(ctx, now, 64), killed = 0;
+    fprintf(stderr, "  connections before:");
+    for (int i = 0; i < nbefore; i++) fprintf(stderr, " %lld", before[i]);
+    fprintf(stderr, "; now:");
+    for (int i = 0; i < n; i++) fprintf(stderr, " %lld", now[i]);
+    fprintf(stderr, "\n");
+    for (int i = 0; i < n; i++) {
+        bool old = false;
+        for (int j = 0; j < nbefore && !old; j++) old = now[i] == before[j];
+        if (old) continue;
+        char id[24];
+        snprintf(id, sizeof(id), "%lld", now[i]);
+        redisReply *k = cl_cmd(ctx, "CLIENT", "KILL", "ID", id, NULL);
+        assert_non_null(k);
+        assert_int_equal(k->type, REDIS_REPLY_INTEGER);
+        killed += (int)k->integer;
+        freeReplyObject(k);
+    }
+    return killed;
+}
+
+/* The leader node i follows (INFO raft's raft_leader_id), as an index. */
+static int leader_seen_by(int i)
+{
+    redisContext *ctx = cl_connect(&cl, i, 10000);
+    assert_non_null(ctx);
+    redisReply *r = cl_cmd(ctx, "INFO", "raft", NULL);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    const char *p = strstr(r->str, "raft_leader_id:");
+    assert_non_null(p);
+    int l = cluster_index_of_id(&cl, atoi(p + strlen("raft_leader_id:")));
+    freeReplyObject(r);
+    redisFree(ctx);
+    assert_true(l >= 0);
+    return l;
+}
+
+static void test_session_closed_by_leader_is_replaced(void **state)
+{
+    (void)state;
+    int l = cluster_leader(&cl, 15000);
+    assert_true(l >= 0);
+    /* a write acknowledged (proxied if l no longer leads), then the leader
+     * as the nodes see it once it is committed */
+    char buf[128];
+    cl_write(&cl, &l, 15000, buf, sizeof(buf), "SET", "p:k", "0", NULL);
+    if (strcmp(buf, "+OK") != 0) fail_msg("no leader took a write: %s", buf);
+    l = leader_seen_by(l);
+    int f = (l + 1) % CLUSTER_N;
+    redisContext *lc = cl_connect(&cl, l, 10000);
+    assert_non_null(lc);
+    long long before[64];
+    int nbefore = client_ids(lc, before, 64);
+    redisContext *ctx = cl_connect(&cl, f, 10000);
+    assert_non_null(ctx);
+    /* the follower may not know the leader yet: retry until it does */
+    int64_t deadline = cl_mono_ms() + 10000;
+    for (;;) {
+        redisReply *r = cl_cmd(ctx, "SET", "p:k", "1", NULL);
+        assert_non_null(r);
+        bool ok = r->type == REDIS_REPLY_STATUS && strcmp(r->str, "OK") == 0;
+        freeReplyObject(r);
+        if (ok) break;
+        if (cl_mono_ms() > deadline) fail_msg("no proxied SET succeeded on node %d within 10 s", f + 1);
+        usleep(50000);
+    }
+
+    /* the leader closes the follower's session for this client */
+    assert_true(kill_new_clients(lc, before, nbefore) >= 1); /* a peer reconnecting meanwhile may go too */
+    usleep(300000); /* the follower sees the connection end */
+
+    /* the same client writes again through the follower: a new session */
+    nbefore = client_ids(lc, before, 64);
+    expect(ctx, "+OK", "SET", "p:k", "2", NULL);
+    expect(ctx, ":3", "INCRBY", "p:k", "1", NULL);
+    /* and a transaction, whose EXEC goes over the session too */
+    expect(ctx, "+OK", "MULTI", NULL);
+    expect(ctx, "+QUEUED", "INCR", "p:k", NULL);
+    assert_true(kill_new_clients(lc, before, nbefore) >= 1); /* a peer reconnecting meanwhile may go too */
+    usleep(300000);
+    expect(ctx, "*1[:4]", "EXEC", NULL);
+    redisFree(ctx);
+    expect(lc, "$4", "GET", "p:k", NULL);
+    redisFree(lc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_session_closed_by_leader_is_replaced),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
