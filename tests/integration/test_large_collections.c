@@ -40,18 +40,6 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static long rss_kb(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
-    while (f && fgets(line, sizeof(line), f))
-        if (strncmp(line, "VmRSS:", 6) == 0) kb = strtol(line + 6, NULL, 10);
-    if (f) fclose(f);
-    return kb;
-}
-
 static int group_setup(void **state)
 {
     (void)state;
@@ -189,10 +177,10 @@ static void test_million_members_flat_memory_and_o1_delete(void **state)
      * values) and the sorted set that follow store about 300 MB more at a
      * million members, which must barely move the RSS. */
     int64_t fill_ms = fill("set", "s");
-    long rss0 = rss_kb(srv.pid);
+    long rss0 = proc_rss_kb(srv.pid);
     fill_ms += fill("hash", "h");
     fill_ms += fill("zset", "z");
-    long rss1 = rss_kb(srv.pid);
+    long rss1 = proc_rss_kb(srv.pid);
     /* what RocksDB stores per element: a sub-key of 's' <u32> key <u64
      * version> member (30 bytes here) and the value for the hash; two
      * sub-keys with an 8-byte score for the zset */

@@ -197,18 +197,6 @@ static void wait_log(int i, const char *s, int timeout_ms)
     }
 }
 
-static long rss_kb(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
-    while (f && fgets(line, sizeof(line), f))
-        if (strncmp(line, "VmRSS:", 6) == 0) kb = strtol(line + 6, NULL, 10);
-    if (f) fclose(f);
-    return kb;
-}
-
 static int start_with(const char *const *args)
 {
     test_done = false;
@@ -465,11 +453,11 @@ static void test_large_snapshot(void **state)
     assert_true(bytes > 20 * 1024 * 1024);
 
     long long term0 = info(l, "raft_term");
-    long rss0 = rss_kb(cl.node[l].pid), rss_max = rss0;
+    long rss0 = proc_rss_kb(cl.node[l].pid), rss_max = rss0;
     assert_int_equal(cluster_restart(&cl, f), 0);
     int64_t deadline = cl_mono_ms() + 90000;
     while (info(f, "raft_snapshots_received") < 1) {
-        long kb = rss_kb(cl.node[l].pid);
+        long kb = proc_rss_kb(cl.node[l].pid);
         if (kb > rss_max) rss_max = kb;
         for (int i = 0; i < CLUSTER_N; i++)
             if (info(i, "raft_term") != term0) fail_msg("node %d: an election happened during the transfer", i + 1);

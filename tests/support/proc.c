@@ -209,6 +209,18 @@ int proc_restart(testproc_t *p)
     return launch(p);
 }
 
+long proc_rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    while (f && fgets(line, sizeof(line), f))
+        if (strncmp(line, "VmRSS:", 6) == 0) kb = strtol(line + 6, NULL, 10);
+    if (f) fclose(f);
+    return kb;
+}
+
 bool proc_alive(testproc_t *p)
 {
     if (p->pid <= 0) return false;

@@ -62,6 +62,8 @@ void proc_kill9(testproc_t *p);
 /* Stops if running and removes the data dir. */
 void proc_cleanup(testproc_t *p);
 bool proc_alive(testproc_t *p);
+/* The resident set size of process pid in kB (VmRSS), or -1. */
+long proc_rss_kb(pid_t pid);
 
 /* Starts a scratch redis-server (reference implementation) on a free port:
  * no persistence. Returns 0 or -1 (skip the test if redis-server is absent). */
