@@ -218,6 +218,33 @@ int coll_get(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen, char 
     return rc;
 }
 
+/* The value is fetched and dropped: RocksDB has no cheaper existence test
+ * that also sees the batch's own writes. */
+int coll_has(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen)
+{
+    char *v = NULL;
+    size_t vlen;
+    int rc = coll_get(c, co, sub, slen, &v, &vlen);
+    if (rc > 0) store_free(v);
+    return rc;
+}
+
+long long coll_del_present(cmd_ctx_t *c, coll_t *co, const char *const *subs, const size_t *lens, int n)
+{
+    long long deleted = 0;
+    for (int j = 0; j < n && co->size > 0; j++) {
+        int had = coll_has(c, co, subs[j], lens[j]);
+        if (had < 0) return -1;
+        if (had) {
+            coll_del(c, co, subs[j], lens[j]);
+            co->size--;
+            deleted++;
+        }
+    }
+    if (deleted) coll_save(c, co, true);
+    return deleted;
+}
+
 void coll_put(cmd_ctx_t *c, coll_t *co, const char *sub, size_t slen, const char *val, size_t vlen)
 {
     if (element_too_big(co->type, sub, slen, vlen)) co->flags |= META_COLL_BIG;

@@ -74,6 +74,12 @@ void coll_release(coll_t *co);
 /* One element's value by sub-key: 1 found (*val owned, free with
  * store_free), 0 absent, -1 storage error (replied). */
 int coll_get(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen, char **val, size_t *vlen);
+/* Whether an element exists: 1, 0, or -1 after a storage error (replied). */
+int coll_has(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen);
+/* Deletes those of the n elements named that exist (HDEL, SREM), keeping
+ * co->size right and saving the collection if any went: how many went, or
+ * -1 after a storage error (replied). */
+long long coll_del_present(cmd_ctx_t *c, coll_t *co, const char *const *subs, const size_t *lens, int n);
 /* Puts or deletes one element (size is the caller's to adjust). A put
  * that Redis could not keep in the small encoding (a hash field or value,
  * a zset member over 64 bytes, a set member that is no integer) sets

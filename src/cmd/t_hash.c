@@ -24,18 +24,6 @@ static int open_hash(cmd_ctx_t *c, coll_t *co)
     return coll_open(c, c->argv[1], c->argvlen[1], OBJ_HASH, co);
 }
 
-/* Whether a field exists: 1, 0, or -1 after a storage error was replied.
- * The value is fetched and dropped: RocksDB has no cheaper existence test
- * that also sees the batch's own writes. */
-static int field_exists(cmd_ctx_t *c, const coll_t *co, const char *f, size_t flen)
-{
-    char *v;
-    size_t vlen;
-    int rc = coll_get(c, co, f, flen, &v, &vlen);
-    if (rc > 0) store_free(v);
-    return rc;
-}
-
 /* ---- HSET, HMSET, HSETNX, HDEL --------------------------------------------- */
 
 /* HSET answers how many fields are new, HMSET just OK. The arity of the
@@ -54,7 +42,7 @@ static void hset_generic(cmd_ctx_t *c, bool hmset)
     if (rc == 0) coll_create(c, &co);
     long long created = 0;
     for (int j = 2; j < c->argc; j += 2) {
-        int had = field_exists(c, &co, c->argv[j], c->argvlen[j]);
+        int had = coll_has(c, &co, c->argv[j], c->argvlen[j]);
         if (had < 0) goto out;
         coll_put(c, &co, c->argv[j], c->argvlen[j], c->argv[j + 1], c->argvlen[j + 1]);
         if (!had) {
@@ -89,7 +77,7 @@ static void hsetnxCommand(cmd_ctx_t *c)
     int rc = open_hash(c, &co);
     if (rc < 0) goto out;
     if (rc > 0) {
-        int had = field_exists(c, &co, c->argv[2], c->argvlen[2]);
+        int had = coll_has(c, &co, c->argv[2], c->argvlen[2]);
         if (had < 0) goto out;
         if (had) {
             reply_int(c->reply, 0);
@@ -116,18 +104,8 @@ static void hdelCommand(cmd_ctx_t *c)
         if (rc == 0) reply_int(c->reply, 0);
         goto out;
     }
-    long long deleted = 0;
-    for (int j = 2; j < c->argc && co.size > 0; j++) {
-        int had = field_exists(c, &co, c->argv[j], c->argvlen[j]);
-        if (had < 0) goto out;
-        if (had) {
-            coll_del(c, &co, c->argv[j], c->argvlen[j]);
-            co.size--;
-            deleted++;
-        }
-    }
-    if (deleted) coll_save(c, &co, true);
-    reply_int(c->reply, deleted);
+    long long deleted = coll_del_present(c, &co, c->argv + 2, c->argvlen + 2, c->argc - 2);
+    if (deleted >= 0) reply_int(c->reply, deleted);
 out:
     coll_release(&co);
 }

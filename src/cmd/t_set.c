@@ -67,17 +67,6 @@ static void set_collect(cmd_ctx_t *c, const coll_t *co, mvec_t *out)
     coll_iter_free(it);
 }
 
-/* Membership is a point lookup of the member's sub-key. Returns 1, 0, or
- * -1 (storage error, replied). */
-static int set_has(cmd_ctx_t *c, const coll_t *co, const char *m, size_t len)
-{
-    char *val = NULL;
-    size_t vlen;
-    int rc = coll_get(c, co, m, len, &val, &vlen);
-    if (rc > 0) store_free(val);
-    return rc;
-}
-
 /* The reply of a set-valued command: a RESP3 set, a RESP2 array. */
 static void reply_members(cmd_ctx_t *c, const mvec_t *m)
 {
@@ -162,7 +151,7 @@ static void saddCommand(cmd_ctx_t *c)
     if (rc == 0) coll_create(c, &co);
     long long added = 0;
     for (int j = 2; j < c->argc; j++) {
-        int has = set_has(c, &co, c->argv[j], c->argvlen[j]);
+        int has = coll_has(c, &co, c->argv[j], c->argvlen[j]);
         if (has < 0) goto out;
         if (!has) {
             coll_put(c, &co, c->argv[j], c->argvlen[j], "", 0);
@@ -185,18 +174,8 @@ static void sremCommand(cmd_ctx_t *c)
         if (rc == 0) reply_int(c->reply, 0);
         goto out;
     }
-    long long removed = 0;
-    for (int j = 2; j < c->argc && co.size; j++) {
-        int has = set_has(c, &co, c->argv[j], c->argvlen[j]);
-        if (has < 0) goto out;
-        if (has) {
-            coll_del(c, &co, c->argv[j], c->argvlen[j]);
-            co.size--;
-            removed++;
-        }
-    }
-    if (removed) coll_save(c, &co, true);
-    reply_int(c->reply, removed);
+    long long removed = coll_del_present(c, &co, c->argv + 2, c->argvlen + 2, c->argc - 2);
+    if (removed >= 0) reply_int(c->reply, removed);
 out:
     coll_release(&co);
 }
@@ -207,7 +186,7 @@ static void sismemberCommand(cmd_ctx_t *c)
     coll_t co;
     int rc = coll_open(c, c->argv[1], c->argvlen[1], OBJ_SET, &co);
     if (rc >= 0) {
-        int has = rc ? set_has(c, &co, c->argv[2], c->argvlen[2]) : 0;
+        int has = rc ? coll_has(c, &co, c->argv[2], c->argvlen[2]) : 0;
         if (has >= 0) reply_int(c->reply, has);
     }
     coll_release(&co);
@@ -223,7 +202,7 @@ static void smismemberCommand(cmd_ctx_t *c)
     reply_t tmp;
     reply_init(&tmp, c->reply->proto);
     for (int j = 2; j < c->argc; j++) {
-        int has = rc ? set_has(c, &co, c->argv[j], c->argvlen[j]) : 0;
+        int has = rc ? coll_has(c, &co, c->argv[j], c->argvlen[j]) : 0;
         if (has < 0) {
             reply_free(&tmp);
             goto out;
@@ -410,19 +389,19 @@ static void smoveCommand(cmd_ctx_t *c)
         goto out;
     }
     if (c->argvlen[1] == c->argvlen[2] && memcmp(c->argv[1], c->argv[2], c->argvlen[1]) == 0) {
-        int has = set_has(c, &src, m, mlen);
+        int has = coll_has(c, &src, m, mlen);
         if (has >= 0) reply_int(c->reply, has);
         goto out;
     }
     int drc = coll_open(c, c->argv[2], c->argvlen[2], OBJ_SET, &dst);
     dst_open = true;
     if (drc < 0) goto out;
-    int has = set_has(c, &src, m, mlen);
+    int has = coll_has(c, &src, m, mlen);
     if (has <= 0) {
         if (has == 0) reply_int(c->reply, 0);
         goto out;
     }
-    int dhas = drc ? set_has(c, &dst, m, mlen) : 0;
+    int dhas = drc ? coll_has(c, &dst, m, mlen) : 0;
     if (dhas < 0) goto out;
     coll_del(c, &src, m, mlen);
     src.size--;
@@ -493,7 +472,7 @@ static long long set_inter(cmd_ctx_t *c, coll_t *cos, int n, bool any_missing, l
         const char *m = coll_iter_sub(it, &len);
         bool all = true;
         for (int k = 1; k < n && all; k++) {
-            int has = set_has(c, &cos[order[k]], m, len);
+            int has = coll_has(c, &cos[order[k]], m, len);
             if (has < 0) {
                 count = -1;
                 goto done;
@@ -586,7 +565,7 @@ static int set_diff(cmd_ctx_t *c, coll_t *cos, int n, mvec_t *out, bool *first_b
         bool found = false;
         for (int k = 1; k < n && !found; k++) {
             if (!cos[k].exists) continue;
-            int has = set_has(c, &cos[k], m, len);
+            int has = coll_has(c, &cos[k], m, len);
             if (has < 0) {
                 rc = -1;
                 goto done;
