@@ -93,19 +93,10 @@ static int kill_new_clients(redisContext *ctx, const long long *before, int nbef
     return killed;
 }
 
-/* The leader node i follows (INFO raft's raft_leader_id), as an index. */
+/* The leader node i follows, as an index (-1: none yet). */
 static int leader_seen_by(int i)
 {
-    redisContext *ctx = cl_connect(&cl, i, 10000);
-    assert_non_null(ctx);
-    redisReply *r = cl_cmd(ctx, "INFO", "raft", NULL);
-    assert_non_null(r);
-    assert_int_equal(r->type, REDIS_REPLY_STRING);
-    const char *p = strstr(r->str, "raft_leader_id:");
-    assert_non_null(p);
-    int l = cluster_index_of_id(&cl, atoi(p + strlen("raft_leader_id:")));
-    freeReplyObject(r);
-    redisFree(ctx);
+    int l = cluster_leader_seen_by(&cl, i);
     assert_true(l >= 0);
     return l;
 }

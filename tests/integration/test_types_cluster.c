@@ -5,7 +5,15 @@
  * followers (proxied), must leave the three state machines identical:
  * DEBUG DIGEST (every key's type, TTL and elements) equal on every node at
  * the same applied index, every thousand commands and at the end. Random
- * commands (SPOP, ...) and expiry are where replicas could drift apart. TYPES_SEED and TYPES_OPS
+ * commands (SPOP, ...) and expiry are where replicas could drift apart.
+ *
+ * Then blocking pops across leader changes: consumers block on every node
+ * (through the followers, proxied) while a producer pushes unique values
+ * and the leadership moves twice. Every acknowledged value must come out
+ * exactly once, to a consumer or left in the list; a consumer whose pop was
+ * answered with an error got no value (the element stays), and only a pop
+ * whose outcome the cluster could not know (-TIMEOUT) may have taken one
+ * unseen. TYPES_SEED and TYPES_OPS
  * replay or lengthen a run. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,11 +23,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "support/cluster.h"
+#include "support/httpc.h"
 
 static cluster_t cl;
 static const char *const proxy_args[] = {"--follower_mode", "proxy", NULL};
@@ -154,6 +164,12 @@ static int drain(redisContext *ctx, int n)
     return errors;
 }
 
+/* The leader node i follows, as an index (-1: none yet). */
+static int leader_seen_by(int i)
+{
+    return cluster_leader_seen_by(&cl, i);
+}
+
 static long long info_raft(int i, const char *field)
 {
     redisContext *ctx = cl_connect(&cl, i, 10000);
@@ -267,10 +283,178 @@ static void test_random_workload_same_state_everywhere(void **state)
     redisFree(c);
 }
 
+/* ---- blocking pops across leader changes ----------------------------------- */
+
+#define NVALUES 600
+#define NCONSUMERS 3
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static int seen[NVALUES];        /* times a consumer received value i */
+static int pushed[NVALUES];      /* 1 acknowledged, 2 outcome unknown */
+static int unknown_pops, error_pops, strange_pops; /* cmocka's checks belong to the main thread */
+static volatile int stop_consumers;
+
+/* The value number of "e<i>", or -1. */
+static int value_no(const char *s)
+{
+    int i = s[0] == 'e' ? atoi(s + 1) : -1;
+    return i >= 0 && i < NVALUES ? i : -1;
+}
+
+/* An error that leaves the write's fate unknown (TIMEOUT, a broken
+ * connection) against one that says it did not happen. */
+static bool outcome_unknown(const redisReply *r)
+{
+    return !r || (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "TIMEOUT", 7) == 0);
+}
+
+static void *consumer(void *arg)
+{
+    int node = (int)(intptr_t)arg;
+    redisContext *ctx = NULL;
+    int empty_after_stop = 0;
+    while (empty_after_stop < 3) {
+        if (!ctx && !(ctx = cl_connect(&cl, node, 5000))) {
+            usleep(20000);
+            continue;
+        }
+        redisReply *r = redisCommand(ctx, "BLPOP q 0.2");
+        pthread_mutex_lock(&mu);
+        if (!r || r->type == REDIS_REPLY_ERROR) {
+            if (outcome_unknown(r)) unknown_pops++;
+            else error_pops++;
+        } else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+            int i = value_no(r->element[1]->str);
+            if (i < 0) strange_pops++;
+            else seen[i]++;
+            empty_after_stop = 0;
+        } else if (stop_consumers) {
+            empty_after_stop++;
+        }
+        pthread_mutex_unlock(&mu);
+        if (!r) {
+            redisFree(ctx);
+            ctx = NULL;
+        } else {
+            bool err = r->type == REDIS_REPLY_ERROR;
+            freeReplyObject(r);
+            if (err) usleep(20000);
+        }
+    }
+    if (ctx) redisFree(ctx);
+    return NULL;
+}
+
+static void *producer(void *arg)
+{
+    (void)arg;
+    redisContext *ctx = NULL;
+    for (int i = 0; i < NVALUES;) {
+        if (!ctx && !(ctx = cl_connect(&cl, (int)(i % CLUSTER_N), 5000))) {
+            usleep(20000);
+            continue;
+        }
+        char v[16];
+        snprintf(v, sizeof(v), "e%d", i);
+        redisReply *r = redisCommand(ctx, "RPUSH q %s", v);
+        if (r && r->type == REDIS_REPLY_INTEGER) {
+            pushed[i++] = 1;
+        } else if (outcome_unknown(r)) {
+            pushed[i++] = 2; /* not pushed again: it may be in the list */
+        } else {
+            usleep(20000); /* refused (TRYAGAIN, CLUSTERDOWN): not applied, push it again */
+        }
+        if (!r) {
+            redisFree(ctx);
+            ctx = NULL;
+        } else {
+            freeReplyObject(r);
+        }
+        usleep(2000);
+    }
+    if (ctx) redisFree(ctx);
+    return NULL;
+}
+
+static void transfer_leader(int from, int to)
+{
+    char body[32], err[256];
+    snprintf(body, sizeof(body), "{\"id\": %d}", to + 1);
+    httpc_resp_t r;
+    if (httpc_request(cluster_http_port(&cl, from), "POST", "/cluster/transfer-leader", body, NULL, 15000, &r, err,
+                      sizeof(err)) < 0)
+        fail_msg("transfer-leader on node %d: %s", from + 1, err);
+    int status = r.status;
+    httpc_free(&r);
+    if (status != 200) fail_msg("transfer-leader %d -> %d: status %d", from + 1, to + 1, status);
+    fprintf(stderr, "  leadership: node %d -> node %d\n", from + 1, to + 1);
+}
+
+static void test_blocking_pops_across_leader_changes(void **state)
+{
+    (void)state;
+    int l = cluster_leader(&cl, 15000);
+    assert_true(l >= 0);
+    char buf[128];
+    cl_write(&cl, &l, 15000, buf, sizeof(buf), "DEL", "q", NULL);
+    l = leader_seen_by(l);
+    pthread_t cons[NCONSUMERS], prod;
+    for (int i = 0; i < NCONSUMERS; i++) pthread_create(&cons[i], NULL, consumer, (void *)(intptr_t)(i % CLUSTER_N));
+    usleep(300000); /* the consumers are blocked: the first pushes wake them */
+    pthread_create(&prod, NULL, producer, NULL);
+    for (int t = 0; t < 2; t++) {
+        usleep(500000);
+        int to = (l + 1) % CLUSTER_N;
+        transfer_leader(l, to);
+        int64_t deadline = cl_mono_ms() + 10000;
+        while (leader_seen_by(to) != to || leader_seen_by(l) != to)
+            if (cl_mono_ms() > deadline) fail_msg("node %d never led", to + 1);
+            else usleep(50000);
+        l = to;
+    }
+    pthread_join(prod, NULL);
+    stop_consumers = 1;
+    for (int i = 0; i < NCONSUMERS; i++) pthread_join(cons[i], NULL);
+
+    assert_int_equal(strange_pops, 0); /* a BLPOP gave a value nobody pushed */
+    /* what is left in the list counts as not popped */
+    redisContext *c = cl_connect(&cl, l, 10000);
+    assert_non_null(c);
+    redisReply *r = cl_cmd(c, "LRANGE", "q", "0", "-1", NULL);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    int left = (int)r->elements, received = 0, acked = 0, missing = 0;
+    for (size_t k = 0; k < r->elements; k++) {
+        int i = value_no(r->element[k]->str);
+        assert_true(i >= 0);
+        seen[i]++;
+    }
+    freeReplyObject(r);
+    redisFree(c);
+    for (int i = 0; i < NVALUES; i++) {
+        received += seen[i];
+        if (seen[i] > 1) fail_msg("value e%d came out %d times", i, seen[i]);
+        if (pushed[i] == 0 && seen[i]) fail_msg("value e%d came out but was never pushed", i);
+        if (pushed[i] == 1) {
+            acked++;
+            if (seen[i] == 0) missing++;
+        }
+    }
+    received -= left;
+    fprintf(stderr, "  %d values pushed (%d acknowledged), %d popped by consumers, %d left in the list; "
+                    "pops answered with an error: %d, with an unknown outcome: %d; acknowledged values "
+                    "not found: %d\n",
+            NVALUES, acked, received, left, error_pops, unknown_pops, missing);
+    if (missing > unknown_pops)
+        fail_msg("%d acknowledged values are lost (only %d pops had an unknown outcome)", missing, unknown_pops);
+    assert_true(received > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_workload_same_state_everywhere),
+        cmocka_unit_test(test_blocking_pops_across_leader_changes),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

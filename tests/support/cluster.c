@@ -420,6 +420,19 @@ static bool last_role(const cluster_t *c, int i, char *role, size_t rlen, unsign
     return found;
 }
 
+int cluster_leader_seen_by(cluster_t *c, int i)
+{
+    redisContext *ctx = cl_connect(c, i, 10000);
+    if (!ctx) return -1;
+    redisReply *r = cl_cmd(ctx, "INFO", "raft", NULL);
+    int l = -1;
+    const char *p = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "raft_leader_id:") : NULL;
+    if (p) l = cluster_index_of_id(c, atoi(p + strlen("raft_leader_id:")));
+    if (r) freeReplyObject(r);
+    redisFree(ctx);
+    return l;
+}
+
 int cluster_log_leader(cluster_t *c, int timeout_ms)
 {
     int64_t deadline = cl_mono_ms() + timeout_ms;

@@ -75,6 +75,9 @@ int cluster_leader(cluster_t *c, int timeout_ms);
  * "event=raft_role" line says role=leader, the one of the highest term;
  * polled until timeout_ms. Its index, or -1. */
 int cluster_log_leader(cluster_t *c, int timeout_ms);
+/* The leader node i follows (INFO raft's raft_leader_id), as an index; -1
+ * when it knows none or cannot be asked. */
+int cluster_leader_seen_by(cluster_t *c, int i);
 
 void cluster_kill9(cluster_t *c, int i);
 void cluster_sigstop(cluster_t *c, int i);
