@@ -1,5 +1,6 @@
 /* See storetest.h. */
 #include "support/storetest.h"
+#include "storage/snapshot.h"
 
 #include <ftw.h>
 #include <setjmp.h>
@@ -119,3 +120,21 @@ void st_put_commit(store_t *s, store_cf_t cf, const char *k, const char *v)
     else st_del(t, cf, k);
     st_commit(t);
 }
+
+void st_expect_same_manifest(const snap_manifest_t *a, const snap_manifest_t *b)
+{
+    assert_int_equal(a->index, b->index);
+    assert_int_equal(a->term, b->term);
+    assert_int_equal(a->conf_len, b->conf_len);
+    if (a->conf_len) assert_memory_equal(a->conf, b->conf, a->conf_len);
+    assert_int_equal(a->nfiles, b->nfiles);
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < a->nfiles; i++) {
+        assert_string_equal(a->files[i].name, b->files[i].name);
+        assert_int_equal(a->files[i].size, b->files[i].size);
+        assert_int_equal(a->files[i].crc, b->files[i].crc);
+        bytes += a->files[i].size;
+    }
+    assert_int_equal(b->bytes, bytes);
+}
+

@@ -77,6 +77,11 @@ static inline void put_commit(store_t *s, store_cf_t cf, const char *k, const ch
     st_put_commit(s, cf, k, v);
 }
 
+struct snap_manifest;
+/* Fails the test unless b is a's manifest: index, term, configuration, every
+ * file's name, size and checksum, and b's byte total. */
+void st_expect_same_manifest(const struct snap_manifest *a, const struct snap_manifest *b);
+
 /* Checks store_get(t, cf, k): want NULL means absent. */
 #define expect_get(t, cf, k, want) st_expect_get_at(__FILE__, __LINE__, (t), (cf), (k), (want))
 
