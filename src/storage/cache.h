@@ -2,9 +2,10 @@
  * key is absent"), so that point reads of hot keys — and of missing keys —
  * cost a hash lookup instead of a memtable search.
  *
- * It is write-through: every committed change of the data CF updates it, so
- * an entry always equals the database's committed value. Only the loop
- * thread uses it; it is not thread-safe. */
+ * It is write-through: every change of the data CF that RocksDB has written
+ * updates it (store.c's committer thread does that), so an entry always
+ * equals the database's value. It is not thread-safe: store.c holds a mutex
+ * around every call. */
 #ifndef REDRAFT_STORAGE_CACHE_H
 #define REDRAFT_STORAGE_CACHE_H
 

@@ -39,6 +39,7 @@ struct store {
     rocksdb_readoptions_t *ropts;
     rocksdb_t *_Atomic filter_db; /* what the filter reads metadata from; NULL while (re)opening */
     cache_t *cache;
+    pthread_mutex_t cache_mu; /* the committer updates the cache while the loop reads it */
     struct store_txn *reader_ptr;
     bool sm_named;    /* SM_CURRENT exists (else the directory is "sm") */
     pthread_mutex_t cp_mu; /* a checkpoint (thread pool) and an install (loop) exclude each other */
@@ -54,6 +55,7 @@ struct store {
     struct store_txn *q_next;          /* the next one the committer writes */
     int q_len;
     bool committing, stopping;
+    rocksdb_writebatch_t *cwb; /* the committer's batch, reused (its buffer keeps its size) */
 };
 
 struct store_iter {
@@ -456,7 +458,9 @@ int store_install(store_t *s, const char *snapdir, char *err, size_t errlen)
     int orc = sm_open(s, err, errlen);
     pthread_mutex_unlock(&s->cp_mu);
     if (orc < 0) return -1;
+    pthread_mutex_lock(&s->cache_mu);
     cache_clear(s->cache);
+    pthread_mutex_unlock(&s->cache_mu);
     snprintf(path, sizeof(path), "%s/%s", s->dir, old);
     snap_rmtree(path);
     return 0;
@@ -470,6 +474,7 @@ store_t *store_open_opts(const char *dir, const store_options_t *o, char *err, s
     store_t *s = calloc(1, sizeof(*s));
 
     pthread_mutex_init(&s->cp_mu, NULL);
+    pthread_mutex_init(&s->cache_mu, NULL);
     s->opts = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(s->opts, 1);
     rocksdb_options_set_create_missing_column_families(s->opts, 1);
@@ -533,6 +538,7 @@ void store_close(store_t *s)
         pthread_join(s->committer, NULL);
         s->committer_running = false;
     }
+    if (s->cwb) rocksdb_writebatch_destroy(s->cwb);
     sm_close(s);
     wal_close(s->wal);
     if (s->data_opts) rocksdb_options_destroy(s->data_opts);
@@ -603,11 +609,12 @@ int store_meta_put_u64(store_t *s, const char *name, uint64_t v, bool sync)
 
 /* ---- transactions ------------------------------------------------------ */
 
-/* A write txn collects its changes in a plain WriteBatch (cheap appends) and
- * remembers the latest value of every key it wrote in a hash overlay, so the
- * commands later in the same batch read their predecessors' writes without a
- * search through RocksDB. Only if an iterator is asked for is the overlay
- * turned into a WriteBatchWithIndex, which merges with the database. */
+/* A write txn remembers the latest value of every key it wrote in a hash
+ * overlay, so the commands later in the same batch read their predecessors'
+ * writes without a search through RocksDB. The committer turns the overlay
+ * into a WriteBatch (build_batch), off the loop thread; only if an iterator is
+ * asked for is it turned into a WriteBatchWithIndex, which merges with the
+ * database. */
 typedef struct ovl_entry {
     uint64_t hash;
     size_t koff, voff;
@@ -620,7 +627,6 @@ struct store_txn {
     store_t *s;
     bool write;
     uint64_t nwrites; /* puts and deletes so far (store_txn_writes) */
-    rocksdb_writebatch_t *wb;
     rocksdb_writebatch_wi_t *wbwi;
     ovl_entry_t *ents;
     size_t nents, capents;
@@ -720,7 +726,6 @@ store_txn_t *store_txn_begin(store_t *s, bool write)
     store_txn_t *t = calloc(1, sizeof(*t));
     t->s = s;
     t->write = true;
-    t->wb = rocksdb_writebatch_create();
     return t;
 }
 
@@ -738,32 +743,52 @@ static char *copy_out(const char *p, size_t n)
 
 static int reap_committed(store_t *s);
 
-/* Committed state: the cache (updated when a batch is handed off, so it is
- * never behind), else the batches the committer has not written yet, newest
- * first, else the database (which then fills the cache if asked to). */
+/* The newest committed value of key in the batches the committer has not
+ * finished: ents and arena of a handed-off txn never change, and the queue's
+ * links are the loop thread's, so this needs no lock. */
+static ovl_entry_t *queued_find(store_t *s, store_cf_t cf, const char *key, size_t klen, store_txn_t **in)
+{
+    if (!s->q_tail) return NULL;
+    uint64_t oh = ovl_hash(cf, key, klen);
+    for (store_txn_t *q = s->q_tail; q; q = q->qprev) {
+        ovl_entry_t *e = q->nents ? ovl_find(q, cf, oh, key, klen, NULL) : NULL;
+        if (e) {
+            *in = q;
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* Committed state: the batches the committer has not finished (newest
+ * first), else the cache, else the database (which then fills the cache if
+ * asked to). The committer updates the cache after it writes a batch and
+ * before the batch counts as done, so a key found in no queued batch has its
+ * latest value in the cache or, evicted, in the database. */
 static int get_committed(store_t *s, store_cf_t cf, const char *key, size_t klen, char **val, size_t *vlen,
                          bool fill_cache)
 {
+    store_txn_t *q;
+    ovl_entry_t *e = queued_find(s, cf, key, klen, &q);
+    if (e) {
+        if (e->deleted) return 0;
+        *val = copy_out(q->arena + e->voff, e->vlen);
+        *vlen = e->vlen;
+        return 1;
+    }
     uint64_t h = 0;
     if (cf == CF_DATA && s->cache) {
         const char *cv;
         size_t cl;
         h = cache_hash(key, klen);
+        pthread_mutex_lock(&s->cache_mu);
         int rc = cache_get(s->cache, h, key, klen, &cv, &cl);
         if (rc == 1) {
             *val = copy_out(cv, cl);
             *vlen = cl;
-            return 1;
         }
-        if (rc == 0) return 0;
-    }
-    for (store_txn_t *q = s->q_tail; q; q = q->qprev) {
-        ovl_entry_t *e = q->nents ? ovl_find(q, cf, ovl_hash(cf, key, klen), key, klen, NULL) : NULL;
-        if (!e) continue;
-        if (e->deleted) return 0;
-        *val = copy_out(q->arena + e->voff, e->vlen);
-        *vlen = e->vlen;
-        return 1;
+        pthread_mutex_unlock(&s->cache_mu);
+        if (rc >= 0) return rc;
     }
     char *rerr = NULL;
     char *v = rocksdb_get_cf(s->smdb, s->ropts, s->cf[cf], key, klen, vlen, &rerr);
@@ -771,7 +796,11 @@ static int get_committed(store_t *s, store_cf_t cf, const char *key, size_t klen
         free(rerr);
         return -1;
     }
-    if (fill_cache && cf == CF_DATA && s->cache) cache_put(s->cache, h, key, klen, v, v ? *vlen : 0);
+    if (fill_cache && cf == CF_DATA && s->cache) {
+        pthread_mutex_lock(&s->cache_mu);
+        cache_put(s->cache, h, key, klen, v, v ? *vlen : 0);
+        pthread_mutex_unlock(&s->cache_mu);
+    }
     *val = v;
     return v != NULL;
 }
@@ -806,7 +835,6 @@ static void txn_cf_check(store_cf_t cf)
 void store_put(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, const char *val, size_t vlen)
 {
     txn_cf_check(cf);
-    rocksdb_writebatch_put_cf(t->wb, t->s->cf[cf], key, klen, val, vlen);
     if (t->wbwi) rocksdb_writebatch_wi_put_cf(t->wbwi, t->s->cf[cf], key, klen, val, vlen);
     ovl_record(t, cf, key, klen, val, vlen, false);
     t->nwrites++;
@@ -815,7 +843,6 @@ void store_put(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, cons
 void store_del(store_txn_t *t, store_cf_t cf, const char *key, size_t klen)
 {
     txn_cf_check(cf);
-    rocksdb_writebatch_delete_cf(t->wb, t->s->cf[cf], key, klen);
     if (t->wbwi) rocksdb_writebatch_wi_delete_cf(t->wbwi, t->s->cf[cf], key, klen);
     ovl_record(t, cf, key, klen, NULL, 0, true);
     t->nwrites++;
@@ -832,16 +859,47 @@ uint64_t store_txn_writes(const store_txn_t *t)
     return t->nwrites;
 }
 
-/* Pushes the txn's data-CF changes into the cache once they are committed. */
+/* Pushes the txn's data-CF changes into the cache once they are written.
+ * The lock is taken per key: the loop's reads wait for one update, not for
+ * a whole batch. */
 static void cache_update(store_txn_t *t)
 {
-    if (!t->s->cache) return;
+    store_t *s = t->s;
+    if (!s->cache) return;
     for (size_t i = 0; i < t->nents; i++) {
         ovl_entry_t *e = &t->ents[i];
         if (e->cf != CF_DATA) continue;
-        cache_put(t->s->cache, cache_hash(t->arena + e->koff, e->klen), t->arena + e->koff, e->klen,
-                  e->deleted ? NULL : t->arena + e->voff, e->vlen);
+        const char *k = t->arena + e->koff;
+        uint64_t h = cache_hash(k, e->klen);
+        pthread_mutex_lock(&s->cache_mu);
+        cache_put(s->cache, h, k, e->klen, e->deleted ? NULL : t->arena + e->voff, e->vlen);
+        pthread_mutex_unlock(&s->cache_mu);
     }
+}
+
+/* The txn's final state as a WriteBatch: the overlay holds each key once,
+ * with its last value, and a batch is applied atomically, so this writes
+ * exactly what the txn's puts and deletes did in order. */
+static void build_batch(const store_txn_t *t, rocksdb_writebatch_t *wb)
+{
+    for (size_t i = 0; i < t->nents; i++) {
+        const ovl_entry_t *e = &t->ents[i];
+        if (e->deleted)
+            rocksdb_writebatch_delete_cf(wb, t->s->cf[e->cf], t->arena + e->koff, e->klen);
+        else
+            rocksdb_writebatch_put_cf(wb, t->s->cf[e->cf], t->arena + e->koff, e->klen, t->arena + e->voff, e->vlen);
+    }
+}
+
+/* Writes the txn into RocksDB (not synced: the log is) and then the cache. */
+static char *write_txn(store_txn_t *t, rocksdb_writebatch_t *wb)
+{
+    char *rerr = NULL;
+    rocksdb_writebatch_clear(wb);
+    build_batch(t, wb);
+    rocksdb_write(t->s->smdb, t->s->wnosync, wb, &rerr);
+    if (!rerr) cache_update(t);
+    return rerr;
 }
 
 /* A range deletion cannot be answered from the overlay, so the batch so far
@@ -853,18 +911,24 @@ void store_del_range(store_txn_t *t, store_cf_t cf, const char *start, size_t sl
     txn_cf_check(cf);
     store_drain(t->s);
     t->nwrites++;
-    rocksdb_writebatch_delete_range_cf(t->wb, t->s->cf[cf], start, slen, end, elen);
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    build_batch(t, wb);
+    rocksdb_writebatch_delete_range_cf(wb, t->s->cf[cf], start, slen, end, elen);
     char *rerr = NULL;
-    rocksdb_write(t->s->smdb, t->s->wnosync, t->wb, &rerr);
+    rocksdb_write(t->s->smdb, t->s->wnosync, wb, &rerr);
     free(rerr);
-    rocksdb_writebatch_clear(t->wb);
+    rocksdb_writebatch_destroy(wb);
     if (t->wbwi) {
         rocksdb_writebatch_wi_destroy(t->wbwi);
         t->wbwi = NULL;
     }
     cache_update(t); /* what was just written leaves the overlay: the cache must know it */
     ovl_reset(t);
-    if (cf == CF_DATA) cache_clear(t->s->cache);
+    if (cf == CF_DATA) {
+        pthread_mutex_lock(&t->s->cache_mu);
+        cache_clear(t->s->cache);
+        pthread_mutex_unlock(&t->s->cache_mu);
+    }
 }
 
 static store_txn_t *reader_new(store_t *s)
@@ -876,14 +940,19 @@ static store_txn_t *reader_new(store_t *s)
 
 void store_enable_cache(store_t *s, size_t max_bytes)
 {
+    store_drain(s);
+    pthread_mutex_lock(&s->cache_mu);
     cache_free(s->cache);
     s->cache = max_bytes ? cache_new(max_bytes) : NULL;
+    pthread_mutex_unlock(&s->cache_mu);
 }
 
 void store_cache_stats(store_t *s, uint64_t *hits, uint64_t *misses, uint64_t *entries, uint64_t *bytes)
 {
     cache_stats_t st;
+    pthread_mutex_lock(&s->cache_mu);
     cache_get_stats(s->cache, &st);
+    pthread_mutex_unlock(&s->cache_mu);
     *hits = st.hits;
     *misses = st.misses;
     *entries = st.entries;
@@ -893,7 +962,6 @@ void store_cache_stats(store_t *s, uint64_t *hits, uint64_t *misses, uint64_t *e
 static void txn_free(store_txn_t *t)
 {
     if (!t->write) return;
-    rocksdb_writebatch_destroy(t->wb);
     if (t->wbwi) rocksdb_writebatch_wi_destroy(t->wbwi);
     free(t->ents);
     free(t->idx);
@@ -923,8 +991,7 @@ static void *committer_main(void *arg)
         s->committing = true;
         pthread_mutex_unlock(&s->mu);
 
-        char *rerr = NULL;
-        rocksdb_write(s->smdb, s->wnosync, t->wb, &rerr);
+        char *rerr = write_txn(t, s->cwb);
         if (rerr) { /* the state machine can no longer follow the log */
             log_error("storage_failure", " op=apply error=\"%s\" action=exit", rerr);
             _exit(1);
@@ -944,6 +1011,7 @@ static void committer_start(store_t *s)
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv_work, NULL);
     pthread_cond_init(&s->cv_done, NULL);
+    s->cwb = rocksdb_writebatch_create();
     s->committer_running = pthread_create(&s->committer, NULL, committer_main, s) == 0;
 }
 
@@ -994,10 +1062,10 @@ int store_txn_commit(store_txn_t *t, char *err, size_t errlen)
     (void)errlen;
     if (!t->write) return 0;
     store_t *s = t->s;
-    cache_update(t);
     if (!s->committer_running) { /* no thread: write here */
-        char *rerr = NULL;
-        rocksdb_write(s->smdb, s->wnosync, t->wb, &rerr);
+        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+        char *rerr = write_txn(t, wb);
+        rocksdb_writebatch_destroy(wb);
         txn_free(t);
         if (rerr) {
             set_err(err, errlen, "apply", rerr);

@@ -475,6 +475,7 @@ static void test_del_range_clears_cache(void **state)
     store_enable_cache(f->s, 1 << 20);
     put_commit(f->s, CF_DATA, "ma", "1");
     put_commit(f->s, CF_DATA, "mb", "2");
+    store_drain(f->s); /* reads of a batch still queued are answered from it, not the cache */
     store_txn_t *r = store_txn_begin(f->s, false);
     expect_get(r, CF_DATA, "ma", "1");
     expect_get(r, CF_DATA, "mb", "2");
@@ -546,6 +547,7 @@ static void test_cache_write_through(void **state)
         char v[16];
         snprintf(v, sizeof(v), "v%d", i);
         put_commit(f->s, CF_DATA, "k", i % 7 == 0 ? NULL : v);
+        store_drain(f->s); /* else the read is answered by the queued batch */
         expect_get(r, CF_DATA, "k", i % 7 == 0 ? NULL : v);
         store_txn_t *t = store_txn_begin(f->s, true);
         expect_get(t, CF_DATA, "k", i % 7 == 0 ? NULL : v); /* a write txn reads through it too */
@@ -666,6 +668,69 @@ static void test_cache_huge_value(void **state)
     free(big);
 }
 
+/* The committer writes batches into the cache (and evicts from it) while the
+ * loop thread reads: every read, whether answered by a queued batch, the
+ * cache or RocksDB, is the latest committed value. Many small batches keep
+ * the committer busy during the reads; a small budget keeps it evicting. */
+static void test_cache_reads_while_committer_updates(void **state)
+{
+    fx_t *f = *state;
+    store_enable_cache(f->s, 16384);
+    enum { N = 300, ROUNDS = 4000 };
+    static int model[N]; /* 0: absent, else the value's number */
+    memset(model, 0, sizeof(model));
+    char k[32], v[64];
+    store_txn_t *r = store_txn_begin(f->s, false);
+    for (int round = 1; round <= ROUNDS; round++) {
+        store_txn_t *t = store_txn_begin(f->s, true);
+        for (int w = 0; w < 4; w++) {
+            int i = (int)(rnd() % N);
+            snprintf(k, sizeof(k), "key%d", i);
+            if (rnd() % 5 == 0) {
+                tdel(t, CF_DATA, k);
+                model[i] = 0;
+            } else {
+                snprintf(v, sizeof(v), "%d-%0*d", round, (int)(rnd() % 40), w);
+                tput(t, CF_DATA, k, v);
+                model[i] = round * 4 + w;
+            }
+            /* a write txn sees its own write and everything committed */
+            int j = (int)(rnd() % N);
+            snprintf(k, sizeof(k), "key%d", j);
+            char *got = NULL;
+            size_t glen = 0;
+            int rc = store_get(t, CF_DATA, k, strlen(k), &got, &glen);
+            assert_int_equal(rc, model[j] != 0);
+            store_free(got);
+        }
+        commit(t);
+        for (int q = 0; q < 6; q++) {
+            int i = (int)(rnd() % N);
+            snprintf(k, sizeof(k), "key%d", i);
+            char *got = NULL;
+            size_t glen = 0;
+            int rc = store_get(r, CF_DATA, k, strlen(k), &got, &glen);
+            assert_int_equal(rc, model[i] != 0);
+            if (rc == 1) { /* the value starts with the round that wrote it */
+                assert_int_equal(atoi(got), model[i] / 4);
+            }
+            store_free(got);
+        }
+    }
+    store_drain(f->s);
+    reopen(f); /* what the committer wrote agrees with the model */
+    r = store_txn_begin(f->s, false);
+    for (int i = 0; i < N; i++) {
+        snprintf(k, sizeof(k), "key%d", i);
+        char *got = NULL;
+        size_t glen = 0;
+        int rc = store_get(r, CF_DATA, k, strlen(k), &got, &glen);
+        assert_int_equal(rc, model[i] != 0);
+        if (rc == 1) assert_int_equal(atoi(got), model[i] / 4);
+        store_free(got);
+    }
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, st_setup, st_teardown)
@@ -685,6 +750,7 @@ int main(void)
         T(test_cache_negative),
         T(test_cache_tiny_budget),
         T(test_cache_huge_value),
+        T(test_cache_reads_while_committer_updates),
         /* bugs in store.c that no caller reaches yet (see each test's comment) */
         T(test_del_range_other_cf_keeps_cache_coherent),
     };
