@@ -61,6 +61,7 @@ case "$BENCH" in
   all) systems="redraft cluster redis etcd" ;;
   *) echo "usage: BENCH=all|single|cluster|types|snapshot $0" >&2; exit 2 ;;
 esac
+systems=${SYSTEMS:-$systems}  # e.g. SYSTEMS=cluster: one system only, for an A/B of two builds
 has() { [[ " $systems " == *" $1 "* ]]; }
 
 tools="redis-benchmark redis-server redis-cli python3"
