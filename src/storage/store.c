@@ -877,18 +877,37 @@ static void cache_update(store_txn_t *t)
     }
 }
 
+static int ent_cmp(const void *a, const void *b, void *arg)
+{
+    const store_txn_t *sort_txn = arg;
+    const ovl_entry_t *x = &sort_txn->ents[*(const uint32_t *)a], *y = &sort_txn->ents[*(const uint32_t *)b];
+    if (x->cf != y->cf) return x->cf < y->cf ? -1 : 1;
+    size_t n = x->klen < y->klen ? x->klen : y->klen;
+    int c = memcmp(sort_txn->arena + x->koff, sort_txn->arena + y->koff, n);
+    if (c) return c;
+    return x->klen < y->klen ? -1 : x->klen > y->klen;
+}
+
 /* The txn's final state as a WriteBatch: the overlay holds each key once,
  * with its last value, and a batch is applied atomically, so this writes
- * exactly what the txn's puts and deletes did in order. */
+ * exactly what the txn's puts and deletes did, in any order. In key order,
+ * each memtable insert starts from where the previous one ended (RocksDB's
+ * splice) instead of from the top of the skiplist: inserts were most of the
+ * committer's time. */
 static void build_batch(const store_txn_t *t, rocksdb_writebatch_t *wb)
 {
+    uint32_t *order = malloc(sizeof(*order) * (t->nents ? t->nents : 1));
+    for (size_t i = 0; i < t->nents; i++)
+        order[i] = (uint32_t)i;
+    qsort_r(order, t->nents, sizeof(*order), ent_cmp, (void *)t);
     for (size_t i = 0; i < t->nents; i++) {
-        const ovl_entry_t *e = &t->ents[i];
+        const ovl_entry_t *e = &t->ents[order[i]];
         if (e->deleted)
             rocksdb_writebatch_delete_cf(wb, t->s->cf[e->cf], t->arena + e->koff, e->klen);
         else
             rocksdb_writebatch_put_cf(wb, t->s->cf[e->cf], t->arena + e->koff, e->klen, t->arena + e->voff, e->vlen);
     }
+    free(order);
 }
 
 /* Writes the txn into RocksDB (not synced: the log is) and then the cache. */
