@@ -54,6 +54,7 @@ struct store {
     struct store_txn *q_head, *q_tail; /* handed off, oldest first (links: loop thread only) */
     struct store_txn *q_next;          /* the next one the committer writes */
     int q_len;
+    uint64_t reaped; /* batches reaped so far: a prefetch is good until the next */
     bool committing, stopping;
     rocksdb_writebatch_t *cwb; /* the committer's batch, reused (its buffer keeps its size) */
 };
@@ -636,6 +637,28 @@ struct store_txn {
     size_t idxcap; /* power of two */
     char *arena;
     size_t alen, acap;
+    struct prefetch *pf; /* store_txn_prefetch's answers, or NULL */
+};
+
+/* What a MultiGet answered for a txn's keys, as of s->reaped == gen: a
+ * key in no queued batch has the same value in RocksDB until a batch that
+ * holds it is reaped (reaping happens at a commit, or when an iterator
+ * drains the queue), so past that the answers are dropped. */
+typedef struct pf_ent {
+    uint64_t hash;
+    size_t koff, voff;
+    uint32_t klen, vlen;
+    bool found;
+} pf_ent_t;
+
+struct prefetch {
+    uint64_t gen;
+    pf_ent_t *ents;
+    size_t n;
+    uint32_t *idx; /* entry index + 1; 0 = empty */
+    size_t cap;    /* power of two */
+    char *arena;
+    size_t alen, acap;
 };
 
 static uint64_t ovl_hash(store_cf_t cf, const char *key, size_t klen)
@@ -743,6 +766,100 @@ static char *copy_out(const char *p, size_t n)
 
 static int reap_committed(store_t *s);
 
+/* ---- prefetch (store_txn_prefetch) ------------------------------------------ */
+
+static size_t pf_arena_add(struct prefetch *pf, const char *p, size_t n)
+{
+    if (pf->alen + n > pf->acap) {
+        size_t ncap = pf->acap ? pf->acap * 2 : 4096;
+        while (ncap < pf->alen + n) ncap *= 2;
+        pf->arena = realloc(pf->arena, ncap);
+        pf->acap = ncap;
+    }
+    size_t off = pf->alen;
+    if (n) memcpy(pf->arena + off, p, n);
+    pf->alen += n;
+    return off;
+}
+
+/* The entry for key, or NULL; *slot gets where it is or would go. */
+static pf_ent_t *pf_slot(const struct prefetch *pf, uint64_t h, const char *key, size_t klen, size_t *slot)
+{
+    size_t i = h & (pf->cap - 1);
+    while (pf->idx[i]) {
+        pf_ent_t *e = &pf->ents[pf->idx[i] - 1];
+        if (e->hash == h && e->klen == klen && memcmp(pf->arena + e->koff, key, klen) == 0) {
+            if (slot) *slot = i;
+            return e;
+        }
+        i = (i + 1) & (pf->cap - 1);
+    }
+    if (slot) *slot = i;
+    return NULL;
+}
+
+static const pf_ent_t *pf_find(const struct prefetch *pf, uint64_t h, const char *key, size_t klen)
+{
+    return pf->n ? pf_slot(pf, h, key, klen, NULL) : NULL;
+}
+
+static void pf_free(struct prefetch *pf)
+{
+    if (!pf) return;
+    free(pf->ents);
+    free(pf->idx);
+    free(pf->arena);
+    free(pf);
+}
+
+void store_txn_prefetch(store_txn_t *t, const char *const *keys, const size_t *lens, size_t n)
+{
+    if (!t->write || n == 0) return;
+    store_t *s = t->s;
+    pf_free(t->pf);
+    struct prefetch *pf = t->pf = calloc(1, sizeof(*pf));
+    pf->gen = s->reaped;
+    pf->cap = 16;
+    while (pf->cap < n * 2) pf->cap *= 2;
+    pf->idx = calloc(pf->cap, sizeof(*pf->idx));
+    pf->ents = malloc(sizeof(*pf->ents) * n);
+    /* distinct keys only: a batch often writes one key many times */
+    const char **uk = malloc(sizeof(*uk) * n);
+    size_t *ul = malloc(sizeof(*ul) * n);
+    size_t nu = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = cache_hash(keys[i], lens[i]);
+        size_t slot;
+        if (pf_slot(pf, h, keys[i], lens[i], &slot)) continue;
+        pf_ent_t *e = &pf->ents[pf->n];
+        *e = (pf_ent_t){.hash = h, .klen = (uint32_t)lens[i], .koff = pf_arena_add(pf, keys[i], lens[i])};
+        pf->idx[slot] = (uint32_t)++pf->n;
+        uk[nu] = keys[i];
+        ul[nu++] = lens[i];
+    }
+    rocksdb_pinnableslice_t **vals = calloc(nu, sizeof(*vals));
+    char **errs = calloc(nu, sizeof(*errs));
+    rocksdb_batched_multi_get_cf(s->smdb, s->ropts, s->cf[CF_DATA], nu, uk, ul, vals, errs, false);
+    for (size_t i = 0; i < nu; i++) {
+        pf_ent_t *e = &pf->ents[i];
+        if (errs[i]) { /* not answered: forget the key, its read goes the usual way */
+            free(errs[i]);
+            e->klen = UINT32_MAX; /* never matches */
+        } else if (vals[i]) {
+            size_t vl;
+            const char *v = rocksdb_pinnableslice_value(vals[i], &vl);
+            e->found = true;
+            e->vlen = (uint32_t)vl;
+            e->voff = pf_arena_add(pf, v, vl);
+        }
+        if (vals[i]) rocksdb_pinnableslice_destroy(vals[i]);
+    }
+    free(vals);
+    free(errs);
+    free(uk);
+    free(ul);
+}
+
 /* The newest committed value of key in the batches the committer has not
  * finished: ents and arena of a handed-off txn never change, and the queue's
  * links are the loop thread's, so this needs no lock. */
@@ -765,8 +882,8 @@ static ovl_entry_t *queued_find(store_t *s, store_cf_t cf, const char *key, size
  * asked to). The committer updates the cache after it writes a batch and
  * before the batch counts as done, so a key found in no queued batch has its
  * latest value in the cache or, evicted, in the database. */
-static int get_committed(store_t *s, store_cf_t cf, const char *key, size_t klen, char **val, size_t *vlen,
-                         bool fill_cache)
+static int get_committed(store_t *s, const struct prefetch *pf, store_cf_t cf, const char *key, size_t klen,
+                         char **val, size_t *vlen, bool fill_cache)
 {
     store_txn_t *q;
     ovl_entry_t *e = queued_find(s, cf, key, klen, &q);
@@ -775,6 +892,15 @@ static int get_committed(store_t *s, store_cf_t cf, const char *key, size_t klen
         *val = copy_out(q->arena + e->voff, e->vlen);
         *vlen = e->vlen;
         return 1;
+    }
+    if (pf && cf == CF_DATA && pf->gen == s->reaped) {
+        const pf_ent_t *p = pf_find(pf, cache_hash(key, klen), key, klen);
+        if (p) {
+            if (!p->found) return 0;
+            *val = copy_out(pf->arena + p->voff, p->vlen);
+            *vlen = p->vlen;
+            return 1;
+        }
     }
     uint64_t h = 0;
     if (cf == CF_DATA && s->cache) {
@@ -818,7 +944,7 @@ int store_get(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, char 
     }
     /* a lookup inside apply does not fill the cache: the commit that follows
      * puts the key's new value there anyway */
-    return get_committed(t->s, cf, key, klen, val, vlen, !t->write);
+    return get_committed(t->s, t->pf, cf, key, klen, val, vlen, !t->write);
 }
 
 /* Transactions belong to the state machine; the log has its own calls. A
@@ -929,6 +1055,7 @@ void store_del_range(store_txn_t *t, store_cf_t cf, const char *start, size_t sl
 {
     txn_cf_check(cf);
     store_drain(t->s);
+    t->s->reaped++; /* the range is gone: no prefetched answer holds */
     t->nwrites++;
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     build_batch(t, wb);
@@ -981,6 +1108,7 @@ void store_cache_stats(store_t *s, uint64_t *hits, uint64_t *misses, uint64_t *e
 static void txn_free(store_txn_t *t)
 {
     if (!t->write) return;
+    pf_free(t->pf);
     if (t->wbwi) rocksdb_writebatch_wi_destroy(t->wbwi);
     free(t->ents);
     free(t->idx);
@@ -1044,6 +1172,7 @@ static int reap_committed(store_t *s)
         s->q_head = t->qnext;
         if (s->q_head) s->q_head->qprev = NULL; else s->q_tail = NULL;
         s->q_len--;
+        s->reaped++;
         n++;
         pthread_mutex_unlock(&s->mu);
         txn_free(t);

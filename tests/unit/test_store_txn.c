@@ -731,6 +731,75 @@ static void test_cache_reads_while_committer_updates(void **state)
     }
 }
 
+/* ---- prefetch ---------------------------------------------------------------- */
+
+static void prefetch(store_txn_t *t, const char **keys, size_t n)
+{
+    size_t lens[16];
+    for (size_t i = 0; i < n; i++)
+        lens[i] = strlen(keys[i]);
+    store_txn_prefetch(t, keys, lens, n);
+}
+
+/* What a txn reads after a batched prefetch is what it would read without:
+ * committed values and absences, duplicates, its own writes over them, and
+ * a batch still queued over what RocksDB answered. */
+static void test_prefetch_answers(void **state)
+{
+    fx_t *f = *state;
+    store_enable_cache(f->s, 1 << 20);
+    put_commit(f->s, CF_DATA, "a", "1");
+    put_commit(f->s, CF_DATA, "b", "2");
+    put_commit(f->s, CF_DATA, "gone", "x");
+    put_commit(f->s, CF_DATA, "gone", NULL);
+    store_drain(f->s);
+    put_commit(f->s, CF_DATA, "b", "2 queued"); /* may still be queued during the prefetch */
+    store_txn_t *t = store_txn_begin(f->s, true);
+    const char *keys[] = {"a", "b", "gone", "never", "a", ""};
+    prefetch(t, keys, 6);
+    expect_get(t, CF_DATA, "a", "1");
+    expect_get(t, CF_DATA, "b", "2 queued");
+    expect_get(t, CF_DATA, "gone", NULL);
+    expect_get(t, CF_DATA, "never", NULL);
+    expect_get(t, CF_DATA, "", NULL);
+    tput(t, CF_DATA, "a", "mine");
+    tdel(t, CF_DATA, "b");
+    expect_get(t, CF_DATA, "a", "mine");
+    expect_get(t, CF_DATA, "b", NULL);
+    expect_get(t, CF_DATA, "notprefetched", NULL);
+    commit(t);
+    store_txn_t *r = store_txn_begin(f->s, false);
+    expect_get(r, CF_DATA, "a", "mine");
+    expect_get(r, CF_DATA, "b", NULL);
+}
+
+/* A prefetched answer holds only while no batch leaves the commit queue: a
+ * batch written after the prefetch and reaped (here: by a drain, as an
+ * iterator does) must be read, not the older answer. */
+static void test_prefetch_dropped_when_batches_reaped(void **state)
+{
+    fx_t *f = *state;
+    store_enable_cache(f->s, 1 << 20);
+    put_commit(f->s, CF_DATA, "k", "old");
+    store_drain(f->s);
+    store_txn_t *t1 = store_txn_begin(f->s, true);
+    const char *keys[] = {"k"};
+    prefetch(t1, keys, 1);
+    expect_get(t1, CF_DATA, "k", "old");
+    put_commit(f->s, CF_DATA, "k", "new"); /* another txn's commit */
+    store_drain(f->s);                     /* written and reaped */
+    expect_get(t1, CF_DATA, "k", "new");
+    store_txn_abort(t1);
+
+    /* a range deletion inside the txn: the prefetched value is gone too */
+    store_txn_t *t2 = store_txn_begin(f->s, true);
+    prefetch(t2, keys, 1);
+    expect_get(t2, CF_DATA, "k", "new");
+    store_del_range(t2, CF_DATA, "a", 1, "z", 1);
+    expect_get(t2, CF_DATA, "k", NULL);
+    commit(t2);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, st_setup, st_teardown)
@@ -751,6 +820,8 @@ int main(void)
         T(test_cache_tiny_budget),
         T(test_cache_huge_value),
         T(test_cache_reads_while_committer_updates),
+        T(test_prefetch_answers),
+        T(test_prefetch_dropped_when_batches_reaped),
         /* bugs in store.c that no caller reaches yet (see each test's comment) */
         T(test_del_range_other_cf_keeps_cache_coherent),
     };
