@@ -3,6 +3,7 @@
 #include "node/node.h"
 #include "node/join.h"
 #include "node/admin.h"
+#include "cmd/prefetch.h"
 #include "storage/encoding.h"
 #include "util/log.h"
 
@@ -223,15 +224,74 @@ static client_t *take_waiter(node_t *n, uint64_t index, uint64_t term, waiter_t 
 
 /* Applies committed entries in one atomic state-machine batch with the new
  * applied index, then answers the clients whose entries they were. */
-/* The keys of a batch's commands (by their key specs), looked up together
- * before the batch is applied (store_txn_prefetch): the commands then find
- * them without a RocksDB lookup each. A batch of one gains nothing. */
+/* Byte strings in one growing buffer, for the prefetch lists below. */
+typedef struct strlist {
+    char *buf;
+    size_t blen, bcap;
+    size_t *offs, *lens;
+    size_t n, cap;
+} strlist_t;
+
+/* Appends the string a+b+c (any part may be empty) and returns its index. */
+static size_t strlist_add(strlist_t *l, const char *a, size_t alen, const char *b, size_t blen, const char *c,
+                          size_t clen)
+{
+    size_t len = alen + blen + clen;
+    if (l->blen + len > l->bcap) {
+        l->bcap = (l->blen + len) * 2 + 256;
+        l->buf = realloc(l->buf, l->bcap);
+    }
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->offs = realloc(l->offs, sizeof(*l->offs) * l->cap);
+        l->lens = realloc(l->lens, sizeof(*l->lens) * l->cap);
+    }
+    char *p = l->buf + l->blen;
+    if (alen) memcpy(p, a, alen);
+    if (blen) memcpy(p + alen, b, blen);
+    if (clen) memcpy(p + alen + blen, c, clen);
+    l->offs[l->n] = l->blen;
+    l->lens[l->n] = len;
+    l->blen += len;
+    return l->n++;
+}
+
+static void strlist_prefetch(store_txn_t *txn, const strlist_t *l)
+{
+    if (!l->n) return;
+    const char **ptrs = malloc(sizeof(*ptrs) * l->n);
+    for (size_t k = 0; k < l->n; k++)
+        ptrs[k] = l->buf + l->offs[k];
+    store_txn_prefetch(txn, ptrs, l->lens, l->n);
+    free(ptrs);
+}
+
+static void strlist_free(strlist_t *l)
+{
+    free(l->buf);
+    free(l->offs);
+    free(l->lens);
+}
+
+/* An element a command will look up: its collection's metadata key (an
+ * index into the key list), the type it must have, the element's tag. */
+typedef struct elem_req {
+    size_t meta, elem;
+    obj_type_t type;
+    char tag;
+} elem_req_t;
+
+/* The keys of a batch's commands (by their key specs), then the elements
+ * of collections they test or change (prefetch.h), looked up in two
+ * batched reads before the batch is applied (store_txn_prefetch): the
+ * commands then find them without a RocksDB lookup each. A batch of one
+ * gains nothing. */
 static void prefetch_keys(node_t *n, store_txn_t *txn, const raft_entry_t *e, size_t count)
 {
     if (count < 2) return;
-    char *buf = NULL;
-    size_t blen = 0, bcap = 0, nk = 0, capk = 0;
-    size_t *offs = NULL, *lens = NULL;
+    strlist_t keys = {0}, elems = {0}, subs = {0};
+    elem_req_t *reqs = NULL;
+    size_t nreq = 0, capreq = 0;
     for (size_t i = 0; i < count; i++) {
         entry_view_t v;
         if (e[i].type != RAFT_ENTRY_NORMAL || entry_decode(&v, e[i].data, e[i].len) < 0) continue;
@@ -240,36 +300,62 @@ static void prefetch_keys(node_t *n, store_txn_t *txn, const raft_entry_t *e, si
             const command_t *cmd = cmd_lookup(n->argv[0], n->argvlen[0]);
             if (!cmd || !cmd->proc || !cmd_has_keys(cmd)) continue;
             if (cmd->arity > 0 ? argc != cmd->arity : argc < -cmd->arity) continue;
-            cmd_key_t keys[8];
-            int m = cmd_get_keys(cmd, argc, n->argv, n->argvlen, keys, 8);
+            cmd_key_t ks[8];
+            int m = cmd_get_keys(cmd, argc, n->argv, n->argvlen, ks, 8);
             if (m > 8) m = 8; /* the first few are enough to gain */
-            for (int k = 0; k < m; k++) {
-                size_t klen = n->argvlen[keys[k].pos];
-                if (blen + klen + 16 > bcap) {
-                    bcap = (blen + klen + 16) * 2;
-                    buf = realloc(buf, bcap);
+            const char prefix = ENC_META_PREFIX;
+            for (int k = 0; k < m; k++)
+                strlist_add(&keys, &prefix, 1, n->argv[ks[k].pos], n->argvlen[ks[k].pos], NULL, 0);
+            int pos[PREFETCH_MAX_ELEMS];
+            obj_type_t type;
+            char tag;
+            int ne = m > 0 && ks[0].pos == 1 ? prefetch_elements(cmd, argc, n->argv, n->argvlen, &type, &tag, pos) : 0;
+            for (int k = 0; k < ne; k++) {
+                if (nreq == capreq) {
+                    capreq = capreq ? capreq * 2 : 64;
+                    reqs = realloc(reqs, sizeof(*reqs) * capreq);
                 }
-                if (nk == capk) {
-                    capk = capk ? capk * 2 : 64;
-                    offs = realloc(offs, sizeof(*offs) * capk);
-                    lens = realloc(lens, sizeof(*lens) * capk);
-                }
-                offs[nk] = blen;
-                lens[nk] = enc_meta_key(buf + blen, n->argv[keys[k].pos], klen);
-                blen += lens[nk++];
+                reqs[nreq++] = (elem_req_t){.meta = keys.n - (size_t)m, .type = type, .tag = tag,
+                                            .elem = strlist_add(&elems, n->argv[pos[k]], n->argvlen[pos[k]], NULL,
+                                                                0, NULL, 0)};
             }
         }
     }
-    if (nk) {
-        const char **ptrs = malloc(sizeof(*ptrs) * nk);
-        for (size_t k = 0; k < nk; k++)
-            ptrs[k] = buf + offs[k];
-        store_txn_prefetch(txn, ptrs, lens, nk);
-        free(ptrs);
+    strlist_prefetch(txn, &keys);
+    /* the elements' sub-keys need their collection's version: in the
+     * metadata just read (answered from what was prefetched) */
+    size_t last_meta = SIZE_MAX;
+    meta_t meta = {0};
+    bool ok = false;
+    char pstack[128], *prefix = pstack;
+    size_t plen = 0;
+    for (size_t r = 0; r < nreq; r++) {
+        if (reqs[r].meta != last_meta) {
+            last_meta = reqs[r].meta;
+            char *raw = NULL;
+            size_t rawlen = 0;
+            const char *mk = keys.buf + keys.offs[last_meta];
+            size_t mklen = keys.lens[last_meta];
+            ok = store_get(txn, CF_DATA, mk, mklen, &raw, &rawlen) == 1 && enc_meta_decode(&meta, raw, rawlen) == 0 &&
+                 meta.type == reqs[r].type;
+            store_free(raw);
+            if (ok) {
+                if (prefix != pstack) free(prefix);
+                prefix = mklen + 12 <= sizeof(pstack) ? pstack : malloc(mklen + 12);
+                plen = enc_sub_prefix(prefix, mk + 1, mklen - 1, meta.version);
+            }
+        }
+        if (!ok) continue;
+        /* the sub-key: prefix, the tag if any, the element */
+        strlist_add(&subs, prefix, plen, &reqs[r].tag, reqs[r].tag ? 1 : 0, elems.buf + elems.offs[reqs[r].elem],
+                    elems.lens[reqs[r].elem]);
     }
-    free(buf);
-    free(offs);
-    free(lens);
+    strlist_prefetch(txn, &subs);
+    if (prefix != pstack) free(prefix);
+    free(reqs);
+    strlist_free(&keys);
+    strlist_free(&elems);
+    strlist_free(&subs);
 }
 
 void node_apply_committed(node_t *n, const raft_entry_t *e, size_t count)

@@ -654,7 +654,7 @@ typedef struct pf_ent {
 struct prefetch {
     uint64_t gen;
     pf_ent_t *ents;
-    size_t n;
+    size_t n, capents;
     uint32_t *idx; /* entry index + 1; 0 = empty */
     size_t cap;    /* power of two */
     char *arena;
@@ -812,21 +812,43 @@ static void pf_free(struct prefetch *pf)
     free(pf);
 }
 
+static void pf_grow(struct prefetch *pf, size_t more)
+{
+    if (pf->n + more > pf->capents) {
+        pf->capents = (pf->n + more) * 2;
+        pf->ents = realloc(pf->ents, sizeof(*pf->ents) * pf->capents);
+    }
+    if ((pf->n + more) * 2 <= pf->cap) return;
+    size_t ncap = pf->cap ? pf->cap : 16;
+    while (ncap < (pf->n + more) * 2) ncap *= 2;
+    free(pf->idx);
+    pf->idx = calloc(ncap, sizeof(*pf->idx));
+    pf->cap = ncap;
+    for (size_t k = 0; k < pf->n; k++) {
+        size_t i = pf->ents[k].hash & (ncap - 1);
+        while (pf->idx[i]) i = (i + 1) & (ncap - 1);
+        pf->idx[i] = (uint32_t)(k + 1);
+    }
+}
+
 void store_txn_prefetch(store_txn_t *t, const char *const *keys, const size_t *lens, size_t n)
 {
     if (!t->write || n == 0) return;
     store_t *s = t->s;
-    pf_free(t->pf);
-    struct prefetch *pf = t->pf = calloc(1, sizeof(*pf));
-    pf->gen = s->reaped;
-    pf->cap = 16;
-    while (pf->cap < n * 2) pf->cap *= 2;
-    pf->idx = calloc(pf->cap, sizeof(*pf->idx));
-    pf->ents = malloc(sizeof(*pf->ents) * n);
+    if (t->pf && t->pf->gen != s->reaped) {
+        pf_free(t->pf);
+        t->pf = NULL;
+    }
+    if (!t->pf) {
+        t->pf = calloc(1, sizeof(*t->pf));
+        t->pf->gen = s->reaped;
+    }
+    struct prefetch *pf = t->pf;
+    pf_grow(pf, n);
     /* distinct keys only: a batch often writes one key many times */
     const char **uk = malloc(sizeof(*uk) * n);
     size_t *ul = malloc(sizeof(*ul) * n);
-    size_t nu = 0;
+    size_t nu = 0, first = pf->n;
     for (size_t i = 0; i < n; i++) {
         uint64_t h = cache_hash(keys[i], lens[i]);
         size_t slot;
@@ -837,11 +859,11 @@ void store_txn_prefetch(store_txn_t *t, const char *const *keys, const size_t *l
         uk[nu] = keys[i];
         ul[nu++] = lens[i];
     }
-    rocksdb_pinnableslice_t **vals = calloc(nu, sizeof(*vals));
-    char **errs = calloc(nu, sizeof(*errs));
-    rocksdb_batched_multi_get_cf(s->smdb, s->ropts, s->cf[CF_DATA], nu, uk, ul, vals, errs, false);
+    rocksdb_pinnableslice_t **vals = calloc(nu ? nu : 1, sizeof(*vals));
+    char **errs = calloc(nu ? nu : 1, sizeof(*errs));
+    if (nu) rocksdb_batched_multi_get_cf(s->smdb, s->ropts, s->cf[CF_DATA], nu, uk, ul, vals, errs, false);
     for (size_t i = 0; i < nu; i++) {
-        pf_ent_t *e = &pf->ents[i];
+        pf_ent_t *e = &pf->ents[first + i];
         if (errs[i]) { /* not answered: forget the key, its read goes the usual way */
             free(errs[i]);
             e->klen = UINT32_MAX; /* never matches */

@@ -108,6 +108,7 @@ int store_get(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, char 
  * batch's keys looked up one by one (a cache probe and a Get each, a memory
  * stall after another) were half of the apply time of SET. Duplicates are
  * fine; keys the txn has already written are answered by the txn anyway. */
+/* Calls after the first add to what is kept. */
 void store_txn_prefetch(store_txn_t *t, const char *const *keys, const size_t *lens, size_t n);
 void store_put(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, const char *val, size_t vlen);
 void store_del(store_txn_t *t, store_cf_t cf, const char *key, size_t klen);
