@@ -3,8 +3,8 @@
  * cost a hash lookup instead of a memtable search.
  *
  * It is write-through: every change of the data CF that RocksDB has written
- * updates it (store.c's committer thread does that), so an entry always
- * equals the database's value. It is not thread-safe: store.c holds a mutex
+ * updates it (store_txn.c's committer thread does that), so an entry always
+ * equals the database's value. It is not thread-safe: the store holds a mutex
  * around every call. */
 #ifndef REDRAFT_STORAGE_CACHE_H
 #define REDRAFT_STORAGE_CACHE_H

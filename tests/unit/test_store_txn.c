@@ -1,4 +1,4 @@
-/* Unit tests for src/storage/store.c against real RocksDB instances in a
+/* Unit tests for src/storage/store_txn.c against real RocksDB instances in a
  * temporary directory (removed at teardown), part two: state-machine
  * transactions (the overlay, isolation from readers, commit through the
  * committer thread and its queue, abort), iterators merging a write txn with
@@ -822,7 +822,7 @@ int main(void)
         T(test_cache_reads_while_committer_updates),
         T(test_prefetch_answers),
         T(test_prefetch_dropped_when_batches_reaped),
-        /* bugs in store.c that no caller reaches yet (see each test's comment) */
+        /* bugs in store_txn.c that no caller reaches yet (see each test's comment) */
         T(test_del_range_other_cf_keeps_cache_coherent),
     };
 #undef T
