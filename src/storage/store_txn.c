@@ -89,18 +89,24 @@ static ovl_entry_t *ovl_find(store_txn_t *t, store_cf_t cf, uint64_t h, const ch
     return NULL;
 }
 
+/* Appends n bytes to a growing buffer and returns where they start. */
+static size_t bytes_push(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
+{
+    if (*len + n > *cap) {
+        size_t ncap = *cap ? *cap * 2 : 4096;
+        while (ncap < *len + n) ncap *= 2;
+        *buf = realloc(*buf, ncap);
+        *cap = ncap;
+    }
+    size_t off = *len;
+    if (n) memcpy(*buf + off, p, n);
+    *len += n;
+    return off;
+}
+
 static size_t arena_add(store_txn_t *t, const char *p, size_t n)
 {
-    if (t->alen + n > t->acap) {
-        size_t ncap = t->acap ? t->acap * 2 : 4096;
-        while (ncap < t->alen + n) ncap *= 2;
-        t->arena = realloc(t->arena, ncap);
-        t->acap = ncap;
-    }
-    size_t off = t->alen;
-    if (n) memcpy(t->arena + off, p, n);
-    t->alen += n;
-    return off;
+    return bytes_push(&t->arena, &t->alen, &t->acap, p, n);
 }
 
 static void ovl_rehash(store_txn_t *t)
@@ -177,16 +183,7 @@ static int reap_committed(store_t *s);
 
 static size_t pf_arena_add(struct prefetch *pf, const char *p, size_t n)
 {
-    if (pf->alen + n > pf->acap) {
-        size_t ncap = pf->acap ? pf->acap * 2 : 4096;
-        while (ncap < pf->alen + n) ncap *= 2;
-        pf->arena = realloc(pf->arena, ncap);
-        pf->acap = ncap;
-    }
-    size_t off = pf->alen;
-    if (n) memcpy(pf->arena + off, p, n);
-    pf->alen += n;
-    return off;
+    return bytes_push(&pf->arena, &pf->alen, &pf->acap, p, n);
 }
 
 /* The entry for key, or NULL; *slot gets where it is or would go. */
