@@ -68,9 +68,15 @@ struct prefetch {
     size_t alen, acap;
 };
 
+/* The overlay's hash of a key: its cache hash (h) mixed with the cf. */
+static uint64_t ovl_hash_of(store_cf_t cf, uint64_t h)
+{
+    return h ^ ((uint64_t)cf * 0x9E3779B97F4A7C15ull);
+}
+
 static uint64_t ovl_hash(store_cf_t cf, const char *key, size_t klen)
 {
-    return cache_hash(key, klen) ^ ((uint64_t)cf * 0x9E3779B97F4A7C15ull);
+    return ovl_hash_of(cf, cache_hash(key, klen));
 }
 
 static ovl_entry_t *ovl_find(store_txn_t *t, store_cf_t cf, uint64_t h, const char *key, size_t klen, size_t *slot)
@@ -289,10 +295,11 @@ void store_txn_prefetch(store_txn_t *t, const char *const *keys, const size_t *l
 /* The newest committed value of key in the batches the committer has not
  * finished: ents and arena of a handed-off txn never change, and the queue's
  * links are the loop thread's, so this needs no lock. */
-static ovl_entry_t *queued_find(store_t *s, store_cf_t cf, const char *key, size_t klen, store_txn_t **in)
+static ovl_entry_t *queued_find(store_t *s, store_cf_t cf, uint64_t h, const char *key, size_t klen,
+                                store_txn_t **in)
 {
     if (!s->q_tail) return NULL;
-    uint64_t oh = ovl_hash(cf, key, klen);
+    uint64_t oh = ovl_hash_of(cf, h);
     for (store_txn_t *q = s->q_tail; q; q = q->qprev) {
         ovl_entry_t *e = q->nents ? ovl_find(q, cf, oh, key, klen, NULL) : NULL;
         if (e) {
@@ -311,8 +318,9 @@ static ovl_entry_t *queued_find(store_t *s, store_cf_t cf, const char *key, size
 static int get_committed(store_t *s, const struct prefetch *pf, store_cf_t cf, const char *key, size_t klen,
                          char **val, size_t *vlen, bool fill_cache)
 {
+    uint64_t h = cache_hash(key, klen); /* one hash for the queue, the prefetch and the cache */
     store_txn_t *q;
-    ovl_entry_t *e = queued_find(s, cf, key, klen, &q);
+    ovl_entry_t *e = queued_find(s, cf, h, key, klen, &q);
     if (e) {
         if (e->deleted) return 0;
         *val = copy_out(q->arena + e->voff, e->vlen);
@@ -320,7 +328,7 @@ static int get_committed(store_t *s, const struct prefetch *pf, store_cf_t cf, c
         return 1;
     }
     if (pf && cf == CF_DATA && pf->gen == s->reaped) {
-        const pf_ent_t *p = pf_find(pf, cache_hash(key, klen), key, klen);
+        const pf_ent_t *p = pf_find(pf, h, key, klen);
         if (p) {
             if (!p->found) return 0;
             *val = copy_out(pf->arena + p->voff, p->vlen);
@@ -328,11 +336,9 @@ static int get_committed(store_t *s, const struct prefetch *pf, store_cf_t cf, c
             return 1;
         }
     }
-    uint64_t h = 0;
     if (cf == CF_DATA && s->cache) {
         const char *cv;
         size_t cl;
-        h = cache_hash(key, klen);
         pthread_mutex_lock(&s->cache_mu);
         int rc = cache_get(s->cache, h, key, klen, &cv, &cl);
         if (rc == 1) {
