@@ -92,6 +92,10 @@ void coll_del(cmd_ctx_t *c, const coll_t *co, const char *sub, size_t slen);
  * sub-key <= from. The iterator sees the command's own earlier writes. */
 typedef struct coll_iter coll_iter_t;
 coll_iter_t *coll_iter_new(cmd_ctx_t *c, const coll_t *co, const char *from, size_t flen, bool reverse);
+/* The elements whose sub-keys start with the byte tag, from the first (or
+ * with reverse the last) of them; past them the iterator goes on into the
+ * rest of the collection. */
+coll_iter_t *coll_iter_tag(cmd_ctx_t *c, const coll_t *co, char tag, bool reverse);
 bool coll_iter_valid(coll_iter_t *it);
 void coll_iter_next(coll_iter_t *it);
 /* The sub-key (without the collection's prefix) and value of the current
@@ -101,7 +105,7 @@ const char *coll_iter_sub(coll_iter_t *it, size_t *len);
 const char *coll_iter_value(coll_iter_t *it, size_t *len);
 void coll_iter_free(coll_iter_t *it);
 
-/* ---- random elements (coll.c, "random elements") ---- */
+/* ---- random elements (coll_random.c) ---- */
 
 /* A generator for picking elements. A write (c->index != 0) gets one seeded
  * by its place in the log, so every replica draws the same; a read shares a
@@ -126,7 +130,7 @@ coll_iter_t *coll_iter_open(cmd_ctx_t *c, const coll_t *co);
  * among the sub-keys that start with tag (taglen 0: all of them; co->size
  * must be their number). Up to COLL_RANDOM_WALK_MAX elements every one is
  * equally likely; above, each branch of the sub-keys' byte trie is, which
- * costs O(depth) seeks instead of O(N) steps (coll.c tells the difference).
+ * costs O(depth) seeks instead of O(N) steps (coll_random.c tells the difference).
  * Returns false when there is no such element. */
 bool coll_iter_seek_random(coll_iter_t *it, const char *tag, size_t taglen, coll_rng_t *g);
 

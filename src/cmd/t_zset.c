@@ -171,8 +171,7 @@ void zs_iter_from(cmd_ctx_t *c, const coll_t *co, bool reverse, const char *from
 
 void zs_iter_start(cmd_ctx_t *c, const coll_t *co, bool reverse, zs_iter_t *zi)
 {
-    /* 't' follows every 's' sub-key: the last one is the last <= "t" */
-    zs_iter_from(c, co, reverse, reverse ? "t" : "s", 1, zi);
+    zi->it = coll_iter_tag(c, co, ZS_SCORE, reverse);
 }
 
 bool zs_iter_valid(zs_iter_t *zi)

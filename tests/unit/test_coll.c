@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <rocksdb/c.h>
 
 #include "cmd/coll.h"
 #include "support/cmdtest.h"
@@ -219,6 +220,154 @@ static void test_random_elements(void **state)
     store_txn_abort(txn);
 }
 
+/* ---- the ends of collections (coll_ends.c) ---------------------------------- */
+
+/* Tombstones a RocksDB iterator of this thread stepped over since the last
+ * call: the work a pop from the front of a collection does past the
+ * elements popped before it. */
+static uint64_t tombstones_skipped(void)
+{
+    static rocksdb_perfcontext_t *pc;
+    if (!pc) pc = rocksdb_perfcontext_create();
+    uint64_t n = rocksdb_perfcontext_metric(pc, rocksdb_internal_delete_skipped_count);
+    rocksdb_perfcontext_reset(pc);
+    /* (re)enabled: opening a store turns counting off (store_thread_init) */
+    rocksdb_set_perf_level(rocksdb_enable_count);
+    return n;
+}
+
+static void zadd_range(cmdtest_t *t, const char *key, int from, int to)
+{
+    for (int i = from; i < to; i++) {
+        char score[16], m[16];
+        snprintf(score, sizeof(score), "%d", i);
+        snprintf(m, sizeof(m), "m%05d", i);
+        assert_string_equal(CT_W(t, "ZADD", key, score, m), ":1\r\n");
+    }
+}
+
+/* The reply of ZPOPMIN/ZPOPMAX key (one element) for member m%05d, score i. */
+static const char *popped(int i)
+{
+    static char buf[64];
+    char score[16];
+    snprintf(score, sizeof(score), "%d", i);
+    snprintf(buf, sizeof(buf), "*2\r\n$6\r\nm%05d\r\n$%zu\r\n%s\r\n", i, strlen(score), score);
+    return buf;
+}
+
+/* Pops from both ends of a sorted set go to the bounds the process keeps,
+ * not past every tombstone of the elements popped before; and what they
+ * find is exactly what a seek from the start would: an element added before
+ * the bound, or at a popped element's place, is the next one popped, and a
+ * restart (a new epoch: nothing kept) changes no answer. */
+static void test_pops_from_the_ends(void **state)
+{
+    cmdtest_t *t = *state;
+    zadd_range(t, "z", 0, 2000);
+    tombstones_skipped();
+    for (int i = 0; i < 1000; i++)
+        assert_string_equal(CT_W(t, "ZPOPMIN", "z"), popped(i));
+    for (int i = 1999; i >= 1500; i--)
+        assert_string_equal(CT_W(t, "ZPOPMAX", "z"), popped(i));
+    /* each pop steps over the one tombstone its predecessor left: from the
+     * start of the range the 1000th would step over 999 */
+    uint64_t skipped = tombstones_skipped();
+    assert_true(skipped < 4 * 1500);
+
+    /* below the first element, at a popped element's place, above the last */
+    assert_string_equal(CT_W(t, "ZADD", "z", "-5", "low"), ":1\r\n");
+    assert_string_equal(CT_R(t, "ZRANGE", "z", "0", "1"), "*2\r\n$3\r\nlow\r\n$6\r\nm01000\r\n");
+    assert_string_equal(CT_W(t, "ZPOPMIN", "z"), "*2\r\n$3\r\nlow\r\n$2\r\n-5\r\n");
+    zadd_range(t, "z", 999, 1000);
+    assert_string_equal(CT_W(t, "ZPOPMIN", "z"), popped(999));
+    assert_string_equal(CT_W(t, "ZADD", "z", "7000", "high"), ":1\r\n");
+    assert_string_equal(CT_R(t, "ZREVRANGE", "z", "0", "0"), "*1\r\n$4\r\nhigh\r\n");
+    assert_string_equal(CT_W(t, "ZPOPMAX", "z"), "*2\r\n$4\r\nhigh\r\n$4\r\n7000\r\n");
+    zadd_range(t, "z", 1500, 1501);
+    assert_string_equal(CT_W(t, "ZPOPMAX", "z"), popped(1500));
+    /* ranges by score start at the bound too */
+    assert_string_equal(CT_R(t, "ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "0", "1"),
+                        "*1\r\n$6\r\nm01000\r\n");
+    assert_string_equal(CT_R(t, "ZREVRANGEBYSCORE", "z", "+inf", "-inf", "LIMIT", "0", "1"),
+                        "*1\r\n$6\r\nm01499\r\n");
+    assert_string_equal(CT_R(t, "ZCARD", "z"), ":500\r\n");
+
+    ct_reopen(t);
+    assert_string_equal(CT_W(t, "ZPOPMIN", "z"), popped(1000));
+    assert_string_equal(CT_W(t, "ZPOPMAX", "z"), popped(1499));
+    zadd_range(t, "z", 1000, 1001);
+    assert_string_equal(CT_W(t, "ZPOPMIN", "z"), popped(1000));
+    assert_true(ct_counters_consistent(t));
+}
+
+/* A small set's members are listed once and drawn from the list: SPOP from
+ * a set left with few members among many popped ones steps over none of
+ * their tombstones, and the list follows every SADD and SREM. */
+static void test_small_set_draws(void **state)
+{
+    cmdtest_t *t = *state;
+    enum { N = 1500, KEEP = 120, ROUNDS = 100 };
+    static bool in[N + 100];
+    for (int i = 0; i < N; i++) {
+        char m[16];
+        snprintf(m, sizeof(m), "x%05d", i);
+        assert_string_equal(CT_W(t, "SADD", "s", m), ":1\r\n");
+        in[i] = true;
+    }
+    int left = N;
+    for (; left > KEEP; left--) {
+        const char *r = CT_W(t, "SPOP", "s");
+        int i;
+        assert_int_equal(sscanf(r, "$6\r\nx%05d\r\n", &i), 1);
+        assert_true(in[i]);
+        in[i] = false;
+    }
+    tombstones_skipped();
+    for (int round = 0; round < ROUNDS; round++) {
+        if (round % 3 == 0) { /* a member back, or a new one */
+            int i = round % 2 ? N + round / 3 : round * 7 % N;
+            char m[16];
+            snprintf(m, sizeof(m), "x%05d", i);
+            assert_string_equal(CT_W(t, "SADD", "s", m), in[i] ? ":0\r\n" : ":1\r\n");
+            left += !in[i];
+            in[i] = true;
+        }
+        if (round % 5 == 0) { /* one taken by name */
+            int i = 0;
+            while (!in[i])
+                i++;
+            char m[16];
+            snprintf(m, sizeof(m), "x%05d", i);
+            assert_string_equal(CT_W(t, "SREM", "s", m), ":1\r\n");
+            in[i] = false;
+            left--;
+        }
+        const char *r = CT_W(t, "SPOP", "s");
+        int i;
+        assert_int_equal(sscanf(r, "$6\r\nx%05d\r\n", &i), 1);
+        assert_true(in[i]);
+        in[i] = false;
+        left--;
+        char card[16];
+        snprintf(card, sizeof(card), ":%d\r\n", left);
+        assert_string_equal(CT_R(t, "SCARD", "s"), card);
+    }
+    assert_true(left > 10);
+    /* a walk to a random rank would step over ~N/2 tombstones a draw */
+    uint64_t sk = tombstones_skipped();
+    assert_true(sk < 20 * ROUNDS);
+    while (left > 0) {
+        int i;
+        assert_int_equal(sscanf(CT_W(t, "SPOP", "s"), "$6\r\nx%05d\r\n", &i), 1);
+        assert_true(in[i]);
+        in[i] = false;
+        left--;
+    }
+    assert_string_equal(CT_W(t, "SPOP", "s"), "$-1\r\n");
+    assert_true(ct_counters_consistent(t));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +376,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_versions_never_repeat, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_rename_moves_elements, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_random_elements, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_pops_from_the_ends, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_small_set_draws, ct_setup, ct_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
