@@ -31,6 +31,7 @@ void db_load(db_t *db, store_t *s)
     store_txn_t *t = store_txn_begin(s, false);
     db->store = s;
     db->epoch = ++epochs;
+    db->exp_floor_known = false;
     db->applied = meta_u64(t, META_APPLIED, sizeof(META_APPLIED) - 1);
     db->nkeys = (int64_t)meta_u64(t, META_NKEYS, sizeof(META_NKEYS) - 1);
     db->nexpires = (int64_t)meta_u64(t, META_NEXPIRES, sizeof(META_NEXPIRES) - 1);
@@ -87,7 +88,10 @@ int db_lookup(cmd_ctx_t *c, const char *key, size_t klen, dbkey_t *out)
         return -1;
     }
     if (is_expired(&out->meta, c->now_ms)) {
-        if (store_txn_is_write(c->txn)) db_delete(c, key, klen, out);
+        if (store_txn_is_write(c->txn)) {
+            db_delete(c, key, klen, out);
+            c->db->expired++;
+        }
         db_release(out);
         return 0;
     }
@@ -111,13 +115,28 @@ void db_release(dbkey_t *k)
     memset(k, 0, sizeof(*k));
 }
 
+/* Byte order of keys: memcmp, then the shorter first. */
+static int key_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+    int r = memcmp(a, b, al < bl ? al : bl);
+    return r ? r : (al > bl) - (al < bl);
+}
+
+static void set_exp_floor(db_t *db, const char *k, size_t len)
+{
+    db->exp_floor_known = len <= sizeof(db->exp_floor);
+    if (db->exp_floor_known) memcpy(db->exp_floor, k, db->exp_floor_len = len);
+}
+
 static void put_expire_index(cmd_ctx_t *c, const char *key, size_t klen, int64_t exp, bool add)
 {
     char stack[STACK_KEY], *ek = keybuf(stack, klen + 9);
     size_t eklen = enc_expire_key(ek, exp, key, klen);
-    if (add)
+    if (add) {
         store_put(c->txn, CF_DATA, ek, eklen, "", 0);
-    else
+        if (c->db->exp_floor_known && key_cmp(ek, eklen, c->db->exp_floor, c->db->exp_floor_len) < 0)
+            set_exp_floor(c->db, ek, eklen);
+    } else
         store_del(c->txn, CF_DATA, ek, eklen);
     keybuf_free(stack, ek);
 }
@@ -244,10 +263,15 @@ size_t db_collect_expired(db_t *db, int64_t now_ms, size_t max, db_expired_fn *f
     store_iter_t *it = store_iter_new(t, CF_DATA);
     char start = ENC_EXPIRE_PREFIX;
     size_t n = 0;
-    for (store_iter_seek(it, &start, 1); store_iter_valid(it) && n < max; store_iter_next(it)) {
+    if (db->exp_floor_known)
+        store_iter_seek(it, db->exp_floor, db->exp_floor_len);
+    else
+        store_iter_seek(it, &start, 1);
+    for (bool first = true; store_iter_valid(it) && n < max; store_iter_next(it), first = false) {
         size_t kl;
         const char *k = store_iter_key(it, &kl);
         if (kl < 9 || k[0] != ENC_EXPIRE_PREFIX) break;
+        if (first) set_exp_floor(db, k, kl);
         if ((int64_t)enc_get_u64(k + 1) >= now_ms) break;
         fn(ud, k + 9, kl - 9);
         n++;

@@ -17,6 +17,14 @@ typedef struct db {
     uint64_t applied;  /* last applied log index */
     uint64_t version;  /* the last collection version handed out (db_new_version) */
     uint64_t epoch;    /* new at every db_load: what node-local caches of the state (coll.c) hold for */
+    /* No expiry index key lies before this one (db_collect_expired starts
+     * here, not at the index's start, past the tombstones of every key
+     * expired before): learned by each collection, lowered by every
+     * expiry written below it, forgotten by db_load. */
+    uint64_t expired; /* keys deleted because their time had passed (INFO expired_keys; since start) */
+    bool exp_floor_known;
+    size_t exp_floor_len;
+    char exp_floor[96];
 } db_t;
 
 /* Loads counters and applied index from the meta CF. */

@@ -215,7 +215,7 @@ static void info_stats(sbuf_t *b, node_t *n)
               "instantaneous_input_kbps:%.2f\r\n" "instantaneous_output_kbps:%.2f\r\n"
               "instantaneous_input_repl_kbps:0.00\r\n" "instantaneous_output_repl_kbps:0.00\r\n"
               "rejected_connections:%llu\r\n" "sync_full:0\r\n" "sync_partial_ok:0\r\n" "sync_partial_err:0\r\n"
-              "expired_keys:0\r\n" "expired_stale_perc:0.00\r\n" "expired_time_cap_reached_count:0\r\n"
+              "expired_keys:%llu\r\n" "expired_stale_perc:0.00\r\n" "expired_time_cap_reached_count:0\r\n"
               "expire_cycle_cpu_milliseconds:0\r\n" "evicted_keys:0\r\n" "evicted_clients:0\r\n"
               "total_eviction_exceeded_time:0\r\n" "current_eviction_exceeded_time:0\r\n" "keyspace_hits:%llu\r\n"
               "keyspace_misses:%llu\r\n" "pubsub_channels:0\r\n" "pubsub_patterns:0\r\n" "pubsubshard_channels:0\r\n"
@@ -230,7 +230,8 @@ static void info_stats(sbuf_t *b, node_t *n)
               "redraft_expire_cycles:%llu\r\n",
               (unsigned long long)st->connections_received, (unsigned long long)st->commands_processed, ops,
               (unsigned long long)st->net_input_bytes, (unsigned long long)st->net_output_bytes, in_kbps, out_kbps,
-              (unsigned long long)st->rejected_connections, (unsigned long long)n->stats.keyspace_hits,
+              (unsigned long long)st->rejected_connections, (unsigned long long)n->db.expired,
+              (unsigned long long)n->stats.keyspace_hits,
               (unsigned long long)n->stats.keyspace_misses, (unsigned long long)n->stats.expire_cycles);
 }
 
@@ -454,6 +455,7 @@ static void configResetstatCommand(cmd_ctx_t *c)
     memset(&n->srv.stats, 0, sizeof(n->srv.stats));
     n->stats.keyspace_hits = n->stats.keyspace_misses = 0;
     n->stats.expire_cycles = 0;
+    n->db.expired = 0;
     cmdstats_reset(n);
     sample_count = sample_head = 0;
     mem_peak = 0;

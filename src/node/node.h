@@ -186,6 +186,7 @@ struct node {
     uv_idle_t idle;        /* keeps the loop from blocking while work waits */
     uv_timer_t expire_timer;
     bool expire_inflight;
+    bool expire_full; /* the last cycle found active_expire_keys keys: more may wait */
     uint64_t expire_index;
     uv_signal_t sigterm, sigint;
 

@@ -613,6 +613,65 @@ static void test_expired_invisible(void **state)
     E("+OK\r\n", "FLUSHALL");
 }
 
+/* A burst of keys expiring together is deleted at the pace of the log,
+ * not one batch per interval: with 10 keys a cycle every second, 200 keys
+ * took 20 s before a full batch brought the next cycle forward (a tenth of
+ * the interval). INFO counts them in expired_keys. */
+static testproc_t burst_srv;
+static int burst_group_setup(void **state)
+{
+    cur = &burst_srv;
+    if (itest_target_redis()) return 0; /* redraft's configuration */
+    const char *args[] = {"--active_expire_keys", "10", "--active_expire_interval_ms", "1000", NULL};
+    return proc_start(&burst_srv, args);
+}
+
+static int burst_group_teardown(void **state)
+{
+    return itest_target_redis() ? 0 : proc_finish(&burst_srv);
+}
+
+static int burst_setup(void **state)
+{
+    if (itest_target_redis()) return 0;
+    c = rc_open(burst_srv.port);
+    return c ? 0 : -1;
+}
+
+static int burst_teardown(void **state)
+{
+    return itest_target_redis() ? 0 : itest_close_alive(&c, cur);
+}
+
+static void test_expiry_burst(void **state)
+{
+    if (itest_target_redis()) skip();
+    enum { KEYS = 200 };
+    rbuf_t b = {0};
+    for (int i = 0; i < KEYS; i++) {
+        char k[16];
+        snprintf(k, sizeof(k), "b%d", i);
+        resp_encodel(&b, "SET", k, "v", "PX", "100", (const char *)NULL);
+    }
+    assert_int_equal(rc_write(c, b.p, b.len), 0);
+    rbuf_free(&b);
+    for (int i = 0; i < KEYS; i++) {
+        const char *r;
+        assert_true(rc_read(c, &r) > 0);
+        assert_string_equal(r, "+OK\r\n");
+    }
+    int64_t t0 = now_ms();
+    long long size = -1;
+    while (now_ms() < t0 + 8000) {
+        size = RCI(c, "DBSIZE");
+        if (size == 0) break;
+        sleep_ms(50);
+    }
+    if (size != 0) fail_msg("DBSIZE still %lld after %lld ms", size, (long long)(now_ms() - t0));
+    const char *info = RC(c, "INFO", "stats");
+    assert_non_null(strstr(info, "\r\nexpired_keys:200\r\n"));
+}
+
 int main(void)
 {
     const struct CMUnitTest main_tests[] = {
@@ -628,7 +687,11 @@ int main(void)
     const struct CMUnitTest noactive_tests[] = {
         cmocka_unit_test_setup_teardown(test_expired_invisible, na_setup, test_teardown),
     };
+    const struct CMUnitTest burst_tests[] = {
+        cmocka_unit_test_setup_teardown(test_expiry_burst, burst_setup, burst_teardown),
+    };
     int failed = cmocka_run_group_tests_name("keys", main_tests, group_setup, group_teardown);
     failed += cmocka_run_group_tests_name("expired_invisible", noactive_tests, na_group_setup, na_group_teardown);
+    failed += cmocka_run_group_tests_name("expiry_burst", burst_tests, burst_group_setup, burst_group_teardown);
     return failed ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <rocksdb/c.h>
 
 #define CT_MAXARGS 256
 
@@ -213,6 +214,17 @@ size_t ct_count_prefix(cmdtest_t *t, char prefix)
 }
 
 /* Prints both sides on a mismatch: the assertion alone says too little. */
+uint64_t ct_tombstones_skipped(void)
+{
+    static rocksdb_perfcontext_t *pc;
+    if (!pc) pc = rocksdb_perfcontext_create();
+    uint64_t n = rocksdb_perfcontext_metric(pc, rocksdb_internal_delete_skipped_count);
+    rocksdb_perfcontext_reset(pc);
+    /* (re)enabled: opening a store turns counting off (store_thread_init) */
+    rocksdb_set_perf_level(rocksdb_enable_count);
+    return n;
+}
+
 bool ct_counters_consistent(cmdtest_t *t)
 {
     size_t m = ct_count_prefix(t, ENC_META_PREFIX), e = ct_count_prefix(t, ENC_EXPIRE_PREFIX);

@@ -68,6 +68,11 @@ void ct_put_collection(cmdtest_t *t, const char *key, size_t klen, obj_type_t ty
 size_t ct_count_prefix(cmdtest_t *t, char prefix);
 /* True when db.nkeys and db.nexpires agree with the records on disk. */
 bool ct_counters_consistent(cmdtest_t *t);
+/* Tombstones RocksDB iterators of this thread stepped over since the last
+ * call (the first call starts counting): the work a read does past deleted
+ * keys, which is what keeps a pop or an expiry cycle from costing O(all
+ * deleted before it). */
+uint64_t ct_tombstones_skipped(void);
 
 /* ---- checking replies ------------------------------------------------------ */
 

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <rocksdb/c.h>
 
 #include "cmd/coll.h"
 #include "support/cmdtest.h"
@@ -222,20 +221,6 @@ static void test_random_elements(void **state)
 
 /* ---- the ends of collections (coll_ends.c) ---------------------------------- */
 
-/* Tombstones a RocksDB iterator of this thread stepped over since the last
- * call: the work a pop from the front of a collection does past the
- * elements popped before it. */
-static uint64_t tombstones_skipped(void)
-{
-    static rocksdb_perfcontext_t *pc;
-    if (!pc) pc = rocksdb_perfcontext_create();
-    uint64_t n = rocksdb_perfcontext_metric(pc, rocksdb_internal_delete_skipped_count);
-    rocksdb_perfcontext_reset(pc);
-    /* (re)enabled: opening a store turns counting off (store_thread_init) */
-    rocksdb_set_perf_level(rocksdb_enable_count);
-    return n;
-}
-
 static void zadd_range(cmdtest_t *t, const char *key, int from, int to)
 {
     for (int i = from; i < to; i++) {
@@ -265,14 +250,14 @@ static void test_pops_from_the_ends(void **state)
 {
     cmdtest_t *t = *state;
     zadd_range(t, "z", 0, 2000);
-    tombstones_skipped();
+    ct_tombstones_skipped();
     for (int i = 0; i < 1000; i++)
         assert_string_equal(CT_W(t, "ZPOPMIN", "z"), popped(i));
     for (int i = 1999; i >= 1500; i--)
         assert_string_equal(CT_W(t, "ZPOPMAX", "z"), popped(i));
     /* each pop steps over the one tombstone its predecessor left: from the
      * start of the range the 1000th would step over 999 */
-    uint64_t skipped = tombstones_skipped();
+    uint64_t skipped = ct_tombstones_skipped();
     assert_true(skipped < 4 * 1500);
 
     /* below the first element, at a popped element's place, above the last */
@@ -323,7 +308,7 @@ static void test_small_set_draws(void **state)
         assert_true(in[i]);
         in[i] = false;
     }
-    tombstones_skipped();
+    ct_tombstones_skipped();
     for (int round = 0; round < ROUNDS; round++) {
         if (round % 3 == 0) { /* a member back, or a new one */
             int i = round % 2 ? N + round / 3 : round * 7 % N;
@@ -355,7 +340,7 @@ static void test_small_set_draws(void **state)
     }
     assert_true(left > 10);
     /* a walk to a random rank would step over ~N/2 tombstones a draw */
-    uint64_t sk = tombstones_skipped();
+    uint64_t sk = ct_tombstones_skipped();
     assert_true(sk < 20 * ROUNDS);
     while (left > 0) {
         int i;

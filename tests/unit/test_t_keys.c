@@ -413,6 +413,54 @@ static void test_internal_expire(void **state)
     assert_string_equal(cmd->group, "internal");
 }
 
+/* Each cycle of the active expiry starts where the last one found its
+ * first key, not at the start of the index, past the tombstones of every
+ * key expired so far; and an expiry written below that place (a leader
+ * whose clock is behind the last one's) is still found. */
+static void test_expire_cycles_start_at_the_floor(void **state)
+{
+    cmdtest_t *t = *state;
+    enum { KEYS = 1000, BATCH = 50 };
+    for (int i = 0; i < KEYS; i++) {
+        char k[16], px[16];
+        snprintf(k, sizeof(k), "k%04d", i);
+        snprintf(px, sizeof(px), "%d", 10 + i);
+        EQ(W("SET", k, "v", "PX", px), "+OK\r\n");
+    }
+    t->now_ms = CT_T0 + 10 + KEYS + 1;
+    ct_tombstones_skipped();
+    for (int cycle = 0; cycle < KEYS / BATCH; cycle++) {
+        char *names[BATCH + 1] = {0};
+        assert_int_equal(db_collect_expired(&t->db, t->now_ms, BATCH, collect, names), BATCH);
+        const char *argv[BATCH + 1];
+        argv[0] = "__expire";
+        for (int i = 0; i < BATCH; i++) {
+            char k[16];
+            snprintf(k, sizeof(k), "k%04d", cycle * BATCH + i);
+            assert_string_equal(names[i], k);
+            argv[i + 1] = names[i];
+        }
+        assert_string_equal(ct_runv(t, true, true, BATCH + 1, argv), ":50\r\n");
+        for (int i = 0; i < BATCH; i++)
+            free(names[i]);
+    }
+    /* from the index's start, cycle c would step over c * BATCH of them */
+    assert_true(ct_tombstones_skipped() < 3 * KEYS);
+    EQ(R("DBSIZE"), ":0\r\n");
+
+    /* a key expiring before the floor, and one after */
+    t->now_ms = CT_T0;
+    EQ(W("SET", "early", "v", "PX", "5"), "+OK\r\n");
+    EQ(W("SET", "late", "v", "PX", "5000"), "+OK\r\n");
+    t->now_ms = CT_T0 + 10 + KEYS + 1;
+    char *names[3] = {0};
+    assert_int_equal(db_collect_expired(&t->db, t->now_ms, 2, collect, names), 1);
+    assert_string_equal(names[0], "early");
+    free(names[0]);
+    EQ(W("__expire", "early"), ":1\r\n");
+    COUNTERS(1, 1);
+}
+
 static void test_dbsize_flush(void **state)
 {
     cmdtest_t *t = *state;
@@ -811,6 +859,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scan_errors_and_cursors, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_scan_with_changes, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_randomkey, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_expire_cycles_start_at_the_floor, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_binary_keys, ct_setup, ct_teardown),
         cmocka_unit_test(test_table),
     };
