@@ -167,12 +167,18 @@ void zs_walk_score(cmd_ctx_t *c, const coll_t *co, const srange_t *r, bool rever
     char from[9];
     from[0] = ZS_SCORE;
     zs_iter_t zi;
-    if (!reverse) {
+    /* an infinite bound starts at the end of the range itself, which the
+     * collection's ends know (coll_ends.c): ZREMRANGEBYSCORE key -inf t, a
+     * sliding window's trim, would otherwise step over the tombstones of
+     * every element it removed before */
+    if (!reverse && isinf(r->min) && r->min < 0) {
+        zs_iter_start(c, co, false, &zi);
+    } else if (!reverse) {
         enc_put_double(from + 1, r->min);
         zs_iter_from(c, co, false, from, 9, &zi);
     } else {
         enc_put_double(from + 1, r->max);
-        if (inc_be64(from + 1))
+        if (!(isinf(r->max) && r->max > 0) && inc_be64(from + 1))
             zs_iter_from(c, co, true, from, 9, &zi);
         else
             zs_iter_start(c, co, true, &zi);

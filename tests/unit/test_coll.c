@@ -286,6 +286,30 @@ static void test_pops_from_the_ends(void **state)
     assert_true(ct_counters_consistent(t));
 }
 
+/* A sliding window (ZADD now, ZREMRANGEBYSCORE -inf now-window, ZCOUNT):
+ * each trim and count starts at the window's first element, not past the
+ * tombstones of everything trimmed before. */
+static void test_sliding_window(void **state)
+{
+    cmdtest_t *t = *state;
+    enum { WINDOW = 50, STEPS = 1500 };
+    ct_tombstones_skipped();
+    for (int now = 0; now < STEPS; now++) {
+        char score[16], m[16], cut[16], reply[16];
+        snprintf(score, sizeof(score), "%d", now);
+        snprintf(m, sizeof(m), "r%d", now);
+        assert_string_equal(CT_W(t, "ZADD", "w", score, m), ":1\r\n");
+        snprintf(cut, sizeof(cut), "(%d", now - WINDOW);
+        assert_string_equal(CT_W(t, "ZREMRANGEBYSCORE", "w", "-inf", cut), now > WINDOW ? ":1\r\n" : ":0\r\n");
+        snprintf(reply, sizeof(reply), ":%d\r\n", now < WINDOW ? now + 1 : WINDOW + 1);
+        assert_string_equal(CT_R(t, "ZCOUNT", "w", "-inf", "+inf"), reply);
+    }
+    /* from the start of the range step k would step over k - WINDOW */
+    assert_true(ct_tombstones_skipped() < 4 * STEPS);
+    assert_string_equal(CT_R(t, "ZRANGEBYSCORE", "w", "-inf", "+inf", "LIMIT", "0", "1"), "*1\r\n$5\r\nr1449\r\n");
+    assert_string_equal(CT_R(t, "ZREVRANGEBYSCORE", "w", "+inf", "-inf", "LIMIT", "0", "1"), "*1\r\n$5\r\nr1499\r\n");
+}
+
 /* A small set's members are listed once and drawn from the list: SPOP from
  * a set left with few members among many popped ones steps over none of
  * their tombstones, and the list follows every SADD and SREM. */
@@ -362,6 +386,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rename_moves_elements, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_random_elements, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_pops_from_the_ends, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_sliding_window, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_small_set_draws, ct_setup, ct_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
