@@ -211,17 +211,37 @@ char *coll_upper_bound(const coll_t *co, size_t *len)
 }
 
 /* Seeks cost several microseconds each on an LSM tree: random draws
- * position the iterator themselves, so it starts nowhere. */
+ * position the iterator themselves, so it starts nowhere; and a draw from
+ * a list (coll_random.c) needs no RocksDB iterator at all, so it is made
+ * at the first seek (making one also waits for the commit queue). */
 coll_iter_t *coll_iter_open(cmd_ctx_t *c, const coll_t *co)
 {
     coll_iter_t *ci = calloc(1, sizeof(*ci));
     ci->co = co;
     ci->db = c->db;
-    if (!co->version)
-        ci->empty = true;
-    else
-        ci->it = store_iter_new(c->txn, CF_DATA);
+    ci->txn = c->txn;
+    ci->empty = !co->version;
     return ci;
+}
+
+static store_iter_t *iter_made(coll_iter_t *ci)
+{
+    if (!ci->it) ci->it = store_iter_new(ci->txn, CF_DATA);
+    return ci->it;
+}
+
+store_iter_t *coll_iter_store(coll_iter_t *ci)
+{
+    store_iter_t *it = iter_made(ci);
+    if (ci->picked) {
+        ci->picked = false;
+        char stack[256];
+        size_t klen;
+        char *k = coll_subkey(ci->co, ci->pick, ci->picklen, stack, sizeof(stack), &klen);
+        store_iter_seek(it, k, klen);
+        if (k != stack) free(k);
+    }
+    return it;
 }
 
 /* Seeks to the first element >= sub (reverse: the last <= sub; sub NULL:
@@ -237,10 +257,11 @@ static void seek_raw(coll_iter_t *ci, const char *sub, size_t slen, bool reverse
         k = coll_upper_bound(ci->co, &klen);
     else
         k = ci->co->prefix, klen = ci->co->plen;
+    ci->picked = false;
     if (reverse)
-        store_iter_seek_for_prev(ci->it, k, klen);
+        store_iter_seek_for_prev(iter_made(ci), k, klen);
     else
-        store_iter_seek(ci->it, k, klen);
+        store_iter_seek(iter_made(ci), k, klen);
     if (k != stack && k != ci->co->prefix) free(k);
 }
 
@@ -312,7 +333,8 @@ coll_iter_t *coll_iter_tag(cmd_ctx_t *c, const coll_t *co, char tag, bool revers
 
 bool coll_iter_valid(coll_iter_t *ci)
 {
-    if (ci->empty || !store_iter_valid(ci->it)) return false;
+    if (ci->picked) return true;
+    if (ci->empty || !ci->it || !store_iter_valid(ci->it)) return false;
     size_t kl;
     const char *k = store_iter_key(ci->it, &kl);
     return kl >= ci->co->plen && memcmp(k, ci->co->prefix, ci->co->plen) == 0;
@@ -321,13 +343,17 @@ bool coll_iter_valid(coll_iter_t *ci)
 void coll_iter_next(coll_iter_t *ci)
 {
     if (ci->reverse)
-        store_iter_prev(ci->it);
+        store_iter_prev(coll_iter_store(ci));
     else
-        store_iter_next(ci->it);
+        store_iter_next(coll_iter_store(ci));
 }
 
 const char *coll_iter_sub(coll_iter_t *ci, size_t *len)
 {
+    if (ci->picked) {
+        *len = ci->picklen;
+        return ci->pick;
+    }
     size_t kl;
     const char *k = store_iter_key(ci->it, &kl);
     *len = kl - ci->co->plen;
@@ -336,13 +362,14 @@ const char *coll_iter_sub(coll_iter_t *ci, size_t *len)
 
 const char *coll_iter_value(coll_iter_t *ci, size_t *len)
 {
-    return store_iter_value(ci->it, len);
+    return store_iter_value(coll_iter_store(ci), len);
 }
 
 void coll_iter_free(coll_iter_t *ci)
 {
     if (!ci) return;
     if (ci->it) store_iter_free(ci->it);
+    free(ci->pick);
     free(ci);
 }
 

@@ -119,33 +119,78 @@ static bool kbuf_eq(const kbuf_t *a, const kbuf_t *b)
     return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
 }
 
-/* Whether the iterator stands on an element whose sub-key starts with p. */
+/* ---- where a draw reads ------------------------------------------------------
+ *
+ * A draw moves a cursor: over the collection's list (coll_ends.c) when the
+ * slot has one (ci->list), else the RocksDB iterator. The list holds
+ * exactly the elements under the tag, so every step below finds on it what
+ * the iterator would: the same pick, list or not, on every replica. */
+
+static bool cur_valid(coll_iter_t *ci)
+{
+    return ci->list ? ci->lpos.valid : coll_iter_valid(ci);
+}
+
+static const char *cur_sub(coll_iter_t *ci, size_t *len)
+{
+    return ci->list ? ends_list_sub(ci->list, ci->lpos, len) : coll_iter_sub(ci, len);
+}
+
+static void cur_next(coll_iter_t *ci)
+{
+    if (ci->list)
+        ends_list_next(ci->list, &ci->lpos);
+    else
+        store_iter_next(coll_iter_store(ci));
+}
+
+static void cur_prev(coll_iter_t *ci)
+{
+    if (ci->list)
+        ends_list_prev(ci->list, &ci->lpos);
+    else
+        store_iter_prev(coll_iter_store(ci));
+}
+
+/* Whether the cursor stands on an element whose sub-key starts with p. */
 static bool at_under(coll_iter_t *ci, const char *p, size_t plen)
 {
-    if (!coll_iter_valid(ci)) return false;
+    if (!cur_valid(ci)) return false;
     size_t len;
-    const char *sub = coll_iter_sub(ci, &len);
+    const char *sub = cur_sub(ci, &len);
     return len >= plen && (plen == 0 || memcmp(sub, p, plen) == 0);
 }
 
 static void take_sub(kbuf_t *b, coll_iter_t *ci)
 {
     size_t len;
-    const char *sub = coll_iter_sub(ci, &len);
+    const char *sub = cur_sub(ci, &len);
     kbuf_set(b, sub, len);
 }
 
-/* Seeks to the first element >= sub. */
-static void seek_sub(coll_iter_t *ci, const char *sub, size_t slen)
+/* To the first element >= sub (prev: the last <= sub). */
+static void seek_sub_dir(coll_iter_t *ci, const char *sub, size_t slen, bool prev)
 {
+    if (ci->list) {
+        ci->lpos = prev ? ends_list_floor(ci->list, sub, slen) : ends_list_ceil(ci->list, sub, slen);
+        return;
+    }
     char stack[256];
     size_t klen;
     char *k = coll_subkey(ci->co, sub, slen, stack, sizeof(stack), &klen);
-    store_iter_seek(ci->it, k, klen);
+    if (prev)
+        store_iter_seek_for_prev(coll_iter_store(ci), k, klen);
+    else
+        store_iter_seek(coll_iter_store(ci), k, klen);
     if (k != stack) free(k);
 }
 
-/* Positions the iterator on the last element whose sub-key starts with p:
+static void seek_sub(coll_iter_t *ci, const char *sub, size_t slen)
+{
+    seek_sub_dir(ci, sub, slen, false);
+}
+
+/* Positions the cursor on the last element whose sub-key starts with p:
  * the last one before the first key past them all (p with its last byte
  * below 0xff incremented, or past the collection). False when there is none. */
 static bool seek_last_under(coll_iter_t *ci, const char *p, size_t plen)
@@ -153,42 +198,45 @@ static bool seek_last_under(coll_iter_t *ci, const char *p, size_t plen)
     size_t n = plen;
     while (n && (unsigned char)p[n - 1] == 0xff)
         n--;
-    char stack[256];
-    size_t klen;
-    char *k;
+    if (n == 0 && ci->list) {
+        ci->lpos = ci->list->n ? ends_list_at(ci->list, ci->list->n - 1) : (ends_pos_t){0};
+        return at_under(ci, p, plen);
+    }
     if (n == 0) {
-        k = coll_upper_bound(ci->co, &klen);
-    } else {
-        k = coll_subkey(ci->co, p, n, stack, sizeof(stack), &klen);
-        k[klen - 1]++;
+        size_t klen;
+        char *k = coll_upper_bound(ci->co, &klen);
+        store_iter_seek_for_prev(coll_iter_store(ci), k, klen);
+        free(k);
+        return at_under(ci, p, plen);
     }
-    store_iter_seek_for_prev(ci->it, k, klen);
+    kbuf_t bound = {0};
+    kbuf_set(&bound, p, n);
+    bound.p[n - 1]++;
+    seek_sub_dir(ci, bound.p, bound.len, true);
     /* the bound itself, when it is an element, is not under p */
-    if (store_iter_valid(ci->it)) {
-        size_t kl;
-        const char *cur = store_iter_key(ci->it, &kl);
-        if (kl == klen && memcmp(cur, k, klen) == 0) store_iter_prev(ci->it);
+    if (cur_valid(ci)) {
+        size_t len;
+        const char *sub = cur_sub(ci, &len);
+        if (len == bound.len && memcmp(sub, bound.p, len) == 0) cur_prev(ci);
     }
-    if (k != stack) free(k);
+    free(bound.p);
     return at_under(ci, p, plen);
 }
 
-/* Positions the iterator on the first (last) element under the tag from
- * the slot's bound when there is one (past the tombstones of elements
- * popped from that end at most once), which becomes that element. */
+/* Positions the cursor on the first (last) element under the tag: the
+ * list's, or the iterator from the slot's bound when there is one (past the
+ * tombstones of elements popped from that end at most once), which becomes
+ * that element. */
 static bool seek_end(coll_iter_t *ci, ends_t *e, const char *tag, size_t taglen, bool last)
 {
+    if (ci->list) {
+        ci->lpos = ci->list->n ? ends_list_at(ci->list, last ? ci->list->n - 1 : 0) : (ends_pos_t){0};
+        return at_under(ci, tag, taglen);
+    }
     ends_bound_t *b = e ? (last ? &e->l : &e->f) : NULL;
     bool ok;
-    if (b && b->known && last) {
-        char stack[256];
-        size_t klen;
-        char *k = coll_subkey(ci->co, b->sub, b->len, stack, sizeof(stack), &klen);
-        store_iter_seek_for_prev(ci->it, k, klen);
-        if (k != stack) free(k);
-        ok = at_under(ci, tag, taglen);
-    } else if (b && b->known) {
-        seek_sub(ci, b->sub, b->len);
+    if (b && b->known) {
+        seek_sub_dir(ci, b->sub, b->len, last);
         ok = at_under(ci, tag, taglen);
     } else if (last) {
         ok = seek_last_under(ci, tag, taglen);
@@ -198,7 +246,7 @@ static bool seek_end(coll_iter_t *ci, ends_t *e, const char *tag, size_t taglen,
     }
     if (ok && b) {
         size_t len;
-        const char *sub = coll_iter_sub(ci, &len);
+        const char *sub = cur_sub(ci, &len);
         ends_bound_set(b, sub, len);
     }
     return ok;
@@ -209,7 +257,7 @@ static bool seek_end(coll_iter_t *ci, ends_t *e, const char *tag, size_t taglen,
 static bool get_end(coll_iter_t *ci, ends_t *e, const char *tag, size_t taglen, bool last, kbuf_t *out)
 {
     ends_bound_t *b = e ? (last ? &e->l : &e->f) : NULL;
-    if (b && b->known && b->live) {
+    if (!ci->list && b && b->known && b->live) {
         kbuf_set(out, b->sub, b->len);
         return true;
     }
@@ -218,52 +266,45 @@ static bool get_end(coll_iter_t *ci, ends_t *e, const char *tag, size_t taglen, 
     return true;
 }
 
-/* Lists the size elements under the tag in the slot, from one walk: later
- * draws then need no walk (coll_ends.c keeps the list right). Leaves the
- * slot unlisted when they are not size or do not fit. */
+/* Lists the size elements under the tag in the slot, from one walk of the
+ * iterator: later draws read the list (coll_ends.c keeps it right). The
+ * slot stays unlisted when they are not size or do not fit; its draws
+ * count again from 0, so a collection that does not fit is walked once
+ * per size / ENDS_DRAWS draws at most. */
 static void list_build(coll_iter_t *ci, ends_t *e, const char *tag, size_t taglen, uint64_t size)
 {
-    char *subs[ENDS_LIST_MAX];
-    size_t lens[ENDS_LIST_MAX], n = 0;
-    bool fits = size <= ENDS_LIST_MAX;
-    if (fits && seek_end(ci, e, tag, taglen, false)) {
-        for (; at_under(ci, tag, taglen); store_iter_next(ci->it)) {
+    ci->list = NULL;
+    ends_list_begin(e);
+    if (seek_end(ci, e, tag, taglen, false)) {
+        for (; at_under(ci, tag, taglen) && e->n <= size && !e->unfit; cur_next(ci)) {
             size_t len;
-            const char *sub = coll_iter_sub(ci, &len);
-            if (n == size || len > ENDS_MAX) {
-                fits = false;
-                break;
-            }
-            subs[n] = malloc(len ? len : 1);
-            memcpy(subs[n], sub, lens[n] = len);
-            n++;
+            const char *sub = cur_sub(ci, &len);
+            ends_list_append(e, sub, len);
         }
     }
-    if (fits && n == size) ends_list_set(e, subs, lens, n);
-    for (size_t i = 0; i < n; i++)
-        free(subs[i]);
+    ends_list_end(e, size);
+    if (!e->listed) e->draws = 0;
 }
 
 /* Exactly uniform for small collections: the element at rank r of the tag
- * range. From the slot's list when there is one (built on the first draw),
- * else by a walk from the nearer end, whose cost grows with the tombstones
- * of deleted elements between the live ones: an SPOP emptying a set of
- * 200k members walked past ~100k of them for each of its last 128 draws. */
+ * range. From the list when there is one, else by a walk from the nearer
+ * end, whose cost grows with the tombstones of deleted elements between the
+ * live ones: an SPOP emptying a set of 200k members walked past ~100k of
+ * them for each of its last 128 draws before small collections were listed. */
 static bool walk_to_rank(coll_iter_t *ci, ends_t *e, const char *tag, size_t taglen, uint64_t r, uint64_t size)
 {
-    if (e && !(e->listed && e->n == size)) list_build(ci, e, tag, taglen, size);
-    if (e && e->listed && e->n == size) {
-        seek_sub(ci, e->subs[r], e->lens[r]);
-        return at_under(ci, e->subs[r], e->lens[r]);
+    if (ci->list) {
+        ci->lpos = ends_list_at(ci->list, r);
+        return at_under(ci, tag, taglen);
     }
     if (r >= size / 2) {
         if (!seek_end(ci, e, tag, taglen, true)) return false;
         for (uint64_t i = r + 1; i < size && at_under(ci, tag, taglen); i++)
-            store_iter_prev(ci->it);
+            cur_prev(ci);
     } else {
         if (!seek_end(ci, e, tag, taglen, false)) return false;
         for (uint64_t i = 0; i < r && at_under(ci, tag, taglen); i++)
-            store_iter_next(ci->it);
+            cur_next(ci);
     }
     return at_under(ci, tag, taglen);
 }
@@ -291,7 +332,7 @@ static bool descend(coll_iter_t *ci, coll_rng_t *g, kbuf_t *f, kbuf_t *l)
         if (term) {
             /* the children by byte start after f */
             seek_sub(ci, f->p, f->len);
-            store_iter_next(ci->it);
+            cur_next(ci);
             if (!at_under(ci, f->p, n)) {
                 ok = false;
                 break;
@@ -324,7 +365,7 @@ static bool descend(coll_iter_t *ci, coll_rng_t *g, kbuf_t *f, kbuf_t *l)
                 break;
             }
             size_t klen;
-            const char *k = coll_iter_sub(ci, &klen);
+            const char *k = cur_sub(ci, &klen);
             if ((unsigned char)k[n] != v && tries + 1 < RANDOM_TRIES) continue; /* a gap */
             take_sub(f, ci);
             v = (unsigned char)f->p[n];
@@ -475,7 +516,7 @@ static bool interpolate(coll_iter_t *ci, coll_rng_t *g, const kbuf_t *f, const k
         seek_sub(ci, key.p, key.len);
         if (!at_under(ci, f->p, ip.n)) continue;
         size_t klen;
-        const char *k = coll_iter_sub(ci, &klen);
+        const char *k = cur_sub(ci, &klen);
         uint64_t vk = interp_value(&ip, k, klen);
         ok = vk < t || vk - t < g0;
     }
@@ -483,15 +524,39 @@ static bool interpolate(coll_iter_t *ci, coll_rng_t *g, const kbuf_t *f, const k
     return ok;
 }
 
+/* The list a draw from co under the tag may read: the slot's, built first
+ * when the collection is small or the draws from it have paid for a walk
+ * (size / ENDS_DRAWS of them, each a few seeks) and it fits the budget. */
+static ends_t *draw_list(coll_iter_t *ci, ends_t *e, const char *tag, size_t taglen)
+{
+    uint64_t size = ci->co->size;
+    if (!e) return NULL;
+    if (e->listed && e->n != size) { /* cannot happen: dropped, not trusted */
+        ends_list_begin(e);
+        ends_list_end(e, size + 1);
+    }
+    if (!e->listed) {
+        e->draws++;
+        if ((size <= ENDS_SMALL || e->draws * ENDS_DRAWS >= size) && ends_list_affordable(size))
+            list_build(ci, e, tag, taglen, size);
+    }
+    return e->listed ? e : NULL;
+}
+
 bool coll_iter_seek_random(coll_iter_t *ci, const char *tag, size_t taglen, coll_rng_t *g)
 {
     const coll_t *co = ci->co;
+    ci->picked = false;
+    ci->list = NULL;
     if (ci->empty || co->size == 0) return false;
     ends_t *e = ends_claim(ci->db, co, tag, taglen);
-    if (co->size <= COLL_RANDOM_WALK_MAX)
-        return walk_to_rank(ci, e, tag, taglen, coll_rng_below(g, co->size), co->size);
+    ci->list = draw_list(ci, e, tag, taglen);
     kbuf_t f = {0}, l = {0};
     bool ok = false;
+    if (co->size <= COLL_RANDOM_WALK_MAX) {
+        ok = walk_to_rank(ci, e, tag, taglen, coll_rng_below(g, co->size), co->size);
+        goto out;
+    }
     if (!get_end(ci, e, tag, taglen, false, &f) || !get_end(ci, e, tag, taglen, true, &l)) goto out;
     if (interpolate(ci, g, &f, &l, co->size)) {
         ok = true;
@@ -501,6 +566,18 @@ bool coll_iter_seek_random(coll_iter_t *ci, const char *tag, size_t taglen, coll
     seek_sub(ci, f.p, f.len);
     ok = at_under(ci, f.p, f.len);
 out:
+    if (ok && ci->list) { /* the pick is the list's: the iterator moves there only if asked */
+        size_t len;
+        const char *sub = cur_sub(ci, &len);
+        if (len > ci->pickcap || !ci->pick) {
+            ci->pickcap = len ? len : 1;
+            ci->pick = realloc(ci->pick, ci->pickcap);
+        }
+        if (len) memcpy(ci->pick, sub, len);
+        ci->picklen = len;
+        ci->picked = true;
+    }
+    ci->list = NULL;
     free(f.p);
     free(l.p);
     return ok;

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cmd/coll.h"
+#include "cmd/coll_int.h"
 #include "support/cmdtest.h"
 
 /* Writes n fields f0..f{n-1} into hash key through HSET, one entry. */
@@ -377,6 +378,101 @@ static void test_small_set_draws(void **state)
     assert_true(ct_counters_consistent(t));
 }
 
+/* n draws from key's elements under tag, seeded as entry 77 would be,
+ * copied to out (sub-key and value). fresh: the process's table is emptied
+ * before each draw, so no draw reads a list (a replica that just
+ * restarted, with no room for lists); else the draws must have read the
+ * list. */
+static void draw_picks(cmdtest_t *t, const char *key, obj_type_t type, const char *tag, int n, bool fresh,
+                       coll_elems_t *out)
+{
+    size_t taglen = tag ? 1 : 0;
+    store_txn_t *txn = store_txn_begin(t->store, false);
+    cmd_ctx_t c = {.txn = txn, .reply = &t->reply, .now_ms = t->now_ms, .db = &t->db, .index = 77, .seq = 1};
+    coll_t co;
+    assert_int_equal(coll_open(&c, key, strlen(key), type, &co), 1);
+    coll_rng_t g;
+    coll_rng_init(&g, &c);
+    size_t budget = ends_list_budget(fresh ? 0 : ENDS_LIST_BYTES);
+    for (int d = 0; d < n; d++) {
+        if (fresh) ends_reset_all();
+        coll_iter_t *it = coll_iter_open(&c, &co);
+        assert_true(coll_iter_seek_random(it, tag, taglen, &g));
+        size_t slen, vlen;
+        const char *sub = coll_iter_sub(it, &slen);
+        const char *val = coll_iter_value(it, &vlen);
+        coll_elems_push(out, sub, slen, val, vlen);
+        coll_iter_free(it);
+    }
+    ends_list_budget(budget);
+    ends_t *e = ends_find(&t->db, &co, tag, taglen);
+    assert_true(e != NULL && e->listed == !fresh);
+    coll_release(&co);
+    store_txn_abort(txn);
+}
+
+/* What a draw picks is the same whether it reads the collection's list or
+ * seeks the iterator: compared over many seeds, for a set (no tag), a hash
+ * (values too: a pick read from the list moves the iterator only when the
+ * value is asked) and a sorted set's members, after the list was kept
+ * through SPOP, SADD and SREM, and for a small set. */
+static void test_list_draws_match_seeks(void **state)
+{
+    cmdtest_t *t = *state;
+    enum { DRAWS = 1500 };
+    for (int i = 0; i < 3000; i++) {
+        char m[16];
+        size_t len = bin_member(i, m);
+        const char *argv[] = {"SADD", "s", m};
+        size_t lens[] = {4, 1, len};
+        ct_run(t, true, true, 3, argv, lens);
+    }
+    for (int i = 0; i < 1000; i++) {
+        char f[16], v[16], sc[16];
+        snprintf(f, sizeof(f), "f%d", i * 7919 % 100000);
+        snprintf(v, sizeof(v), "v%d", i * 7919 % 100000);
+        snprintf(sc, sizeof(sc), "%d", i % 37);
+        assert_string_equal(CT_W(t, "HSET", "h", f, v), ":1\r\n");
+        assert_string_equal(CT_W(t, "ZADD", "z", sc, f), ":1\r\n");
+        if (i < 90) assert_string_equal(CT_W(t, "SADD", "small", f), ":1\r\n");
+    }
+    /* the set's list is built by the SPOPs' draws (once) and kept by every write */
+    uint64_t builds = ends_list_builds();
+    for (int r = 0; r < 300; r++) {
+        assert_true(CT_W(t, "SPOP", "s")[0] == '$');
+        char m[16];
+        snprintf(m, sizeof(m), "new%d", r);
+        assert_string_equal(CT_W(t, "SADD", "s", m), ":1\r\n");
+        size_t len = bin_member(3000 - r, m);
+        const char *argv[] = {"SREM", "s", m};
+        size_t lens[] = {4, 1, len};
+        ct_run(t, true, true, 3, argv, lens);
+    }
+    assert_int_equal(ends_list_builds() - builds, 1);
+    struct {
+        const char *key;
+        obj_type_t type;
+        const char *tag;
+    } cases[] = {{"s", OBJ_SET, NULL}, {"h", OBJ_HASH, NULL}, {"z", OBJ_ZSET, "m"}, {"small", OBJ_SET, NULL}};
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        coll_elems_t warm = {0}, listed = {0}, sought = {0};
+        draw_picks(t, cases[k].key, cases[k].type, cases[k].tag, 100, false, &warm); /* lists it */
+        draw_picks(t, cases[k].key, cases[k].type, cases[k].tag, DRAWS, false, &listed);
+        draw_picks(t, cases[k].key, cases[k].type, cases[k].tag, DRAWS, true, &sought);
+        for (int d = 0; d < DRAWS; d++) {
+            const coll_elem_t *a = &listed.v[d], *b = &sought.v[d];
+            assert_true(a->slen == b->slen && memcmp(a->sub, b->sub, a->slen) == 0);
+            assert_true(a->vlen == b->vlen && memcmp(a->val, b->val, a->vlen) == 0);
+            if (cases[k].type == OBJ_HASH) /* the value is the field's */
+                assert_true(a->vlen == a->slen && memcmp(a->val + 1, a->sub + 1, a->slen - 1) == 0);
+        }
+        coll_elems_free(&warm);
+        coll_elems_free(&listed);
+        coll_elems_free(&sought);
+    }
+    ends_reset_all();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +484,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pops_from_the_ends, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_sliding_window, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_small_set_draws, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_list_draws_match_seeks, ct_setup, ct_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
