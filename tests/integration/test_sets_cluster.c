@@ -129,10 +129,79 @@ static void test_spop_same_on_every_replica(void **state)
     }
 }
 
+/* A replica that restarts has an empty table of collection ends (no list
+ * of the set's members, which the others built after size / 64 draws):
+ * its draws seek the iterator while theirs read a list, and must still pick
+ * the same members, single and several SPOPs alike. */
+static void test_spop_same_after_a_replica_restarts(void **state)
+{
+    (void)state;
+    int l = cluster_leader(&cl, 15000);
+    assert_true(l >= 0);
+    redisContext *ctx = cl_connect(&cl, l, 10000);
+    assert_non_null(ctx);
+    static char names[500][24];
+    const char *argv[502];
+    size_t lens[502];
+    for (int part = 0; part < 4; part++) { /* 2000 members */
+        argv[0] = "SADD", argv[1] = "big";
+        for (int i = 0; i < 500; i++) {
+            snprintf(names[i], sizeof(names[i]), "m%08d", (part * 500 + i) * 7919 % 100000);
+            argv[2 + i] = names[i];
+        }
+        for (int i = 0; i < 502; i++) lens[i] = strlen(argv[i]);
+        redisReply *r = redisCommandArgv(ctx, 502, argv, lens);
+        assert_non_null(r);
+        assert_int_equal(r->integer, 500);
+        freeReplyObject(r);
+    }
+    /* enough draws for every node to list the set (2000 / 64) */
+    for (int i = 0; i < 50; i++) freeReplyObject(cl_cmd(ctx, "SPOP", "big", NULL));
+    redisFree(ctx);
+
+    int f = (l + 1) % CLUSTER_N;
+    cluster_kill9(&cl, f);
+    assert_int_equal(cluster_restart(&cl, f), 0);
+    l = cluster_leader(&cl, 15000);
+    assert_true(l >= 0);
+    ctx = cl_connect(&cl, l, 10000);
+    assert_non_null(ctx);
+    for (int i = 0; i < 40; i++) {
+        redisReply *r = cl_cmd(ctx, "SPOP", "big", NULL);
+        assert_true(r && r->type == REDIS_REPLY_STRING);
+        freeReplyObject(r);
+        r = cl_cmd(ctx, "SPOP", "big", "2", NULL);
+        assert_true(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2);
+        freeReplyObject(r);
+    }
+    redisReply *r = cl_cmd(ctx, "SCARD", "big", NULL);
+    assert_non_null(r);
+    assert_int_equal(r->integer, 2000 - 50 - 120);
+    freeReplyObject(r);
+    redisFree(ctx);
+
+    static char want[65536], got[65536];
+    members_on(l, "big", want, sizeof(want));
+    for (int i = 0; i < CLUSTER_N; i++) {
+        if (i == l) continue;
+        for (int tries = 0; tries < 200; tries++) {
+            members_on(i, "big", got, sizeof(got));
+            if (strcmp(got, want) == 0) break;
+            usleep(50000);
+        }
+        if (strcmp(got, want) != 0) {
+            cluster_dump_logs(&cl, 20);
+            fail_msg("node %d (restarted: %d) holds another set than the leader:\n  leader: %.200s\n  node:   %.200s",
+                     i + 1, f + 1, want, got);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spop_same_on_every_replica),
+        cmocka_unit_test(test_spop_same_after_a_replica_restarts),
     };
     return cmocka_run_group_tests_name("sets on a cluster", tests, group_setup, group_teardown);
 }
