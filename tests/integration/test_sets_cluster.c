@@ -42,6 +42,29 @@ static void members_on(int i, const char *key, char *buf, size_t len)
     redisFree(ctx);
 }
 
+/* Waits until every node's SMEMBERS of key equals the leader's l (a
+ * follower may be an entry or two behind), failing after 10 s; returns the
+ * leader's, in one-line form. */
+static const char *same_members_everywhere(int l, const char *key)
+{
+    static char want[65536], got[65536];
+    members_on(l, key, want, sizeof(want));
+    for (int i = 0; i < CLUSTER_N; i++) {
+        if (i == l) continue;
+        for (int tries = 0; tries < 200; tries++) {
+            members_on(i, key, got, sizeof(got));
+            if (strcmp(got, want) == 0) break;
+            usleep(50000);
+        }
+        if (strcmp(got, want) != 0) {
+            cluster_dump_logs(&cl, 20);
+            fail_msg("node %d holds another set than the leader:\n  leader: %.300s\n  node:   %.300s", i + 1, want,
+                     got);
+        }
+    }
+    return want;
+}
+
 static void test_spop_same_on_every_replica(void **state)
 {
     (void)state;
@@ -110,23 +133,7 @@ static void test_spop_same_on_every_replica(void **state)
     }
     redisFree(ctx);
 
-    static char want[16384], got[16384];
-    members_on(l, "s", want, sizeof(want));
-    assert_true(strncmp(want, "*160[", 5) == 0);
-    for (int i = 0; i < CLUSTER_N; i++) {
-        if (i == l) continue;
-        /* a follower may be an entry or two behind: give it a moment */
-        for (int tries = 0; tries < 100; tries++) {
-            members_on(i, "s", got, sizeof(got));
-            if (strcmp(got, want) == 0) break;
-            usleep(50000);
-        }
-        if (strcmp(got, want) != 0) {
-            cluster_dump_logs(&cl, 20);
-            fail_msg("node %d holds another set than the leader:\n  leader: %.300s\n  node:   %.300s", i + 1,
-                     want, got);
-        }
-    }
+    assert_true(strncmp(same_members_everywhere(l, "s"), "*160[", 5) == 0);
 }
 
 /* A replica that restarts has an empty table of collection ends (no list
@@ -180,21 +187,7 @@ static void test_spop_same_after_a_replica_restarts(void **state)
     freeReplyObject(r);
     redisFree(ctx);
 
-    static char want[65536], got[65536];
-    members_on(l, "big", want, sizeof(want));
-    for (int i = 0; i < CLUSTER_N; i++) {
-        if (i == l) continue;
-        for (int tries = 0; tries < 200; tries++) {
-            members_on(i, "big", got, sizeof(got));
-            if (strcmp(got, want) == 0) break;
-            usleep(50000);
-        }
-        if (strcmp(got, want) != 0) {
-            cluster_dump_logs(&cl, 20);
-            fail_msg("node %d (restarted: %d) holds another set than the leader:\n  leader: %.200s\n  node:   %.200s",
-                     i + 1, f + 1, want, got);
-        }
-    }
+    same_members_everywhere(l, "big");
 }
 
 int main(void)
