@@ -154,11 +154,12 @@ void coll_elems_free(coll_elems_t *e);
  * are a sizeable fraction of the size, where a full pass is better. */
 bool coll_random_cheap(const coll_t *co, uint64_t count);
 /* count draws of coll_iter_seek_random appended to out, in draw order, or
- * with distinct the elements of count different draws, in sub-key order.
+ * with distinct the elements of count different draws, in sub-key order;
+ * with their values, or (values false) with empty ones.
  * Returns false when distinct draws kept hitting the same elements (a
  * skewed collection): out is then emptied and the caller makes a full pass. */
 bool coll_random_elems(cmd_ctx_t *c, const coll_t *co, const char *tag, size_t taglen, uint64_t count,
-                       bool distinct, coll_rng_t *g, coll_elems_t *out);
+                       bool distinct, bool values, coll_rng_t *g, coll_elems_t *out);
 
 /* List positions as sub-keys (8 bytes, big-endian: byte order is position order). */
 void coll_list_sub(char out[8], uint64_t pos);

@@ -643,7 +643,7 @@ static void elems_unique(coll_elems_t *e)
 #define RANDOM_DISTINCT_DRAWS(count) (4 * (count) + 16)
 
 bool coll_random_elems(cmd_ctx_t *c, const coll_t *co, const char *tag, size_t taglen, uint64_t count,
-                       bool distinct, coll_rng_t *g, coll_elems_t *out)
+                       bool distinct, bool values, coll_rng_t *g, coll_elems_t *out)
 {
     coll_iter_t *it = coll_iter_open(c, co);
     uint64_t draws = 0;
@@ -655,8 +655,9 @@ bool coll_random_elems(cmd_ctx_t *c, const coll_t *co, const char *tag, size_t t
                 ok = false;
                 break;
             }
-            size_t slen, vlen;
-            const char *sub = coll_iter_sub(it, &slen), *val = coll_iter_value(it, &vlen);
+            /* a pick read from a list has no value at hand: one more seek */
+            size_t slen, vlen = 0;
+            const char *sub = coll_iter_sub(it, &slen), *val = values ? coll_iter_value(it, &vlen) : "";
             coll_elems_push(out, sub, slen, val, vlen);
         }
         if (!ok || !distinct) break;

@@ -484,7 +484,7 @@ static bool rand_drawn(cmd_ctx_t *c, coll_t *co, long long count, bool withvalue
 {
     uint64_t n = count < 0 ? (uint64_t)-count : (uint64_t)count;
     coll_elems_t e = {0};
-    if (!coll_random_cheap(co, n) || !coll_random_elems(c, co, NULL, 0, n, count > 0, g, &e)) return false;
+    if (!coll_random_cheap(co, n) || !coll_random_elems(c, co, NULL, 0, n, count > 0, withvalues, g, &e)) return false;
     for (size_t i = count > 0 ? e.n : 0; i > 1; i--) { /* distinct draws come sorted */
         size_t j = (size_t)coll_rng_below(g, i);
         coll_elem_t tmp = e.v[i - 1];

@@ -95,7 +95,7 @@ static bool set_draw(cmd_ctx_t *c, const coll_t *co, uint64_t count, bool distin
                      mvec_t *out)
 {
     coll_elems_t e = {0};
-    if (!coll_random_elems(c, co, NULL, 0, count, distinct, g, &e)) return false;
+    if (!coll_random_elems(c, co, NULL, 0, count, distinct, false, g, &e)) return false;
     for (size_t i = 0; i < e.n; i++)
         mvec_push(out, e.v[i].sub, e.v[i].slen);
     coll_elems_free(&e);

@@ -573,7 +573,7 @@ static bool zrand_drawn(cmd_ctx_t *c, const coll_t *co, long long count, bool wi
     const char tag = ZS_MEMBER;
     uint64_t n = count < 0 ? (uint64_t)-count : (uint64_t)count;
     coll_elems_t e = {0};
-    if (!coll_random_cheap(co, n) || !coll_random_elems(c, co, &tag, 1, n, count > 0, g, &e)) return false;
+    if (!coll_random_cheap(co, n) || !coll_random_elems(c, co, &tag, 1, n, count > 0, withscores, g, &e)) return false;
     zs_vec_t out = {0};
     for (size_t i = 0; i < e.n; i++) {
         const coll_elem_t *x = &e.v[i];

@@ -206,14 +206,14 @@ static void test_random_elements(void **state)
     coll_elems_t e = {0};
     assert_true(coll_random_cheap(&co, 2));
     assert_false(coll_random_cheap(&co, co.size / 2));
-    assert_true(coll_random_elems(&c, &co, NULL, 0, 40, true, &g, &e));
+    assert_true(coll_random_elems(&c, &co, NULL, 0, 40, true, false, &g, &e));
     assert_int_equal(e.n, 40);
     for (size_t i = 1; i < e.n; i++) /* sorted, so distinct means increasing */
         assert_true(memcmp(e.v[i - 1].sub, e.v[i].sub,
                            e.v[i - 1].slen < e.v[i].slen ? e.v[i - 1].slen : e.v[i].slen) <= 0 &&
                     bin_index(e.v[i].sub, e.v[i].slen) != bin_index(e.v[i - 1].sub, e.v[i - 1].slen));
     coll_elems_free(&e);
-    assert_true(coll_random_elems(&c, &co, NULL, 0, 500, false, &g, &e));
+    assert_true(coll_random_elems(&c, &co, NULL, 0, 500, false, true, &g, &e));
     assert_int_equal(e.n, 500);
     coll_elems_free(&e);
     coll_release(&co);
