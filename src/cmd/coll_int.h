@@ -32,8 +32,9 @@ int coll_sub_cmp(const char *a, size_t al, const char *b, size_t bl);
  * a draw then reads the list instead of seeking a RocksDB iterator (each
  * seek ~25 us, an SPOP one or two). Lists are built from one walk, at the
  * first draw of a small collection (ENDS_SMALL) and after size / ENDS_DRAWS
- * draws of a larger one, within a memory budget for the whole process
- * (ENDS_LIST_BYTES).
+ * draws of a larger one, up to ENDS_LIST_ELEMS elements (the walk runs in
+ * the apply, which waits for it) and within a memory budget for the whole
+ * process (ENDS_LIST_BYTES).
  *
  * Every sub-key of a collection is written through coll_put and coll_del,
  * which keep the table right, and a write txn always commits (apply has no
@@ -45,6 +46,7 @@ int coll_sub_cmp(const char *a, size_t al, const char *b, size_t bl);
 #define ENDS_SMALL COLL_RANDOM_WALK_MAX /* listed at the first draw */
 #define ENDS_DRAWS 64                   /* larger: listed after size / ENDS_DRAWS draws */
 #define ENDS_LIST_BYTES (64u << 20)     /* all lists together */
+#define ENDS_LIST_ELEMS (1u << 18)      /* one list: its walk holds up the apply ~80 ms */
 #define ENDS_CHUNK 128                  /* sub-keys per chunk of a list */
 
 typedef struct ends_bound {
