@@ -112,9 +112,16 @@ bool ends_under_tag(const ends_t *e, const char *sub, size_t slen)
 
 /* ---- lists ------------------------------------------------------------------ */
 
-bool ends_list_affordable(uint64_t size)
+/* Lists of another state of the database (an older epoch: before a
+ * snapshot's install) can never be read again: they make room first. */
+bool ends_list_affordable(const db_t *db, uint64_t size)
 {
-    return list_bytes + size * elem_cost(16) <= list_budget;
+    uint64_t need = size * elem_cost(16);
+    if (list_bytes + need > list_budget) {
+        for (size_t i = 0; i < ENDS_SLOTS; i++)
+            if (ends_table[i].epoch != db->epoch && ends_table[i].nchunks) list_drop(&ends_table[i]);
+    }
+    return list_bytes + need <= list_budget;
 }
 
 /* A new empty chunk at index c. */

@@ -97,7 +97,7 @@ void ends_list_begin(ends_t *e);
 void ends_list_append(ends_t *e, const char *sub, size_t len);
 void ends_list_end(ends_t *e, uint64_t expect);
 /* Whether a new list of about `size` elements fits in the budget. */
-bool ends_list_affordable(uint64_t size);
+bool ends_list_affordable(const db_t *db, uint64_t size);
 
 /* A place in a list (valid false: before the first or past the last). */
 typedef struct ends_pos {

@@ -538,7 +538,7 @@ static ends_t *draw_list(coll_iter_t *ci, ends_t *e, const char *tag, size_t tag
     if (!e->listed) {
         e->draws++;
         if ((size <= ENDS_SMALL || e->draws * ENDS_DRAWS >= size) && size <= ENDS_LIST_ELEMS &&
-            ends_list_affordable(size))
+            ends_list_affordable(ci->db, size))
             list_build(ci, e, tag, taglen, size);
     }
     return e->listed ? e : NULL;

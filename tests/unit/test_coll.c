@@ -393,7 +393,8 @@ static void draw_picks(cmdtest_t *t, const char *key, obj_type_t type, const cha
     assert_int_equal(coll_open(&c, key, strlen(key), type, &co), 1);
     coll_rng_t g;
     coll_rng_init(&g, &c);
-    size_t budget = ends_list_budget(fresh ? 0 : ENDS_LIST_BYTES);
+    size_t budget = ends_list_budget(0);
+    if (!fresh) ends_list_budget(budget);
     for (int d = 0; d < n; d++) {
         if (fresh) ends_reset_all();
         coll_iter_t *it = coll_iter_open(&c, &co);
@@ -473,6 +474,30 @@ static void test_list_draws_match_seeks(void **state)
     ends_reset_all();
 }
 
+/* The lists of an older state of the database (before a restart or a
+ * snapshot's install: a new epoch) are never read again: when a new list
+ * does not fit the budget they go first. */
+static void test_lists_of_an_older_state_make_room(void **state)
+{
+    cmdtest_t *t = *state;
+    for (int i = 0; i < 300; i++) {
+        char m[16];
+        snprintf(m, sizeof(m), "x%05d", i);
+        assert_string_equal(CT_W(t, "SADD", "old", m), ":1\r\n");
+        assert_string_equal(CT_W(t, "SADD", "new", m), ":1\r\n");
+    }
+    coll_elems_t e = {0};
+    draw_picks(t, "old", OBJ_SET, NULL, 10, false, &e); /* listed */
+    coll_elems_free(&e);
+    /* room for about one list of 300 */
+    size_t was = ends_list_budget(300 * 45);
+    ct_reopen(t);
+    draw_picks(t, "new", OBJ_SET, NULL, 10, false, &e); /* must be listed too */
+    coll_elems_free(&e);
+    ends_list_budget(was);
+    ends_reset_all();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -485,6 +510,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sliding_window, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_small_set_draws, ct_setup, ct_teardown),
         cmocka_unit_test_setup_teardown(test_list_draws_match_seeks, ct_setup, ct_teardown),
+        cmocka_unit_test_setup_teardown(test_lists_of_an_older_state_make_room, ct_setup, ct_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
