@@ -14,4 +14,9 @@
 /* Returns 0 (REDIS_OK) or -1 when ac already has event hooks or no memory. */
 int hiredis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop);
 
+/* Writes what ac has queued now (as far as the socket takes it), instead of
+ * at the loop's next pass. Output not flushed this way goes out before the
+ * loop next waits for events. */
+void hiredis_uv_flush(redisAsyncContext *ac);
+
 #endif

@@ -429,7 +429,7 @@ void peers_flush(peers_t *ps)
 {
     for (int i = 0; i < ps->n; i++) {
         peer_t *p = ps->p[i];
-        if (p->connected && p->ac && p->ac->c.obuf && sdslen(p->ac->c.obuf) > 0) redisAsyncHandleWrite(p->ac);
+        if (p->connected && p->ac && p->ac->c.obuf && sdslen(p->ac->c.obuf) > 0) hiredis_uv_flush(p->ac);
     }
 }
 

@@ -28,6 +28,7 @@ struct cache {
     size_t entries, bytes, max_bytes;
     size_t hand;
     uint64_t hits, misses;
+    bool complete; /* holds every key of the data set: a miss means absent */
 };
 
 /* 64-bit hash reading 8 bytes at a time, with murmur3's finalizer so that
@@ -131,6 +132,7 @@ static void evict(cache_t *c)
         if (s->e && s->e->ref) {
             s->e->ref = false;
         } else if (s->e) {
+            c->complete = false;
             remove_at(c, c->hand); /* a later entry may now sit here: look again */
             continue;
         }
@@ -142,6 +144,10 @@ int cache_get(cache_t *c, uint64_t h, const char *key, size_t klen, const char *
 {
     if (!c) return -1;
     centry_t *e = c->slots[find(c, h, key, klen)].e;
+    if (!e && c->complete) { /* answered: the key is not in the data set */
+        c->hits++;
+        return 0;
+    }
     if (!e) {
         c->misses++;
         return -1;
@@ -166,6 +172,7 @@ void cache_put(cache_t *c, uint64_t h, const char *key, size_t klen, const char 
     }
     size_t need = sizeof(centry_t) + klen + (val ? vlen : 0) + 16;
     if (need > c->max_bytes / 8) { /* huge values would flush everything else */
+        c->complete = false;            /* and the key is in the data set */
         if (old) remove_at(c, i);
         return;
     }
@@ -204,6 +211,29 @@ void cache_clear(cache_t *c)
     }
     c->entries = c->bytes = 0;
     c->hand = 0;
+    c->complete = false;
+}
+
+void cache_set_complete(cache_t *c)
+{
+    if (c && c->max_bytes) c->complete = true;
+}
+
+bool cache_knows(const cache_t *c, uint64_t h, const char *key, size_t klen)
+{
+    return c && (c->complete || c->slots[find(c, h, key, klen)].e);
+}
+
+void cache_prefetch(const cache_t *c, uint64_t h)
+{
+    if (c) __builtin_prefetch(&c->slots[h & (c->cap - 1)]);
+}
+
+void cache_prefetch_entry(const cache_t *c, uint64_t h)
+{
+    if (!c) return;
+    const centry_t *e = c->slots[h & (c->cap - 1)].e;
+    if (e) __builtin_prefetch(e);
 }
 
 void cache_free(cache_t *c)
@@ -222,4 +252,5 @@ void cache_get_stats(const cache_t *c, cache_stats_t *out)
     out->misses = c->misses;
     out->entries = c->entries;
     out->bytes = c->bytes;
+    out->complete = c->complete;
 }

@@ -414,9 +414,7 @@ int store_install(store_t *s, const char *snapdir, char *err, size_t errlen)
     int orc = sm_open(s, err, errlen);
     pthread_mutex_unlock(&s->cp_mu);
     if (orc < 0) return -1;
-    pthread_mutex_lock(&s->cache_mu);
-    cache_clear(s->cache);
-    pthread_mutex_unlock(&s->cache_mu);
+    store_cache_reset(s);
     snprintf(path, sizeof(path), "%s/%s", s->dir, old);
     snap_rmtree(path);
     return 0;

@@ -64,5 +64,7 @@ void store_set_err(char *err, size_t errlen, const char *what, char *rerr);
 /* The shared read txn (s->reader_ptr) and the committer thread, at open. */
 struct store_txn *store_reader_new(store_t *s);
 void store_committer_start(store_t *s);
+/* Empties the read cache and marks it complete when the data set is empty. */
+void store_cache_reset(store_t *s);
 
 #endif

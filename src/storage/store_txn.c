@@ -187,6 +187,8 @@ static int reap_committed(store_t *s);
 
 /* ---- prefetch (store_txn_prefetch) ------------------------------------------ */
 
+#define CACHE_AHEAD 8 /* batched cache probes: slots loaded this many keys ahead */
+
 static size_t pf_arena_add(struct prefetch *pf, const char *p, size_t n)
 {
     return bytes_push(&pf->arena, &pf->alen, &pf->acap, p, n);
@@ -258,17 +260,28 @@ void store_txn_prefetch(store_txn_t *t, const char *const *keys, const size_t *l
     /* distinct keys only: a batch often writes one key many times */
     const char **uk = malloc(sizeof(*uk) * n);
     size_t *ul = malloc(sizeof(*ul) * n);
+    uint64_t *hs = malloc(sizeof(*hs) * n);
     size_t nu = 0, first = pf->n;
+    for (size_t i = 0; i < n; i++)
+        hs[i] = cache_hash(keys[i], lens[i]);
+    /* what the read cache answers (get_committed asks it after the queued
+     * batches) needs no RocksDB lookup: only the rest goes to the MultiGet */
+    if (s->cache) pthread_mutex_lock(&s->cache_mu);
     for (size_t i = 0; i < n; i++) {
-        uint64_t h = cache_hash(keys[i], lens[i]);
+        uint64_t h = hs[i];
         size_t slot;
+        if (i + CACHE_AHEAD < n) cache_prefetch(s->cache, hs[i + CACHE_AHEAD]);
+        if (i + CACHE_AHEAD / 2 < n) cache_prefetch_entry(s->cache, hs[i + CACHE_AHEAD / 2]);
         if (pf_slot(pf, h, keys[i], lens[i], &slot)) continue;
+        if (s->cache && cache_knows(s->cache, h, keys[i], lens[i])) continue;
         pf_ent_t *e = &pf->ents[pf->n];
         *e = (pf_ent_t){.hash = h, .klen = (uint32_t)lens[i], .koff = pf_arena_add(pf, keys[i], lens[i])};
         pf->idx[slot] = (uint32_t)++pf->n;
         uk[nu] = keys[i];
         ul[nu++] = lens[i];
     }
+    if (s->cache) pthread_mutex_unlock(&s->cache_mu);
+    free(hs);
     rocksdb_pinnableslice_t **vals = calloc(nu ? nu : 1, sizeof(*vals));
     char **errs = calloc(nu ? nu : 1, sizeof(*errs));
     if (nu) rocksdb_batched_multi_get_cf(s->smdb, s->ropts, s->cf[CF_DATA], nu, uk, ul, vals, errs, false);
@@ -418,21 +431,33 @@ uint64_t store_txn_writes(const store_txn_t *t)
 }
 
 /* Pushes the txn's data-CF changes into the cache once they are written.
- * The lock is taken per key: the loop's reads wait for one update, not for
+ * Each put is a probe into a table far larger than the CPU caches: the slots
+ * (and then the entries) of the next puts are loaded ahead, so the probes'
+ * memory stalls overlap instead of following one another. The lock is
+ * released every 32 keys: the loop's reads wait for a few updates, not for
  * a whole batch. */
 static void cache_update(store_txn_t *t)
 {
     store_t *s = t->s;
-    if (!s->cache) return;
-    for (size_t i = 0; i < t->nents; i++) {
+    if (!s->cache || t->nents == 0) return;
+    size_t n = t->nents;
+    uint64_t *hs = malloc(sizeof(*hs) * n);
+    for (size_t i = 0; i < n; i++)
+        hs[i] = t->ents[i].cf == CF_DATA ? cache_hash(t->arena + t->ents[i].koff, t->ents[i].klen) : 0;
+    pthread_mutex_lock(&s->cache_mu);
+    for (size_t i = 0; i < n; i++) {
+        if (i + CACHE_AHEAD < n) cache_prefetch(s->cache, hs[i + CACHE_AHEAD]);
+        if (i + CACHE_AHEAD / 2 < n) cache_prefetch_entry(s->cache, hs[i + CACHE_AHEAD / 2]);
         ovl_entry_t *e = &t->ents[i];
         if (e->cf != CF_DATA) continue;
-        const char *k = t->arena + e->koff;
-        uint64_t h = cache_hash(k, e->klen);
-        pthread_mutex_lock(&s->cache_mu);
-        cache_put(s->cache, h, k, e->klen, e->deleted ? NULL : t->arena + e->voff, e->vlen);
-        pthread_mutex_unlock(&s->cache_mu);
+        cache_put(s->cache, hs[i], t->arena + e->koff, e->klen, e->deleted ? NULL : t->arena + e->voff, e->vlen);
+        if ((i & 31) == 31) {
+            pthread_mutex_unlock(&s->cache_mu);
+            pthread_mutex_lock(&s->cache_mu);
+        }
     }
+    pthread_mutex_unlock(&s->cache_mu);
+    free(hs);
 }
 
 static int ent_cmp(const void *a, const void *b, void *arg)
@@ -502,11 +527,24 @@ void store_del_range(store_txn_t *t, store_cf_t cf, const char *start, size_t sl
     }
     cache_update(t); /* what was just written leaves the overlay: the cache must know it */
     ovl_reset(t);
-    if (cf == CF_DATA) {
-        pthread_mutex_lock(&t->s->cache_mu);
-        cache_clear(t->s->cache);
-        pthread_mutex_unlock(&t->s->cache_mu);
-    }
+    if (cf == CF_DATA) store_cache_reset(t->s);
+}
+
+/* The data set was emptied or replaced (FLUSHALL, a snapshot installed, the
+ * cache made anew): the cache starts over, and when the data set is now
+ * empty, it holds all of it (cache_set_complete). Queued batches are
+ * written by then. */
+void store_cache_reset(store_t *s)
+{
+    if (!s->cache) return;
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->smdb, s->ropts, s->cf[CF_DATA]);
+    rocksdb_iter_seek_to_first(it);
+    bool empty = !rocksdb_iter_valid(it);
+    rocksdb_iter_destroy(it);
+    pthread_mutex_lock(&s->cache_mu);
+    cache_clear(s->cache);
+    if (empty) cache_set_complete(s->cache);
+    pthread_mutex_unlock(&s->cache_mu);
 }
 
 store_txn_t *store_reader_new(store_t *s)
@@ -523,6 +561,7 @@ void store_enable_cache(store_t *s, size_t max_bytes)
     cache_free(s->cache);
     s->cache = max_bytes ? cache_new(max_bytes) : NULL;
     pthread_mutex_unlock(&s->cache_mu);
+    store_cache_reset(s);
 }
 
 void store_cache_stats(store_t *s, uint64_t *hits, uint64_t *misses, uint64_t *entries, uint64_t *bytes)

@@ -743,11 +743,10 @@ static void prefetch(store_txn_t *t, const char **keys, size_t n)
 
 /* What a txn reads after a batched prefetch is what it would read without:
  * committed values and absences, duplicates, its own writes over them, and
- * a batch still queued over what RocksDB answered. */
-static void test_prefetch_answers(void **state)
+ * a batch still queued over what RocksDB (or the cache) answered. */
+static void prefetch_answers(fx_t *f, size_t cache_bytes)
 {
-    fx_t *f = *state;
-    store_enable_cache(f->s, 1 << 20);
+    store_enable_cache(f->s, cache_bytes);
     put_commit(f->s, CF_DATA, "a", "1");
     put_commit(f->s, CF_DATA, "b", "2");
     put_commit(f->s, CF_DATA, "gone", "x");
@@ -771,6 +770,113 @@ static void test_prefetch_answers(void **state)
     store_txn_t *r = store_txn_begin(f->s, false);
     expect_get(r, CF_DATA, "a", "mine");
     expect_get(r, CF_DATA, "b", NULL);
+}
+
+/* no cache: every key goes to the MultiGet */
+static void test_prefetch_answers(void **state)
+{
+    prefetch_answers(*state, 0);
+}
+
+/* a cache over an empty store holds the whole data set: the keys it answers
+ * skip the MultiGet */
+static void test_prefetch_answers_complete_cache(void **state)
+{
+    prefetch_answers(*state, 1 << 20);
+}
+
+/* a cache made over data it never saw: the keys it holds skip the MultiGet,
+ * the rest is asked */
+static void test_prefetch_answers_cold_cache(void **state)
+{
+    fx_t *f = *state;
+    put_commit(f->s, CF_DATA, "old", "o");
+    store_drain(f->s);
+    reopen(f);
+    store_enable_cache(f->s, 1 << 20);
+    store_txn_t *r = store_txn_begin(f->s, false);
+    expect_get(r, CF_DATA, "old", "o"); /* now cached */
+    store_txn_t *t = store_txn_begin(f->s, true);
+    const char *keys[] = {"old", "missing"};
+    prefetch(t, keys, 2);
+    expect_get(t, CF_DATA, "old", "o");
+    expect_get(t, CF_DATA, "missing", NULL);
+    store_txn_abort(t);
+    prefetch_answers(f, 1 << 20);
+}
+
+/* A cache made over an empty data set holds all of it: a key it does not
+ * hold is absent, answered without RocksDB and without a negative entry.
+ * It stops being complete when it drops an entry (eviction, a value too
+ * large to keep) and is complete again when the data set is emptied. */
+static void test_cache_complete(void **state)
+{
+    fx_t *f = *state;
+    char k[32], v[64];
+    uint64_t h0, m0, e0, h1, m1, e1;
+    store_enable_cache(f->s, 1 << 20);
+    store_txn_t *r = store_txn_begin(f->s, false);
+    put_commit(f->s, CF_DATA, "k", "v");
+    store_drain(f->s);
+    cache_stats(f->s, &h0, &m0, &e0, NULL);
+    for (int i = 0; i < 100; i++) {
+        snprintf(k, sizeof(k), "absent%d", i);
+        expect_get(r, CF_DATA, k, NULL);
+    }
+    expect_get(r, CF_DATA, "k", "v");
+    cache_stats(f->s, &h1, &m1, &e1, NULL);
+    assert_int_equal(m1, m0);       /* no miss: the cache answered */
+    assert_int_equal(h1, h0 + 101);
+    assert_int_equal(e1, e0);       /* no negative entries needed */
+
+    /* reopened over data it never saw: a miss is a miss */
+    reopen(f);
+    store_enable_cache(f->s, 1 << 20);
+    r = store_txn_begin(f->s, false);
+    cache_stats(f->s, &h0, &m0, NULL, NULL);
+    expect_get(r, CF_DATA, "absent0", NULL);
+    expect_get(r, CF_DATA, "k", "v");
+    cache_stats(f->s, NULL, &m1, NULL, NULL);
+    assert_int_equal(m1, m0 + 2);
+
+    /* emptied: complete again */
+    store_txn_t *t = store_txn_begin(f->s, true);
+    store_del_range(t, CF_DATA, "\x00", 1, "\xff", 1);
+    commit(t);
+    store_drain(f->s);
+    cache_stats(f->s, NULL, &m0, NULL, NULL);
+    expect_get(r, CF_DATA, "k", NULL);
+    expect_get(r, CF_DATA, "absent1", NULL);
+    cache_stats(f->s, NULL, &m1, NULL, NULL);
+    assert_int_equal(m1, m0);
+
+    /* a value too large to keep: the key exists though the cache lacks it */
+    store_enable_cache(f->s, 8192);
+    char *big = malloc(2001);
+    memset(big, 'B', 2000);
+    big[2000] = '\0';
+    put_commit(f->s, CF_DATA, "big", big);
+    store_drain(f->s);
+    expect_get(r, CF_DATA, "big", big);
+    free(big);
+
+    /* evictions: the keys dropped are still there */
+    store_txn_t *d = store_txn_begin(f->s, true);
+    store_del_range(d, CF_DATA, "\x00", 1, "\xff", 1);
+    commit(d);
+    store_enable_cache(f->s, 4096);
+    for (int i = 0; i < 200; i++) {
+        snprintf(k, sizeof(k), "e%d", i);
+        snprintf(v, sizeof(v), "value %d", i);
+        put_commit(f->s, CF_DATA, k, v);
+    }
+    store_drain(f->s);
+    for (int i = 0; i < 200; i++) {
+        snprintf(k, sizeof(k), "e%d", i);
+        snprintf(v, sizeof(v), "value %d", i);
+        expect_get(r, CF_DATA, k, v);
+    }
+    expect_get(r, CF_DATA, "absent2", NULL);
 }
 
 /* A prefetched answer holds only while no batch leaves the commit queue: a
@@ -821,6 +927,9 @@ int main(void)
         T(test_cache_huge_value),
         T(test_cache_reads_while_committer_updates),
         T(test_prefetch_answers),
+        T(test_prefetch_answers_complete_cache),
+        T(test_prefetch_answers_cold_cache),
+        T(test_cache_complete),
         T(test_prefetch_dropped_when_batches_reaped),
         /* bugs in store_txn.c that no caller reaches yet (see each test's comment) */
         T(test_del_range_other_cf_keeps_cache_coherent),
