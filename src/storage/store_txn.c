@@ -537,10 +537,22 @@ void store_del_range(store_txn_t *t, store_cf_t cf, const char *start, size_t sl
 void store_cache_reset(store_t *s)
 {
     if (!s->cache) return;
-    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->smdb, s->ropts, s->cf[CF_DATA]);
+    /* a data set just emptied may still hold its deleted keys' tombstones:
+     * past 10,000 of them the look gives up (incomplete) and the cache is
+     * simply not complete, instead of the loop walking them all */
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_max_skippable_internal_keys(ro, 10000);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->smdb, ro, s->cf[CF_DATA]);
     rocksdb_iter_seek_to_first(it);
+    char *ierr = NULL;
     bool empty = !rocksdb_iter_valid(it);
+    rocksdb_iter_get_error(it, &ierr);
+    if (ierr) {
+        empty = false;
+        free(ierr);
+    }
     rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
     pthread_mutex_lock(&s->cache_mu);
     cache_clear(s->cache);
     if (empty) cache_set_complete(s->cache);
