@@ -86,10 +86,9 @@ static int boot_conf(node_t *n, raft_conf_t *c)
     }
     char buf[4096], err[256];
     size_t len = raft_conf_encode(c, buf, sizeof(buf));
-    t = store_txn_begin(n->store, true);
-    store_put(t, CF_META, BOOT_CONF_KEY, strlen(BOOT_CONF_KEY), buf, len);
-    if (store_txn_commit(t, err, sizeof(err)) < 0) fatal("boot_conf", err);
-    store_drain(n->store);
+    /* no log entry carries it: a synced write of its own */
+    if (store_sm_put_sync(n->store, CF_META, BOOT_CONF_KEY, strlen(BOOT_CONF_KEY), buf, len, err, sizeof(err)) < 0)
+        fatal("boot_conf", err);
     return 0;
 }
 

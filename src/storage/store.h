@@ -97,6 +97,12 @@ int store_meta_put_u64(store_t *s, const char *name, uint64_t v, bool sync);
 
 /* ---- state-machine transactions --------------------------------------- */
 
+/* Writes one record of the state machine at once, durably (synced), outside
+ * any transaction: for what no log entry would replay after a crash. Only
+ * for keys no transaction writes (not cached). */
+int store_sm_put_sync(store_t *s, store_cf_t cf, const char *key, size_t klen, const char *val, size_t vlen,
+                      char *err, size_t errlen);
+
 /* A read txn (write=false) reads the live database; a write txn buffers. */
 store_txn_t *store_txn_begin(store_t *s, bool write);
 

@@ -31,7 +31,8 @@ struct store {
     rocksdb_column_family_handle_t *default_cf;
     rocksdb_block_based_table_options_t *table_opts;
     rocksdb_cache_t *block_cache;
-    rocksdb_writeoptions_t *wnosync;
+    rocksdb_writeoptions_t *wnosync; /* apply batches: RocksDB's WAL off (the raft log replays them) */
+    rocksdb_writeoptions_t *wsync;   /* the few writes outside the log: WAL on, synced */
     rocksdb_readoptions_t *ropts;
     rocksdb_t *_Atomic filter_db; /* what the filter reads metadata from; NULL while (re)opening */
     cache_t *cache;
