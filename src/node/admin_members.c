@@ -191,8 +191,13 @@ static bool quorum_after_removal(node_t *n, const raft_status_t *st, uint64_t id
             (*live)++;
             continue;
         }
+        /* recent_active alone flickers: the core clears it every election
+         * timeout (check quorum) and a healthy peer shows inactive until its
+         * next message; an acknowledgement within an election timeout counts */
         for (int k = 0; k < st->n_peers; k++)
-            if (st->peers[k].id == m->id && st->peers[k].recent_active) (*live)++;
+            if (st->peers[k].id == m->id &&
+                (st->peers[k].recent_active || st->peers[k].ticks_since_ack < (uint64_t)n->election_ticks))
+                (*live)++;
     }
     return *live >= *voters / 2 + 1;
 }
