@@ -555,6 +555,10 @@ int store_log_truncate_suffix(store_t *s, uint64_t from, char *err, size_t errle
 int store_sm_put_sync(store_t *s, store_cf_t cf, const char *key, size_t klen, const char *val, size_t vlen,
                       char *err, size_t errlen)
 {
+    if (cf == CF_DATA) { /* the read cache would not see it */
+        snprintf(err, errlen, "put: only metadata is written outside a transaction");
+        return -1;
+    }
     char *rerr = NULL;
     rocksdb_put_cf(s->smdb, s->wsync, s->cf[cf], key, klen, val, vlen, &rerr);
     if (rerr) {

@@ -497,6 +497,59 @@ static void test_kill9_keeps_ttls(void **state)
     rc_close(c);
 }
 
+/* ---- the founding members -------------------------------------------------- */
+
+/* The founding members are stored at the first start (so that editing
+ * cluster.conf later never changes a running cluster) and no log entry
+ * carries them: a kill -9 right after that start must not lose them. Here a
+ * one-member cluster is killed, then restarted with a second member added
+ * to its command line: with its stored members it still leads alone and
+ * takes writes; had it lost them, it would wait for a second vote and
+ * answer -CLUSTERDOWN. */
+static void test_kill9_keeps_founding_members(void **state)
+{
+    (void)state;
+    testproc_t p;
+    memset(&p, 0, sizeof(p));
+    snprintf(p.bin, sizeof(p.bin), "%s", proc_server_bin());
+    snprintf(p.dir, sizeof(p.dir), "/tmp/redraft-test-XXXXXX");
+    assert_non_null(mkdtemp(p.dir));
+    snprintf(p.log, sizeof(p.log), "%s.log", p.dir);
+    p.port = proc_free_port();
+    int ghost = proc_free_port();
+    char one[64], two[128];
+    snprintf(one, sizeof(one), "1:127.0.0.1:%d", p.port);
+    snprintf(two, sizeof(two), "1:127.0.0.1:%d,2:127.0.0.1:%d", p.port, ghost);
+    const char *args[] = {"--cluster.enabled", "true", "--node-id", "1", "--request_timeout_ms", "1000",
+                          "--cluster.members", one};
+    for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++)
+        snprintf(p.extra[p.nextra++], sizeof(p.extra[0]), "%s", args[i]);
+    if (proc_restart(&p) != 0) {
+        proc_dump_log(&p, 30);
+        proc_cleanup(&p);
+        fail_msg("the one-member cluster did not start");
+    }
+    rc_t *c = rc_open(p.port);
+    EXPECT(c, "+OK\r\n", "SET", "before", "1");
+    rc_close(c);
+    proc_kill9(&p);
+    snprintf(p.extra[p.nextra - 1], sizeof(p.extra[0]), "%s", two);
+    if (proc_restart(&p) != 0) {
+        proc_dump_log(&p, 30);
+        proc_cleanup(&p);
+        fail_msg("the node did not come back after kill -9");
+    }
+    c = rc_open(p.port);
+    const char *r = RC(c, "SET", "after", "2");
+    char got[256];
+    snprintf(got, sizeof(got), "%s", r ? r : "(nothing)");
+    bool ok = strcmp(got, "+OK\r\n") == 0;
+    if (!ok) proc_dump_log(&p, 30);
+    rc_close(c);
+    proc_finish(&p);
+    if (!ok) fail_msg("after kill -9 the node forgot its founding members: SET answered %s", got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_kill9_after_burst),
         cmocka_unit_test(test_kill9_with_writes_in_flight),
         cmocka_unit_test(test_kill9_keeps_ttls),
+        cmocka_unit_test(test_kill9_keeps_founding_members),
     };
     return cmocka_run_group_tests_name("durability", tests, group_setup, group_teardown);
 }
