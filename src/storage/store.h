@@ -98,8 +98,8 @@ int store_meta_put_u64(store_t *s, const char *name, uint64_t v, bool sync);
 /* ---- state-machine transactions --------------------------------------- */
 
 /* Writes one record of the state machine at once, durably (synced), outside
- * any transaction: for what no log entry would replay after a crash. Only
- * for keys no transaction writes (not cached). */
+ * any transaction: for what no log entry would replay after a crash.
+ * Metadata only (the data CF's read cache would not see it): -1 for CF_DATA. */
 int store_sm_put_sync(store_t *s, store_cf_t cf, const char *key, size_t klen, const char *val, size_t vlen,
                       char *err, size_t errlen);
 
