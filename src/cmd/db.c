@@ -230,8 +230,7 @@ void db_set_expire(cmd_ctx_t *c, const char *key, size_t klen, dbkey_t *k, int64
 
 void db_flush(cmd_ctx_t *c)
 {
-    static const char start[1] = {0}, end[1] = {(char)0xff};
-    store_del_range(c->txn, CF_DATA, start, 1, end, 1);
+    store_clear(c->txn, CF_DATA);
     c->db->nkeys = 0;
     c->db->nexpires = 0;
 }

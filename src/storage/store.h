@@ -118,8 +118,10 @@ int store_get(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, char 
 void store_txn_prefetch(store_txn_t *t, const char *const *keys, const size_t *lens, size_t n);
 void store_put(store_txn_t *t, store_cf_t cf, const char *key, size_t klen, const char *val, size_t vlen);
 void store_del(store_txn_t *t, store_cf_t cf, const char *key, size_t klen);
-/* Deletes [start, end) in cf. */
-void store_del_range(store_txn_t *t, store_cf_t cf, const char *start, size_t slen, const char *end, size_t elen);
+/* Deletes every key of cf (FLUSHALL), with one RocksDB range deletion.
+ * Only whole column families: a range tombstone in the data CF must start at
+ * the empty key (store.c data_cf_options says why). */
+void store_clear(store_txn_t *t, store_cf_t cf);
 
 /* Hands the txn's changes to the committer thread, which writes them
  * atomically (not synced: the log is what is durable), and frees the txn.

@@ -507,9 +507,18 @@ static char *write_txn(store_txn_t *t, rocksdb_writebatch_t *wb)
 /* A range deletion cannot be answered from the overlay, so the batch so far
  * and the range deletion are written together right now and the txn goes on
  * with an empty batch. Crash-safe for its only user, FLUSHALL: replaying the
- * entries before it cannot change what the range deletion leaves behind. */
-void store_del_range(store_txn_t *t, store_cf_t cf, const char *start, size_t slen, const char *end, size_t elen)
+ * entries before it cannot change what the range deletion leaves behind.
+ * The range is ["", "\xff"): every key (no key of either CF starts with
+ * 0xff). Its start must stay the empty key: RocksDB before 9.2 shares the
+ * memtable insert hints between point keys and range tombstones, which
+ * corrupts the skiplist (RocksDB #12558); the empty key is outside the data
+ * CF's hint domain (keys of at least one byte), so the tombstone never takes
+ * or leaves a hint. */
+void store_clear(store_txn_t *t, store_cf_t cf)
 {
+    static const char end[1] = {(char)0xff};
+    const char *start = end; /* any pointer: the length is 0 */
+    size_t slen = 0, elen = sizeof(end);
     txn_cf_check(cf);
     store_drain(t->s);
     t->s->reaped++; /* the range is gone: no prefetched answer holds */
