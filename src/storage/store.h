@@ -41,6 +41,8 @@ typedef wal_entry_t store_entry_t;
 typedef struct store_options {
     uint64_t wal_segment_size; /* bytes per log segment (tests use small ones) */
     uint64_t block_cache_bytes; /* RocksDB's block cache (default 128 MB) */
+    bool always_queue;          /* every commit goes through the committer thread,
+                                 * however small (the store tests of the queue) */
 } store_options_t;
 
 /* Opens (creating if needed) the log and the database in dir. Returns NULL

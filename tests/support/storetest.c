@@ -43,10 +43,18 @@ void st_rm_rf(const char *dir)
 store_t *st_open_store(const char *dir)
 {
     char err[256] = "";
-    store_options_t o = {.wal_segment_size = 64 * 1024};
+    store_options_t o = {.wal_segment_size = 64 * 1024, .always_queue = !st_commit_inline};
     store_t *s = store_open_opts(dir, &o, err, sizeof(err));
     if (!s) fail_msg("store_open(%s): %s", dir, err);
     return s;
+}
+
+bool st_commit_inline;
+
+int st_setup_inline(void **state)
+{
+    st_commit_inline = true;
+    return st_setup(state);
 }
 
 int st_setup(void **state)
@@ -65,6 +73,7 @@ int st_teardown(void **state)
     store_close(f->s);
     st_rm_rf(f->dir);
     free(f);
+    st_commit_inline = false;
     return 0;
 }
 

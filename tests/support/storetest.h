@@ -6,6 +6,7 @@
 #ifndef REDRAFT_TESTS_STORETEST_H
 #define REDRAFT_TESTS_STORETEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "storage/store.h"
@@ -20,6 +21,12 @@ typedef struct {
  * /tmp/redraft-test-store-XXXXXX; teardown closes it and removes the dir. */
 int st_setup(void **state);
 int st_teardown(void **state);
+/* The stores above queue every commit for the committer thread (what the
+ * tests of the queue need); st_setup_inline's (and st_open_store's while it
+ * is in use) write small commits in the caller's thread when nothing is
+ * queued, as a node does (store_txn_commit). */
+int st_setup_inline(void **state);
+extern bool st_commit_inline;
 
 /* xorshift64 with a fixed seed: the same sequence on every run. */
 uint64_t st_rnd(void);

@@ -1003,6 +1003,7 @@ static void test_data_cf_tuning(void **state)
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, st_setup, st_teardown)
+#define TI(name) {#name " (inline commits)", name, st_setup_inline, st_teardown, NULL}
     const struct CMUnitTest tests[] = {
         T(test_txn_overlay),
         T(test_put_del_put),
@@ -1026,9 +1027,23 @@ int main(void)
         T(test_cache_complete),
         T(test_prefetch_dropped_when_batches_reaped),
         T(test_data_cf_tuning),
+        /* the same with small commits written in the caller's thread, as a node does */
+        TI(test_txn_overlay),
+        TI(test_commit_queue_newest_wins),
+        TI(test_iter_order_and_committed_batches),
+        TI(test_clear),
+        TI(test_clear_empties_cache),
+        TI(test_cache_write_through),
+        TI(test_cache_negative),
+        TI(test_cache_reads_while_committer_updates),
+        TI(test_prefetch_answers_complete_cache),
+        TI(test_prefetch_answers_cold_cache),
+        TI(test_cache_complete),
+        TI(test_data_cf_tuning),
         /* bugs in store_txn.c that no caller reaches yet (see each test's comment) */
         T(test_clear_other_cf_keeps_cache_coherent),
     };
 #undef T
+#undef TI
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
