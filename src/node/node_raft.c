@@ -586,6 +586,9 @@ void node_raft_process(node_t *n)
     n->last_index = st.last_index;
     n->commit = st.commit;
     n->voters = raft_conf_voters(st.conf);
+    /* a node that is its own quorum has no acknowledgements waiting on its
+     * loop: small applies are cheaper written there (store_txn.c) */
+    store_set_inline_commits(n->store, n->voters == 1);
     n->in_ready = false;
     if (raft_has_ready(n->raft)) node_kick(n);
 }

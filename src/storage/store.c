@@ -496,7 +496,6 @@ store_t *store_open_opts(const char *dir, const store_options_t *o, char *err, s
         s->data_opts, rocksdb_compactionfilterfactory_create(s, stale_factory_free, stale_filter_new, stale_subkey_name));
 
     snprintf(path, sizeof(path), "%s/wal", dir);
-    s->always_queue = o && o->always_queue;
     s->wal = wal_open(path, o ? o->wal_segment_size : 0, err, errlen);
     if (!s->wal) {
         store_close(s);

@@ -41,8 +41,6 @@ typedef wal_entry_t store_entry_t;
 typedef struct store_options {
     uint64_t wal_segment_size; /* bytes per log segment (tests use small ones) */
     uint64_t block_cache_bytes; /* RocksDB's block cache (default 128 MB) */
-    bool always_queue;          /* every commit goes through the committer thread,
-                                 * however small (the store tests of the queue) */
 } store_options_t;
 
 /* Opens (creating if needed) the log and the database in dir. Returns NULL
@@ -124,6 +122,10 @@ void store_del(store_txn_t *t, store_cf_t cf, const char *key, size_t klen);
  * Only whole column families: a range tombstone in the data CF must start at
  * the empty key (store.c data_cf_options says why). */
 void store_clear(store_txn_t *t, store_cf_t cf);
+
+/* Whether small commits may be written in the caller's thread when nothing
+ * is queued (store_txn.c says when that pays); off at open. */
+void store_set_inline_commits(store_t *s, bool on);
 
 /* Hands the txn's changes to the committer thread, which writes them
  * atomically (not synced: the log is what is durable), and frees the txn.

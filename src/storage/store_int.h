@@ -46,7 +46,7 @@ struct store {
     /* The committer thread: writes handed-off apply batches in order. */
     pthread_t committer;
     bool committer_running;
-    bool always_queue; /* store_options_t: no commit is written in the caller's thread */
+    bool inline_commits; /* store_set_inline_commits */
     pthread_mutex_t mu;
     pthread_cond_t cv_work, cv_done;
     struct store_txn *q_head, *q_tail; /* handed off, oldest first (links: loop thread only) */

@@ -696,12 +696,20 @@ void store_drain(store_t *s)
 
 #define MAX_QUEUED 8 /* batches the committer may lag behind before apply waits */
 
-/* A small batch with nothing queued before it is written in the calling
- * (loop) thread: waking the committer for a few dozen inserts cost more
- * than the inserts, on two cores shared with the clients (one node at -P 1,
- * 50 clients: INCR +12 % or more in each of 8 alternating runs, SET a few %).
- * A large one, or one behind others, still goes to the committer, in order. */
+/* With inline commits on, a small batch with nothing queued before it is
+ * written in the calling (loop) thread: waking the committer for a few dozen
+ * inserts cost more than the inserts on two cores shared with the clients
+ * (one node at -P 1, 50 clients: INCR +12 % or more in each of 8 alternating
+ * runs, SET a few %). A large one, or one behind others, still goes to the
+ * committer, in order. Off by default: in a cluster the loop's time is on
+ * the path of the acknowledgements, and writing there cost cluster SET and
+ * INCR at -P 1 10-20 %; the node turns it on while it is the only voter. */
 #define INLINE_MAX_ENTS 128
+
+void store_set_inline_commits(store_t *s, bool on)
+{
+    s->inline_commits = on;
+}
 
 int store_txn_commit(store_txn_t *t, char *err, size_t errlen)
 {
@@ -709,7 +717,7 @@ int store_txn_commit(store_txn_t *t, char *err, size_t errlen)
     (void)errlen;
     if (!t->write) return 0;
     store_t *s = t->s;
-    bool small = !s->always_queue && t->nents <= INLINE_MAX_ENTS;
+    bool small = s->inline_commits && t->nents <= INLINE_MAX_ENTS;
     if (s->committer_running && small) reap_committed(s);
     if (!s->committer_running || (small && !s->q_head)) { /* write here */
         rocksdb_writebatch_t *wb = rocksdb_writebatch_create();

@@ -43,9 +43,10 @@ void st_rm_rf(const char *dir)
 store_t *st_open_store(const char *dir)
 {
     char err[256] = "";
-    store_options_t o = {.wal_segment_size = 64 * 1024, .always_queue = !st_commit_inline};
+    store_options_t o = {.wal_segment_size = 64 * 1024};
     store_t *s = store_open_opts(dir, &o, err, sizeof(err));
     if (!s) fail_msg("store_open(%s): %s", dir, err);
+    store_set_inline_commits(s, st_commit_inline);
     return s;
 }
 

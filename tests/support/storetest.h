@@ -24,7 +24,7 @@ int st_teardown(void **state);
 /* The stores above queue every commit for the committer thread (what the
  * tests of the queue need); st_setup_inline's (and st_open_store's while it
  * is in use) write small commits in the caller's thread when nothing is
- * queued, as a node does (store_txn_commit). */
+ * queued, as a node that is the only voter does (store_set_inline_commits). */
 int st_setup_inline(void **state);
 extern bool st_commit_inline;
 
