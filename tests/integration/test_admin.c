@@ -189,11 +189,36 @@ static void wait_matches(int l, long long want)
     }
 }
 
+/* Polls every node's status until it reports all members reachable: a
+ * node started before another retries its connection with a backoff (up to
+ * 1 s), so a follower may see the member that started last a little late. */
+static void wait_reachable(void)
+{
+    int64_t deadline = cl_mono_ms() + 5000;
+    for (int i = 0; i < CLUSTER_N; i++) {
+        for (;;) {
+            resp_t r;
+            call(i, "GET", "/cluster/status", NULL, NULL, &r);
+            json_t *j = r.status == 200 ? json_loads(r.body, 0, NULL) : NULL;
+            json_t *ms = j ? json_object_get(j, "members") : NULL;
+            bool all = ms && json_array_size(ms) == 3;
+            for (size_t k = 0; all && k < 3; k++)
+                all = json_is_true(json_object_get(json_array_get(ms, k), "reachable"));
+            if (j) json_decref(j);
+            resp_free(&r);
+            if (all) break;
+            if (cl_mono_ms() > deadline) fail_msg("node %d does not see every member reachable", i + 1);
+            usleep(20000);
+        }
+    }
+}
+
 static void test_status_and_health(void **state)
 {
     (void)state;
     int l = write_some();
     wait_matches(l, 21);
+    wait_reachable();
     json_int_t term = -1, leader_id = -1;
     for (int i = 0; i < CLUSTER_N; i++) {
         resp_t r;
