@@ -166,24 +166,39 @@ static int write_some(void)
 
 /* ---- 1. status, members, health, readyz ------------------------------------------ */
 
+/* Whether node i's status lists three members that all pass ok(member,
+ * want): the polling step of the waits below. */
+static bool members_all(int i, bool (*ok)(json_t *m, long long want), long long want)
+{
+    resp_t r;
+    call(i, "GET", "/cluster/status", NULL, NULL, &r);
+    json_t *j = r.status == 200 ? json_loads(r.body, 0, NULL) : NULL;
+    json_t *ms = j ? json_object_get(j, "members") : NULL;
+    bool all = ms && json_array_size(ms) == 3;
+    for (size_t k = 0; all && k < 3; k++) all = ok(json_array_get(ms, k), want);
+    if (j) json_decref(j);
+    resp_free(&r);
+    return all;
+}
+
+static bool matched(json_t *m, long long want)
+{
+    json_t *v = json_object_get(m, "match_index");
+    return json_is_integer(v) && json_integer_value(v) >= want;
+}
+
+static bool reachable(json_t *m, long long unused)
+{
+    (void)unused;
+    return json_is_true(json_object_get(m, "reachable"));
+}
+
 /* Polls the leader's status until every member's match index reached the
  * writes (a leader learns them from acknowledgements). */
 static void wait_matches(int l, long long want)
 {
     int64_t deadline = cl_mono_ms() + 5000;
-    for (;;) {
-        resp_t r;
-        call(l, "GET", "/cluster/status", NULL, NULL, &r);
-        json_t *j = r.status == 200 ? json_loads(r.body, 0, NULL) : NULL;
-        json_t *ms = j ? json_object_get(j, "members") : NULL;
-        bool all = ms && json_array_size(ms) == 3;
-        for (size_t k = 0; all && k < 3; k++) {
-            json_t *v = json_object_get(json_array_get(ms, k), "match_index");
-            all = json_is_integer(v) && json_integer_value(v) >= want;
-        }
-        if (j) json_decref(j);
-        resp_free(&r);
-        if (all) return;
+    while (!members_all(l, matched, want)) {
         if (cl_mono_ms() > deadline) fail_msg("the leader's match indexes did not reach %lld", want);
         usleep(20000);
     }
@@ -196,17 +211,7 @@ static void wait_reachable(void)
 {
     int64_t deadline = cl_mono_ms() + 5000;
     for (int i = 0; i < CLUSTER_N; i++) {
-        for (;;) {
-            resp_t r;
-            call(i, "GET", "/cluster/status", NULL, NULL, &r);
-            json_t *j = r.status == 200 ? json_loads(r.body, 0, NULL) : NULL;
-            json_t *ms = j ? json_object_get(j, "members") : NULL;
-            bool all = ms && json_array_size(ms) == 3;
-            for (size_t k = 0; all && k < 3; k++)
-                all = json_is_true(json_object_get(json_array_get(ms, k), "reachable"));
-            if (j) json_decref(j);
-            resp_free(&r);
-            if (all) break;
+        while (!members_all(i, reachable, 0)) {
             if (cl_mono_ms() > deadline) fail_msg("node %d does not see every member reachable", i + 1);
             usleep(20000);
         }
