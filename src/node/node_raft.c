@@ -549,15 +549,25 @@ void node_raft_process(node_t *n)
             raft_ready_t *rd = malloc(sizeof(*rd));
             raft_ready(n->raft, rd);
             send_all(n, rd->msgs, rd->n_msgs);
-            /* The log write starts before the apply: on a follower the
+            /* On a follower the log write starts before the apply: the
              * apply of earlier entries then overlaps the fsync (or, written
-             * inline, follows the acknowledgement) instead of delaying it. */
+             * inline, follows the acknowledgement) instead of delaying it.
+             * On a leader the apply comes first and its replies leave at
+             * once (the entries for the followers too): written inline, the
+             * next batch's fsync would otherwise hold the replies of this
+             * one for its whole length. */
+            bool apply_first = rd->role == RAFT_LEADER && rd->n_committed;
+            if (apply_first) {
+                peers_flush(&n->peers);
+                node_apply_committed(n, rd->committed, rd->n_committed);
+                server_flush_pending(&n->srv);
+            }
             bool held = has_writes(rd) || ((n->npend || n->writing) && rd->n_msgs_after);
             if (held) {
                 queue_ready(n, rd);
                 start_write(n);
             }
-            if (rd->n_committed) node_apply_committed(n, rd->committed, rd->n_committed);
+            if (rd->n_committed && !apply_first) node_apply_committed(n, rd->committed, rd->n_committed);
             for (size_t i = 0; i < rd->n_reads; i++) reads_on_state(n, &rd->reads[i]);
             if (rd->role != n->role || rd->leader != n->leader || rd->hs.term != n->term) {
                 n->role = rd->role;
