@@ -83,6 +83,90 @@ static const struct {
     {CMD_MOVABLEKEYS, "movablekeys"}, /* may_replicate: hidden, as in Redis */
 };
 
+/* Redis 7.0.15's command tips (COMMAND INFO's eighth field), by full name,
+ * sorted. Cluster-aware clients read request_policy and response_policy to
+ * route keyless and multi-key commands; with one shard every policy lands on
+ * the leader, so the tips are Redis's as they are. Kept here, not in the
+ * family tables, because they are only ever printed. */
+static const struct {
+    const char *name;
+    const char *tips; /* space-separated */
+} command_tips[] = {
+    {"client|info", "nondeterministic_output"},
+    {"client|list", "nondeterministic_output"},
+    {"cluster|getkeysinslot", "nondeterministic_output"},
+    {"cluster|info", "nondeterministic_output"},
+    {"cluster|nodes", "nondeterministic_output"},
+    {"cluster|shards", "nondeterministic_output"},
+    {"cluster|slots", "nondeterministic_output"},
+    {"command", "nondeterministic_output_order"},
+    {"command|docs", "nondeterministic_output_order"},
+    {"command|info", "nondeterministic_output_order"},
+    {"command|list", "nondeterministic_output_order"},
+    {"config|set", "request_policy:all_nodes response_policy:all_succeeded"},
+    {"dbsize", "request_policy:all_shards response_policy:agg_sum"},
+    {"del", "request_policy:multi_shard response_policy:agg_sum"},
+    {"exists", "request_policy:multi_shard response_policy:agg_sum"},
+    {"flushall", "request_policy:all_shards response_policy:all_succeeded"},
+    {"flushdb", "request_policy:all_shards response_policy:all_succeeded"},
+    {"hgetall", "nondeterministic_output_order"},
+    {"hkeys", "nondeterministic_output_order"},
+    {"hrandfield", "nondeterministic_output"},
+    {"hscan", "nondeterministic_output"},
+    {"hvals", "nondeterministic_output_order"},
+    {"info", "nondeterministic_output request_policy:all_shards response_policy:special"},
+    {"keys", "request_policy:all_shards nondeterministic_output_order"},
+    {"mget", "request_policy:multi_shard"},
+    {"mset", "request_policy:multi_shard response_policy:all_succeeded"},
+    {"msetnx", "request_policy:multi_shard response_policy:agg_min"},
+    {"object|encoding", "nondeterministic_output"},
+    {"object|freq", "nondeterministic_output"},
+    {"object|idletime", "nondeterministic_output"},
+    {"object|refcount", "nondeterministic_output"},
+    {"ping", "request_policy:all_shards response_policy:all_succeeded"},
+    {"pttl", "nondeterministic_output"},
+    {"randomkey", "request_policy:all_shards nondeterministic_output"},
+    {"scan", "nondeterministic_output request_policy:special"},
+    {"sdiff", "nondeterministic_output_order"},
+    {"sinter", "nondeterministic_output_order"},
+    {"smembers", "nondeterministic_output_order"},
+    {"spop", "nondeterministic_output"},
+    {"srandmember", "nondeterministic_output"},
+    {"sscan", "nondeterministic_output"},
+    {"sunion", "nondeterministic_output_order"},
+    {"time", "nondeterministic_output"},
+    {"touch", "request_policy:multi_shard response_policy:agg_sum"},
+    {"ttl", "nondeterministic_output"},
+    {"unlink", "request_policy:multi_shard response_policy:agg_sum"},
+    {"zrandmember", "nondeterministic_output"},
+    {"zscan", "nondeterministic_output"},
+};
+
+static const char *tips_of(const char *name)
+{
+    size_t lo = 0, hi = sizeof(command_tips) / sizeof(command_tips[0]);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(command_tips[mid].name, name);
+        if (c == 0) return command_tips[mid].tips;
+        if (c < 0) lo = mid + 1; else hi = mid;
+    }
+    return NULL;
+}
+
+static void reply_tips(reply_t *r, const char *name)
+{
+    const char *t = tips_of(name);
+    size_t n = 0;
+    for (const char *p = t; p && *p; p += strcspn(p, " "), p += *p == ' ') n++;
+    reply_set(r, (long long)n);
+    for (const char *p = t; p && *p; p += *p == ' ') { /* bulk strings, unlike flags */
+        size_t len = strcspn(p, " ");
+        reply_bulk(r, p, len);
+        p += len;
+    }
+}
+
 static size_t nsubs(const command_t *cmd)
 {
     size_t n = 0;
@@ -200,7 +284,7 @@ static void reply_command_info(reply_t *r, const command_t *parent, const comman
             snprintf(cat, sizeof(cat), "@%s", acl_names[i]);
             reply_simple(r, cat);
         }
-    reply_set(r, 0); /* tips */
+    reply_tips(r, name);
     reply_set(r, (long long)nkeyspecs(cmd)); /* key specs and subcommands: sets in RESP3, as Redis 7.0 */
     for (size_t i = 0; i < nkeyspecs(cmd); i++) reply_key_spec(r, &cmd->key_specs[i]);
     reply_set(r, (long long)nsubs(cmd));
