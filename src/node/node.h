@@ -208,6 +208,8 @@ struct node {
     size_t ncmdstats;
     bool shutting_down;
     bool removed;          /* a member told us we were removed from the cluster */
+    int64_t leader_heard_ms; /* loop time of the last APPEND, HEARTBEAT or SNAPSHOT */
+    int64_t member_asked_ms; /* a learner's last "am I still a member?" (node_raft.c) */
     int exit_code;         /* what main returns (a refused join: 1) */
 };
 

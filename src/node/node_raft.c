@@ -189,6 +189,8 @@ static int align_log(node_t *n, const raft_snapshot_meta_t *snap, uint64_t *from
  * ticks as wall time has passed, at most an election timeout's worth (after a
  * SIGSTOP the node does not replay the whole pause at once), and a callback
  * far behind its time is logged: it explains a slow failover. */
+static void ask_if_member(node_t *n);
+
 static void on_tick(uv_timer_t *t)
 {
     node_t *n = t->data;
@@ -213,6 +215,7 @@ static void on_tick(uv_timer_t *t)
         if (++n->ticks % TICKS_PER_HEARTBEAT) continue;
         node_tick_waiters(n);
         reads_tick(n);
+        ask_if_member(n);
     }
     admin_tick(n);
 }
@@ -226,6 +229,27 @@ static void on_removed(void *ud, uint64_t by)
     if (n->removed) return;
     n->removed = true;
     log_error("removed_from_cluster", " told_by=%" PRIu64 " action=\"stopped campaigning; stop this process\"", by);
+}
+
+/* A voter cut off from its leader campaigns, and a member that removed it
+ * answers that it was removed (on_removed). A learner never campaigns, so a
+ * learner removed while it could not hear it (stopped, cut off, not yet
+ * caught up) would go on waiting for a leader forever. So a learner that has
+ * heard no leader for the longest election timeout asks its links again,
+ * once a second: a HELLO is answered "removed" by a member that removed it,
+ * and OK otherwise. */
+static void ask_if_member(node_t *n)
+{
+    if (n->removed || n->role == RAFT_LEADER) return;
+    int64_t now = (int64_t)uv_now(n->loop);
+    if (!n->leader_heard_ms) n->leader_heard_ms = now; /* counts from the start */
+    if (now - n->leader_heard_ms < n->cfg->election_timeout_max_ms || now - n->member_asked_ms < 1000) return;
+    raft_status_t st;
+    raft_status(n->raft, &st);
+    const raft_member_t *me = raft_conf_find(st.conf, n->id);
+    if (!me || me->voter) return;
+    n->member_asked_ms = now;
+    peers_hello(&n->peers);
 }
 
 static void on_unreachable(void *ud, uint64_t id)

@@ -425,6 +425,14 @@ bool peers_send_cmd(peers_t *ps, uint64_t to, const char *cmd, const char *paylo
     return true;
 }
 
+void peers_hello(peers_t *ps)
+{
+    for (int i = 0; i < ps->n; i++) {
+        peer_t *p = ps->p[i];
+        if (p->connected && p->ac) send_hello(p);
+    }
+}
+
 void peers_flush(peers_t *ps)
 {
     for (int i = 0; i < ps->n; i++) {

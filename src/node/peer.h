@@ -77,6 +77,9 @@ bool peers_send(peers_t *ps, const raft_msg_t *m);
 typedef void peer_reply_fn(void *ud, uint64_t peer, uint64_t tag, bool ok, const char *err);
 bool peers_send_cmd(peers_t *ps, uint64_t to, const char *cmd, const char *payload, size_t len, peer_reply_fn *fn,
                     uint64_t tag);
+/* Says HELLO again on every connected link: a member answers an id it
+ * removed with an error, which reaches on_removed. */
+void peers_hello(peers_t *ps);
 /* Writes what is queued for each peer now (as much as the socket takes)
  * instead of on the loop's next poll: one loop iteration less per hop. */
 void peers_flush(peers_t *ps);

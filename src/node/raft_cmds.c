@@ -146,6 +146,8 @@ static bool msg(node_t *n, client_t *cl, int argc, const char **argv, const size
     else if (raft_step(n->raft, &w->m) != RAFT_OK)
         why = "refused by the raft core";
     if (!why) node_log_vote(n, &w->m, "in", true);
+    if (!why && (w->m.type == RAFT_MSG_APPEND || w->m.type == RAFT_MSG_HEARTBEAT || w->m.type == RAFT_MSG_SNAPSHOT))
+        n->leader_heard_ms = (int64_t)uv_now(n->loop);
     if (why) {
         n->stats.msgs_bad++;
         /* one line per second at most, however much garbage comes */

@@ -7,7 +7,8 @@
  * unknown id; a join sent to a follower is 307 to the leader's admin port; two concurrent
  * joins end 200 or 409, never 5xx, with every node agreeing on the result; a removal that
  * would leave the voters without a live quorum is 409, the last voter cannot leave (409),
- * and the single voter left still takes writes.
+ * and the single voter left still takes writes. A running learner removed before its
+ * promotion learns that it was (/health 503), though it never campaigns.
  * Every process is killed by its pid, also when a test fails (proc.c). */
 #include <jansson.h>
 #include <pthread.h>
@@ -405,10 +406,94 @@ static void test_edge_cases(void **state)
     test_done = true;
 }
 
+/* ---- a learner removed before its promotion --------------------------- */
+
+/* Node i's /health: its status, and its reason in want (cleared if none). */
+static int health_of(int i, char *want, size_t len)
+{
+    httpc_resp_t r;
+    mt_call(i, "GET", "/health", NULL, &r);
+    int st = r.status;
+    json_t *j = json_loads(r.body, 0, NULL);
+    const char *reason = j ? json_string_value(json_object_get(j, "reason")) : NULL;
+    snprintf(want, len, "%s", reason ? reason : "");
+    if (j) json_decref(j);
+    httpc_free(&r);
+    return st;
+}
+
+/* A learner never campaigns, so it never speaks to a member on its own:
+ * removed before its promotion, it used to go on believing it was one. It
+ * must learn it, as a removed voter does: /health 503 "removed from the
+ * cluster". The learner is stopped right after its join is answered, so
+ * that it cannot catch up and be promoted; if it was promoted anyway (the
+ * leader was quicker), the test tries again with another id. */
+static void test_removed_learner_learns_it(void **state)
+{
+    (void)state;
+    int l = mt_leader_of(0x7, 10000);
+    if (l < 0) fail_msg("no leader");
+    mt_write_keys(l, "before-learner", 2000); /* some catching up to do */
+    int li = -1, id = 0;
+    for (int attempt = 0; attempt < 5 && li < 0; attempt++) {
+        id = 20 + attempt;
+        const char *const args[] = {"--cluster.members", "", NULL};
+        int i = cluster_start_extra(&cl, id, args);
+        if (i < 0) fail_msg("node %d did not start", id);
+        char body[256];
+        httpc_resp_t r;
+        join_body(body, sizeof(body), id, cl.node[i].port);
+        post(l, "/cluster/join", body, &r);
+        cluster_sigstop(&cl, i); /* at once: no time to catch up */
+        mt_expect_status(&r, 200, "join of the learner");
+        httpc_free(&r);
+        mt_members_t m;
+        assert_true(mt_members_of(l, &m));
+        if (mt_member_state(&m, id) == 0) {
+            li = i;
+            break;
+        }
+        fprintf(stderr, "  node %d was promoted before it was stopped; again with another id\n", id);
+        cluster_sigcont(&cl, i);
+        snprintf(body, sizeof(body), "{\"id\": %d}", id);
+        mt_post_follow(l, "/cluster/leave", body, 20000, &r, NULL, NULL, 0);
+        mt_expect_status(&r, 200, "leave of the promoted node");
+        httpc_free(&r);
+    }
+    if (li < 0) fail_msg("every joining node was promoted before it could be stopped");
+
+    /* removed while it cannot hear it */
+    char body[64];
+    httpc_resp_t r;
+    snprintf(body, sizeof(body), "{\"id\": %d}", id);
+    mt_post_follow(l, "/cluster/leave", body, 20000, &r, NULL, NULL, 0);
+    mt_expect_status(&r, 200, "leave of the stopped learner");
+    httpc_free(&r);
+    int three[] = {0, 1, 2}, ids[] = {cl.id[0], cl.id[1], cl.id[2]}, gone[] = {id};
+    mt_wait_members_everywhere(three, 3, ids, 3, gone, 1, 5000, "after the learner left");
+    cluster_sigcont(&cl, li);
+
+    /* it is told within a few election timeouts, and says so */
+    int64_t t0 = cl_mono_ms(), deadline = t0 + 10000;
+    char reason[256] = "";
+    int st = 0;
+    while ((st = health_of(li, reason, sizeof(reason))) != 503 || strcmp(reason, "removed from the cluster") != 0) {
+        if (cl_mono_ms() > deadline)
+            fail_msg("the removed learner %d was never told: /health %d \"%s\" after 10 s", id, st, reason);
+        usleep(100000);
+    }
+    fprintf(stderr, "  the removed learner %d knew it %lld ms after it ran again\n", id,
+            (long long)(cl_mono_ms() - t0));
+    /* and the cluster is as it was */
+    mt_write_keys(l, "after-learner", 10);
+    test_done = true;
+}
+
 int main(void)
 {
     const struct CMUnitTest edge[] = {
         cmocka_unit_test_setup_teardown(test_edge_cases, setup_edge, teardown_edge),
+        cmocka_unit_test_setup_teardown(test_removed_learner_learns_it, setup_edge, teardown_edge),
     };
     return cmocka_run_group_tests_name("membership edge cases", edge, NULL, NULL);
 }
