@@ -8,7 +8,7 @@
  * that do not decode are treated as a no-op by all of them alike. */
 #include <string.h>
 
-#include "raft/raft.h"
+#include "raft.h"
 
 #define CONF_VERSION 1
 

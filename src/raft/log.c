@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "raft/raft_int.h"
+#include "raft_int.h"
 
 /* Copies src's bytes into a fresh buffer: the core keeps nothing that belongs
  * to the caller (a message's entries die with the message). */

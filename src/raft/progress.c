@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "raft/raft_int.h"
+#include "raft_int.h"
 
 int inflights_init(inflights_t *f, uint32_t cap) {
     memset(f, 0, sizeof(*f));

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "raft/raft_int.h"
+#include "raft_int.h"
 
 #ifdef RAFT_FAULTS
 int raft_fault;

@@ -4,7 +4,7 @@
 #ifndef REDRAFT_RAFT_RAFT_INT_H
 #define REDRAFT_RAFT_RAFT_INT_H
 
-#include "raft/raft.h"
+#include "raft.h"
 
 /* ---- reference-counted entry buffers (log.c) ------------------------------ */
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "raft/raft_int.h"
+#include "raft_int.h"
 
 static void push(readvec_t *v, pending_read_t pr) {
     if (v->n == v->cap) {

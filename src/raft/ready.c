@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "raft/raft_int.h"
+#include "raft_int.h"
 
 /* Entries to apply: committed, durable here, and not behind a snapshot that
  * is still being installed. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "raft/raft_int.h"
+#include "raft_int.h"
 
 /* Appends a core-owned entry to the leader's log in its term. A configuration
  * takes effect here, on append (thesis §4.1). Followers are sent the new

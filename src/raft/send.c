@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "raft/raft_int.h"
+#include "raft_int.h"
 
 /* Which messages wait for durability: a vote request or grant (the vote and
  * term must be on disk first) and an acknowledgement of entries (they must be
