@@ -255,6 +255,12 @@ static conn_verdict_t handle_command(node_t *n, conn_t *conn, int argc, const ch
             cl->req.rejected = true;
             return CONN_CONTINUE;
         }
+        if (cmd->flags & CMD_NOMULTI) { /* SHUTDOWN: the transaction fails, as in Redis */
+            reply_error(r, "ERR Command not allowed inside a transaction");
+            s->multi_dirty = true;
+            cl->req.rejected = true;
+            return CONN_CONTINUE;
+        }
         session_queue(s, argc, argv, argvlen);
         reply_simple(r, "QUEUED");
         return CONN_CONTINUE;

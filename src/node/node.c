@@ -534,6 +534,21 @@ static void on_check(uv_check_t *h)
     node_raft_process(h->data);
 }
 
+static void on_stop_timer(uv_timer_t *t)
+{
+    uv_close((uv_handle_t *)t, NULL);
+    node_stop(t->data);
+}
+
+void node_stop_soon(node_t *n)
+{
+    if (n->stop_requested || n->shutting_down) return;
+    n->stop_requested = true;
+    uv_timer_init(n->loop, &n->stop_timer);
+    n->stop_timer.data = n;
+    uv_timer_start(&n->stop_timer, on_stop_timer, 0, 0);
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
     node_t *n = s->data;
@@ -631,6 +646,7 @@ void node_stop(node_t *n)
     close_handle((uv_handle_t *)&n->sigint);
     uv_check_stop(&n->check);
     close_handle((uv_handle_t *)&n->check);
+    if (n->stop_requested) close_handle((uv_handle_t *)&n->stop_timer);
     node_snapshot_free(n);
     node_raft_stop(n);
 }

@@ -185,6 +185,8 @@ struct node {
     uv_check_t check;
     uv_idle_t idle;        /* keeps the loop from blocking while work waits */
     uv_timer_t expire_timer;
+    uv_timer_t stop_timer; /* node_stop_soon */
+    bool stop_requested;
     bool expire_inflight;
     bool expire_full; /* the last cycle found active_expire_keys keys: more may wait */
     uint64_t expire_index;
@@ -218,6 +220,9 @@ struct node {
 int node_start(node_t *n, config_t *cfg, uv_loop_t *loop);
 /* Stops accepting, waits for the append in flight, closes the store. */
 void node_stop(node_t *n);
+/* node_stop on the loop's next turn, for a command that asks for it
+ * (SHUTDOWN): its own client is still being served when it asks. */
+void node_stop_soon(node_t *n);
 /* Releases what is left once the loop has ended. */
 void node_free(node_t *n);
 

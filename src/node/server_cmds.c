@@ -1,4 +1,4 @@
-/* PING ECHO QUIT HELLO AUTH SELECT TIME MULTI EXEC DISCARD. */
+/* PING ECHO QUIT HELLO AUTH SELECT TIME MULTI EXEC DISCARD SHUTDOWN. */
 #include "node/server_cmds.h"
 #include "node/cluster_cmds.h"
 #include "node/node.h"
@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <sys/time.h>
 
+#include "util/log.h"
 #include "util/version.h"
 
 static void pingCommand(cmd_ctx_t *c)
@@ -200,6 +201,46 @@ static void execCommand(cmd_ctx_t *c)
     reply_error(c->reply, "ERR EXEC without MULTI");
 }
 
+static bool arg_is(cmd_ctx_t *c, int i, const char *word)
+{
+    return c->argvlen[i] == strlen(word) && strncasecmp(c->argv[i], word, c->argvlen[i]) == 0;
+}
+
+/* SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: stops this node as SIGTERM
+ * does (the log write in flight completes first). There is nothing to save
+ * (every acknowledged write is in the log) and nothing to wait for, so SAVE,
+ * NOSAVE, NOW and FORCE change nothing, and no shutdown is ever in progress
+ * for ABORT. Redis's argument checks and errors; a shutdown that goes ahead
+ * answers nothing: the connection closes with the others. */
+static void shutdownCommand(cmd_ctx_t *c)
+{
+    bool save = false, nosave = false, modifier = false, cancel = false;
+    for (int i = 1; i < c->argc; i++) {
+        if (arg_is(c, i, "nosave"))
+            nosave = true;
+        else if (arg_is(c, i, "save"))
+            save = true;
+        else if (arg_is(c, i, "now") || arg_is(c, i, "force"))
+            modifier = true;
+        else if (arg_is(c, i, "abort"))
+            cancel = true;
+        else {
+            reply_error(c->reply, "ERR syntax error");
+            return;
+        }
+    }
+    if ((cancel && (save || nosave || modifier)) || (save && nosave)) {
+        reply_error(c->reply, "ERR syntax error");
+        return;
+    }
+    if (cancel) {
+        reply_error(c->reply, "ERR No shutdown in progress.");
+        return;
+    }
+    log_info("shutdown", " reason=command client=%s", c->sess ? c->sess->addr : "-");
+    node_stop_soon(node_of(c));
+}
+
 static const command_t server_commands[] = {
     {"ping", pingCommand, -1, CMD_FAST | CMD_CONN | CMD_STALE, 0, 0, 0, "connection",
      "Returns the server's liveliness response.", "1.0.0", "O(1)", "fast connection", NULL, NULL},
@@ -224,6 +265,10 @@ static const command_t server_commands[] = {
     {"discard", discardCommand, 1, CMD_CONN | CMD_STALE | CMD_FAST, 0, 0, 0, "transactions",
      "Discards a transaction.", "2.0.0", "O(N), when N is the number of queued commands", "fast transaction",
      NULL, NULL},
+    {"shutdown", shutdownCommand, -1, CMD_ADMIN | CMD_CONN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_NOMULTI, 0,
+     0, 0, "server", "Synchronously save the dataset to disk and then shut down the server", "1.0.0",
+     "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+     "admin slow dangerous", NULL, NULL},
 };
 
 bool server_cmd_runs_in_multi(const command_t *cmd)

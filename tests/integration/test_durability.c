@@ -1,5 +1,5 @@
-/* Durability: what a client saw acknowledged survives a clean restart and a
- * kill -9, TTLs included; a crash keeps a prefix of each connection's
+/* Durability: what a client saw acknowledged survives a clean restart (SIGTERM
+ * or SHUTDOWN) and a kill -9, TTLs included; a crash keeps a prefix of each connection's
  * writes (no holes), transactions whole or not at all, and the key count
  * right. */
 #include <pthread.h>
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -52,6 +53,47 @@ static void restart(void)
 }
 
 /* ---- clean restart ------------------------------------------------------- */
+
+/* SHUTDOWN, as redis-cli shutdown sends it: its errors as Redis gives them,
+ * refused inside MULTI (the transaction then fails), and when it goes ahead
+ * no reply, the connection closed, the process ended with exit code 0 and
+ * every write it had acknowledged there after a restart. */
+static void test_shutdown_command(void **state)
+{
+    rc_t *c = rc_open(srv.port);
+    EXPECT(c, "+OK\r\n", "FLUSHALL");
+    EXPECT(c, "+OK\r\n", "SET", "before-shutdown", "kept");
+    EXPECT(c, ":3\r\n", "RPUSH", "list", "a", "b", "c");
+    EXPECT(c, "-ERR No shutdown in progress.\r\n", "SHUTDOWN", "ABORT");
+    EXPECT(c, "-ERR No shutdown in progress.\r\n", "shutdown", "abort", "ABORT");
+    EXPECT(c, "-ERR syntax error\r\n", "SHUTDOWN", "LATER");
+    EXPECT(c, "-ERR syntax error\r\n", "SHUTDOWN", "SAVE", "NOSAVE");
+    EXPECT(c, "-ERR syntax error\r\n", "SHUTDOWN", "NOW", "ABORT");
+    EXPECT(c, "-ERR syntax error\r\n", "SHUTDOWN", "ABORT", "FORCE");
+    EXPECT(c, "+OK\r\n", "MULTI");
+    EXPECT(c, "+QUEUED\r\n", "SET", "in-multi", "1");
+    EXPECT(c, "-ERR Command not allowed inside a transaction\r\n", "SHUTDOWN", "NOSAVE");
+    EXPECT(c, "-EXECABORT Transaction discarded because of previous errors.\r\n", "EXEC");
+    EXPECT(c, ":0\r\n", "EXISTS", "in-multi");
+    assert_true(proc_alive(&srv));
+
+    /* it goes ahead: no reply, the connection closes, the process exits 0 */
+    const char *r = RC(c, "SHUTDOWN", "NOSAVE", "NOW");
+    if (r) fail_msg("SHUTDOWN answered %s; Redis answers nothing and closes the connection", r);
+    if (!c->eof) fail_msg("SHUTDOWN: no reply, but the connection was not closed either");
+    int st = 0;
+    if (!proc_wait_dead(&srv, 10000, &st)) fail_msg("the server still runs 10 s after SHUTDOWN");
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        char b[96];
+        fail_msg("after SHUTDOWN the server ended with %s", proc_status_str(st, b, sizeof(b)));
+    }
+    rc_close(c);
+    restart();
+    c = rc_open(srv.port);
+    EXPECT(c, "$4\r\nkept\r\n", "GET", "before-shutdown");
+    EXPECT(c, "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n", "LRANGE", "list", "0", "-1");
+    rc_close(c);
+}
 
 static void test_restart_keeps_everything(void **state)
 {
@@ -553,6 +595,7 @@ static void test_kill9_keeps_founding_members(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shutdown_command),
         cmocka_unit_test(test_restart_keeps_everything),
         cmocka_unit_test(test_kill9_after_burst),
         cmocka_unit_test(test_kill9_with_writes_in_flight),
