@@ -212,6 +212,7 @@ struct node {
     bool removed;          /* a member told us we were removed from the cluster */
     int64_t leader_heard_ms; /* loop time of the last APPEND, HEARTBEAT or SNAPSHOT */
     int64_t member_asked_ms; /* a learner's last "am I still a member?" (node_raft.c) */
+    int64_t tombstones_checked_ms; /* store_flush_tombstones, once a second */
     int exit_code;         /* what main returns (a refused join: 1) */
 };
 

@@ -209,6 +209,10 @@ static void on_tick(uv_timer_t *t)
         due = cap;
     }
     node_snapshot_tick(n);
+    if (now - n->tombstones_checked_ms >= 1000) { /* a run of deletes must not sit in an idle memtable */
+        n->tombstones_checked_ms = now;
+        store_flush_tombstones(n->store);
+    }
     for (int i = 0; i < due; i++) {
         n->tick_at_ms += n->tick_ms;
         if (!n->removed) raft_tick(n->raft);

@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -636,6 +637,33 @@ int store_meta_put_u64(store_t *s, const char *name, uint64_t v, bool sync)
     if (wal_meta_put(s->wal, name, v, sync, err, sizeof(err)) == 0) return 0;
     log_error("hard_state_write_failed", " name=%s error=\"%s\"", name, err);
     return -1;
+}
+
+static uint64_t data_cf_property(store_t *s, const char *name)
+{
+    char *v = rocksdb_property_value_cf(s->smdb, s->cf[CF_DATA], name);
+    uint64_t n = v ? strtoull(v, NULL, 10) : 0;
+    free(v);
+    return n;
+}
+
+bool store_flush_tombstones(store_t *s)
+{
+    uint64_t dels = data_cf_property(s, "rocksdb.num-deletes-active-mem-table");
+    if (dels < TOMBSTONE_TRIGGER || dels * 2 < data_cf_property(s, "rocksdb.num-entries-active-mem-table"))
+        return false;
+    rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+    rocksdb_flushoptions_set_wait(fo, 0);
+    char *rerr = NULL;
+    rocksdb_flush_cf(s->smdb, fo, s->cf[CF_DATA], &rerr);
+    rocksdb_flushoptions_destroy(fo);
+    if (rerr) {
+        log_warn("tombstone_flush_failed", " error=\"%s\"", rerr);
+        free(rerr);
+        return false;
+    }
+    log_debug("tombstone_flush", " deletes=%" PRIu64, dels);
+    return true;
 }
 
 uint64_t store_approx_size(store_t *s, store_cf_t cf)

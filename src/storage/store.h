@@ -143,6 +143,13 @@ void store_drain(store_t *s);
 /* Compacts the whole data CF now (flushing the memtable first), so the
  * compaction filter runs over every record: for tests and operators. */
 void store_compact_data(store_t *s);
+/* Starts a flush of the data CF's memtable (without waiting) when it holds
+ * a run of deletions: at least TOMBSTONE_TRIGGER of them, half its entries
+ * or more. Flushed, they reach a file, which compaction then drops (see
+ * store.c); left in the memtable of an idle node, every iterator starting
+ * before them steps over each one, for as long as no writes fill it.
+ * Returns whether a flush was started. The node calls it once a second. */
+bool store_flush_tombstones(store_t *s);
 void store_free(void *p);
 
 /* Iterators see the txn's own writes over the database. */

@@ -114,10 +114,48 @@ static void test_deleted_range_is_compacted(void **state)
     store_txn_abort(t);
 }
 
+/* Deletions few enough to stay in the memtable: nothing flushes it on an
+ * idle node, so store_flush_tombstones (the node calls it once a second)
+ * must, and then they go the way of the test above. It leaves a memtable of
+ * mostly live entries alone. */
+static void test_deletes_in_memtable_are_flushed(void **state)
+{
+    fx_t *f = *state;
+    enum { N = 30000, D = 20000 };
+    write_range(f->s, "mk", 0, N, false);
+    store_compact_data(f->s); /* the keys in a file, the memtable empty */
+    write_range(f->s, "mk", 0, D / 10, true);
+    assert_false(store_flush_tombstones(f->s)); /* 2,000 deletes: below the trigger */
+    write_range(f->s, "mz", 0, D / 2, false);
+    write_range(f->s, "mk", D / 10, 3 * D / 10, true);
+    assert_false(store_flush_tombstones(f->s)); /* 6,000 deletes among 16,000 entries: mostly live */
+
+    store_compact_data(f->s);
+    write_range(f->s, "mk", 0, N, false);
+    store_compact_data(f->s);
+    write_range(f->s, "mk", 0, D, true);
+    char first[64], want[32];
+    snprintf(want, sizeof(want), "mk%07d", D);
+    uint64_t skipped = first_key(f->s, first, sizeof(first));
+    assert_string_equal(first, want);
+    assert_true(skipped >= D);
+    assert_true(store_flush_tombstones(f->s));
+    int64_t t0 = mono_ms(), deadline = t0 + 30000;
+    while ((skipped = first_key(f->s, first, sizeof(first))) >= 1000) {
+        if (mono_ms() > deadline)
+            fail_msg("30 s after the flush a seek still steps over %llu tombstones", (unsigned long long)skipped);
+        usleep(100000);
+    }
+    assert_string_equal(first, want);
+    fprintf(stderr, "  %d deletes in the memtable: %llu tombstones stepped over %lld ms after the flush\n", D,
+            (unsigned long long)skipped, (long long)(mono_ms() - t0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_deleted_range_is_compacted, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_deletes_in_memtable_are_flushed, st_setup, st_teardown),
     };
     return cmocka_run_group_tests_name("store tombstones", tests, NULL, NULL);
 }
