@@ -49,6 +49,8 @@ typedef struct session {
     int nwatched, capwatched;
     bool watch_dirty;          /* an applied write touched a watched key */
     const void *watch_remote;  /* proxy mode: the session on the leader WATCH went to */
+    uint64_t last_write_index; /* the log index of its last write proposed here (WAIT) */
+    uint64_t prev_write_index; /* the one before (WAIT inside a transaction with writes) */
 } session_t;
 
 void session_init(session_t *s, uint64_t id);

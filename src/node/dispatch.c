@@ -14,6 +14,7 @@
 #include "net/upstream.h"
 #include "node/introspect.h"
 #include "node/node.h"
+#include "node/wait_cmd.h"
 #include "node/server_cmds.h"
 #include "util/log.h"
 
@@ -285,6 +286,13 @@ static conn_verdict_t handle_command(node_t *n, conn_t *conn, int argc, const ch
         conn_verdict_t v = route_write(n, cl, r, &go, argc, argv, argvlen, false);
         if (go) node_exec_local(n, cl, cmd, argc, argv, argvlen);
         else if (cl->req.deferred && cl->up) s->watch_remote = cl->up; /* forwarded to the leader */
+        return v;
+    }
+    if (wait_is_cmd(cmd)) { /* WAIT: where the writes go, after those in flight */
+        if (cl->pending) return CONN_PAUSE;
+        bool go;
+        conn_verdict_t v = route_write(n, cl, r, &go, argc, argv, argvlen, false);
+        if (go) wait_start(n, cl, argc, argv, argvlen);
         return v;
     }
     if (cmd->flags & CMD_WRITE) {

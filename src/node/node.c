@@ -5,6 +5,7 @@
 #include "node/admin.h"
 #include "cmd/prefetch.h"
 #include "storage/encoding.h"
+#include "node/wait_cmd.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -100,6 +101,8 @@ uint64_t node_propose(node_t *n, client_t *cl)
     }
     if (cl) {
         cl->pending++;
+        cl->sess.prev_write_index = cl->sess.last_write_index;
+        cl->sess.last_write_index = index;
         waiter_add(n, index, raft_term_at(n->raft, index), cl);
     }
     node_kick(n);
@@ -656,6 +659,7 @@ void node_free(node_t *n)
 {
     node_raft_free(n);
     reads_free(n);
+    wait_free(n);
     while (n->clients) client_free(n->clients); /* left with requests in flight */
     free(n->waiters);
     free(n->waiting);

@@ -213,6 +213,8 @@ struct node {
     int64_t leader_heard_ms; /* loop time of the last APPEND, HEARTBEAT or SNAPSHOT */
     int64_t member_asked_ms; /* a learner's last "am I still a member?" (node_raft.c) */
     int64_t tombstones_checked_ms; /* store_flush_tombstones, once a second */
+    struct held_wait *waits; /* WAITs held for their members (wait_cmd.c) */
+    size_t nwaits, capwaits;
     int exit_code;         /* what main returns (a refused join: 1) */
 };
 

@@ -11,6 +11,7 @@
  * already durable here. */
 #include "node/admin.h"
 #include "node/node.h"
+#include "node/wait_cmd.h"
 #include "node/wire.h"
 #include "storage/store.h"
 #include "util/log.h"
@@ -216,6 +217,7 @@ static void on_tick(uv_timer_t *t)
     for (int i = 0; i < due; i++) {
         n->tick_at_ms += n->tick_ms;
         if (!n->removed) raft_tick(n->raft);
+        wait_check(n); /* timeouts */
         if (++n->ticks % TICKS_PER_HEARTBEAT) continue;
         node_tick_waiters(n);
         reads_tick(n);
@@ -628,6 +630,7 @@ void node_raft_process(node_t *n)
      * loop: small applies are cheaper written there (store_txn.c) */
     store_set_inline_commits(n->store, n->voters == 1);
     n->in_ready = false;
+    wait_check(n); /* acknowledgements moved the followers' match */
     if (raft_has_ready(n->raft)) node_kick(n);
 }
 

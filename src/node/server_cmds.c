@@ -2,6 +2,7 @@
 #include "node/server_cmds.h"
 #include "node/cluster_cmds.h"
 #include "node/node.h"
+#include "node/wait_cmd.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -294,6 +295,7 @@ void node_register_commands(void)
     done = true;
     cmd_table_add(server_commands, sizeof(server_commands) / sizeof(server_commands[0]));
     keywait_register_commands();
+    wait_register();
     introspect_register();
     cluster_cmds_register();
 }

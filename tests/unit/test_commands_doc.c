@@ -31,6 +31,7 @@ static const struct {
     {"select", "database 0 only"},
     {"config", "GET, RESETSTAT; SET and REWRITE refused"},
     {"exec", "a transaction with a write is one log entry"},
+    {"wait", "counts the other members (voters, learners) whose log holds the connection's last write; an acknowledged write is on a majority already"},
     {"shutdown", "stops this node as SIGTERM does; SAVE, NOSAVE, NOW, FORCE change nothing (every acknowledged write is in the log); ABORT: never a shutdown in progress"},
     {"scan", "cursors map to key order (node-local table)"},
     {"keys", "key order"},
