@@ -238,12 +238,13 @@ static void on_removed(void *ud, uint64_t by)
 }
 
 /* A voter cut off from its leader campaigns, and a member that removed it
- * answers that it was removed (on_removed). A learner never campaigns, so a
- * learner removed while it could not hear it (stopped, cut off, not yet
- * caught up) would go on waiting for a leader forever. So a learner that has
- * heard no leader for the longest election timeout asks its links again,
- * once a second: a HELLO is answered "removed" by a member that removed it,
- * and OK otherwise. */
+ * answers that it was removed (on_removed). A learner never campaigns, and
+ * neither does a node a leader has started to add (it has the cluster's id)
+ * before the entry that adds it arrived: removed while it could not hear it
+ * (stopped, cut off, not yet caught up), it would wait for a leader
+ * forever. So such a node, having heard no leader for the longest election
+ * timeout, asks its links again once a second: a HELLO is answered
+ * "removed" by a member that removed it, and OK otherwise. */
 static void ask_if_member(node_t *n)
 {
     if (n->removed || n->role == RAFT_LEADER) return;
@@ -253,7 +254,7 @@ static void ask_if_member(node_t *n)
     raft_status_t st;
     raft_status(n->raft, &st);
     const raft_member_t *me = raft_conf_find(st.conf, n->id);
-    if (!me || me->voter) return;
+    if (me ? me->voter : !n->cluster_id) return;
     n->member_asked_ms = now;
     peers_hello(&n->peers);
 }
