@@ -415,6 +415,7 @@ void node_tick_waiters(node_t *n)
         client_done(cl);
     }
     resume_waiting(n); /* lets held requests time out */
+    proxy_drop_stale(n);
 }
 
 void node_wait_for_leader(node_t *n, client_t *cl)
@@ -455,6 +456,8 @@ void node_role_changed(node_t *n)
              (unsigned long long)n->term, (unsigned long long)n->leader, addr[0] ? addr : "none");
     keywait_role_changed(n);
     resume_waiting(n);
+    n->leader_changed_ms = (int64_t)uv_now(n->loop);
+    n->proxy_stale = true;
 }
 
 /* ---- active expiry ------------------------------------------------------ */

@@ -58,6 +58,7 @@ typedef struct client {
     struct client *prev, *next; /* every client the node has (node->clients) */
     struct upstream *up;  /* proxy mode: this client's session on the leader */
     uint64_t up_leader;   /* the node id it goes to */
+    bool up_abandoned;    /* closed by proxy_drop_stale: its requests fail as such */
     int64_t wait_since_ms;
     req_mark_t req;       /* the request being dispatched */
     struct blocked *blocked; /* BLPOP and the like, blocked on the leader (keywait.c) */
@@ -213,6 +214,8 @@ struct node {
     int64_t leader_heard_ms; /* loop time of the last APPEND, HEARTBEAT or SNAPSHOT */
     int64_t member_asked_ms; /* a learner's last "am I still a member?" (node_raft.c) */
     int64_t tombstones_checked_ms; /* store_flush_tombstones, once a second */
+    int64_t leader_changed_ms; /* loop time of the last role change (proxy_drop_stale) */
+    bool proxy_stale;          /* sessions may still wait on a former leader */
     struct held_wait *waits; /* WAITs held for their members (wait_cmd.c) */
     size_t nwaits, capwaits;
     int exit_code;         /* what main returns (a refused join: 1) */
@@ -300,6 +303,11 @@ conn_verdict_t proxy_forward(node_t *n, client_t *cl, int argc, const char **arg
                              bool exec);
 /* The client is gone: its session to the leader closes. */
 void proxy_close(client_t *cl);
+/* Sessions still waiting on a node that stopped leading request_timeout_ms
+ * ago are given up: their requests answer -TIMEOUT (the outcome unknown).
+ * A leader that was frozen or cut off would otherwise hold them until it
+ * came back. Called every heartbeat interval. */
+void proxy_drop_stale(node_t *n);
 
 /* node_read.c: queues a read command (copying argv) until a ReadIndex for it
  * is confirmed and applied; cl->pending counts it. */

@@ -47,7 +47,10 @@ static void on_fail(void *ud, void *req_ud, int status)
     count_done(cl, req_ud);
     if (cl->conn) {
         bool sent = cl->up ? upstream_fail_sent(cl->up) : true;
-        if (sent)
+        if (cl->up_abandoned)
+            reply_error(client_reply(cl), "TIMEOUT the leader changed and the former one did not answer; the write "
+                                          "may or may not be applied");
+        else if (sent)
             reply_errorf(client_reply(cl), "TIMEOUT the connection to the leader failed (%s); the write may or "
                                            "may not be applied", uv_strerror(status));
         else
@@ -91,6 +94,24 @@ static int open_session(node_t *n, client_t *cl, uint64_t leader, const char *ad
     if (n->cfg->requirepass[0]) send_quiet(cl->up, 2, (const char *[]){"AUTH", n->cfg->requirepass});
     if (cl->sess.proto == 3) send_quiet(cl->up, 2, (const char *[]){"HELLO", "3"});
     return 0;
+}
+
+void proxy_drop_stale(node_t *n)
+{
+    if (!n->proxy_stale || (int64_t)uv_now(n->loop) - n->leader_changed_ms < n->cfg->request_timeout_ms) return;
+    n->proxy_stale = false;
+    int dropped = 0;
+    client_t *next;
+    for (client_t *cl = n->clients; cl; cl = next) {
+        next = cl->next;
+        if (!cl->up || cl->up_leader == n->leader || !upstream_pending(cl->up)) continue;
+        cl->up_abandoned = true;
+        proxy_close(cl);
+        cl->up_abandoned = false;
+        dropped++;
+        if (!cl->conn && cl->pending == 0) client_free(cl); /* gone, and nothing holds it now */
+    }
+    if (dropped) log_warn("proxy_sessions_dropped", " sessions=%d reason=\"the former leader did not answer\"", dropped);
 }
 
 conn_verdict_t proxy_forward(node_t *n, client_t *cl, int argc, const char **argv, const size_t *argvlen,

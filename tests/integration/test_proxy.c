@@ -2,7 +2,8 @@
  * keeps to the leader for one client can end while the client is idle (the
  * leader restarts, or closes the connection). The client's next write must
  * open a new session and succeed, not wait forever on a session that takes
- * no more commands. */
+ * no more commands. A leader that freezes with a write in flight costs that
+ * write a -TIMEOUT once a new leader is in place, not an endless wait. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -150,10 +151,50 @@ static void test_session_closed_by_leader_is_replaced(void **state)
     redisFree(lc);
 }
 
+/* The leader freezes (SIGSTOP) with a proxied write in flight: its TCP
+ * connection stays open and it never answers. Once the others have elected
+ * a new leader, the follower gives the session up after request_timeout_ms
+ * and the client gets -TIMEOUT (outcome unknown), not a wait for as long as
+ * the old leader stays frozen; its next write goes to the new leader. Runs
+ * last: the frozen node is resumed but stays a follower. */
+static void test_frozen_leader_does_not_hold_proxied_writes(void **state)
+{
+    (void)state;
+    int l = cluster_log_leader(&cl, 15000);
+    assert_true(l >= 0);
+    int f = (l + 1) % CLUSTER_N;
+    redisContext *ctx = cl_connect(&cl, f, 15000);
+    assert_non_null(ctx);
+    int64_t deadline = cl_mono_ms() + 10000;
+    for (;;) { /* a session to the leader, open */
+        redisReply *r = cl_cmd(ctx, "SET", "frozen:k", "0", NULL);
+        assert_non_null(r);
+        bool ok = r->type == REDIS_REPLY_STATUS && strcmp(r->str, "OK") == 0;
+        freeReplyObject(r);
+        if (ok && leader_seen_by(f) == l) break;
+        if (cl_mono_ms() > deadline) fail_msg("no proxied SET to node %d through node %d", l + 1, f + 1);
+        usleep(50000);
+    }
+    cluster_sigstop(&cl, l);
+    int64_t t0 = cl_mono_ms();
+    redisReply *r = cl_cmd(ctx, "SET", "frozen:k", "1", NULL);
+    int64_t took = cl_mono_ms() - t0;
+    char buf[256];
+    cl_str(r, ctx, buf, sizeof(buf));
+    if (r) freeReplyObject(r);
+    fprintf(stderr, "  a proxied SET with the leader frozen: %s after %lld ms\n", buf, (long long)took);
+    if (strncmp(buf, "-TIMEOUT the leader changed", 27) != 0)
+        fail_msg("a write in flight to a frozen leader got %s after %lld ms, want -TIMEOUT", buf, (long long)took);
+    expect(ctx, "+OK", "SET", "frozen:k", "2", NULL); /* the new leader takes it */
+    redisFree(ctx);
+    cluster_sigcont(&cl, l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_session_closed_by_leader_is_replaced),
+        cmocka_unit_test(test_frozen_leader_does_not_hold_proxied_writes),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
