@@ -86,6 +86,7 @@ typedef struct node_snap {
     char path[CONFIG_STR_MAX + 128]; /* its directory */
     bool making;                    /* one is being made on the thread pool */
     bool want;                      /* RAFT.SNAPSHOT asked for one */
+    uint64_t want_index;            /* ... covering at least this applied index */
     snap_send_t *sends;             /* transfers to followers */
     snap_recv_t *recv;              /* the transfer being received, if any */
     uint64_t seq;                   /* tags of chunks sent */

@@ -176,6 +176,9 @@ static void make_after(uv_work_t *w, int status)
     n->snap.made++;
     n->snap.last_time_ms = node_wall_ms();
     n->snap.last_duration_ms = (int64_t)uv_now(n->loop) - j->t0;
+    /* The checkpoint holds what the committer had written, which may lag
+     * the applies a RAFT.SNAPSHOT was asked after: then one more follows. */
+    if (n->snap.want_index > n->snap.cur.index) n->snap.want = true;
     log_info("snapshot_made", " index=%" PRIu64 " term=%" PRIu64 " files=%u bytes=%" PRIu64
              " log_compacted_to=%" PRIu64 " ms=%" PRId64 " checkpoint_ms=%" PRId64 " seal_ms=%" PRId64,
              n->snap.cur.index, n->snap.cur.term, n->snap.cur.nfiles, n->snap.cur.bytes, j->compact_upto,
@@ -215,6 +218,7 @@ bool node_snapshot_request(node_t *n)
 {
     bool now = !n->snap.making;
     n->snap.want = true; /* if one is being made, another follows it */
+    if (n->db.applied > n->snap.want_index) n->snap.want_index = n->db.applied;
     node_snapshot_tick(n);
     return now;
 }
