@@ -39,26 +39,14 @@ static int teardown(void **state)
     return cluster_finish(&cl);
 }
 
-/* The one-line form of a command's reply on ctx ("(conn: ...)" on error). */
-static const char *run(redisContext *ctx, char *buf, size_t len, const char *arg0, ...)
-{
-    const char *argv[16];
-    int argc = 0;
-    va_list ap;
-    va_start(ap, arg0);
-    for (const char *a = arg0; a && argc < 16; a = va_arg(ap, const char *)) argv[argc++] = a;
-    va_end(ap);
-    redisReply *r = redisCommandArgv(ctx, argc, argv, NULL);
-    cl_str(r, ctx, buf, len);
-    if (r) freeReplyObject(r);
-    return buf;
-}
-
+/* The reply of a command on ctx must be want, in cl_str's one-line form. */
 #define EXPECT_REPLY(ctx, want, ...)                                                                     \
     do {                                                                                                 \
         char b_[256];                                                                                    \
-        const char *got_ = run((ctx), b_, sizeof(b_), __VA_ARGS__, (const char *)NULL);                \
-        if (strcmp(got_, (want)) != 0) fail_msg("line %d: got %s, want %s", __LINE__, got_, (want)); \
+        redisReply *r_ = cl_cmd((ctx), __VA_ARGS__, (const char *)NULL);                                \
+        cl_str(r_, (ctx), b_, sizeof(b_));                                                               \
+        if (r_) freeReplyObject(r_);                                                                     \
+        if (strcmp(b_, (want)) != 0) fail_msg("line %d: got %s, want %s", __LINE__, b_, (want));       \
     } while (0)
 
 static void test_wait(void **state)
