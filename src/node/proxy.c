@@ -109,7 +109,11 @@ void proxy_drop_stale(node_t *n)
         proxy_close(cl);
         cl->up_abandoned = false;
         dropped++;
-        if (!cl->conn && cl->pending == 0) client_free(cl); /* gone, and nothing holds it now */
+        if (cl->pending) continue;
+        if (cl->conn)
+            conn_resume(cl->conn); /* requests held behind the failed ones go on */
+        else
+            client_free(cl); /* gone, and nothing holds it now */
     }
     if (dropped) log_warn("proxy_sessions_dropped", " sessions=%d reason=\"the former leader did not answer\"", dropped);
 }

@@ -108,24 +108,29 @@ void wait_start(node_t *n, client_t *cl, int argc, const char *const *argv, cons
     cl->pending++; /* its later requests wait behind the answer */
 }
 
+/* The answered clients are released only once the list is settled:
+ * releasing one runs its pipelined requests at once, and another WAIT among
+ * them is added to the list. */
 void wait_check(node_t *n)
 {
     if (!n->nwaits) return;
     int64_t now = (int64_t)uv_now(n->loop);
-    size_t keep = 0;
+    size_t keep = 0, ndone = 0;
+    client_t *stack[16], **done = n->nwaits <= 16 ? stack : malloc(sizeof(*done) * n->nwaits);
     for (size_t i = 0; i < n->nwaits; i++) {
         held_wait_t *w = &n->waits[i];
         long long have = members_holding(n, w->index);
-        bool done = have >= w->want || (w->deadline_ms && now >= w->deadline_ms) || n->role != RAFT_LEADER ||
-                    n->shutting_down || !w->cl->conn;
-        if (!done) {
+        if (have < w->want && !(w->deadline_ms && now >= w->deadline_ms) && n->role == RAFT_LEADER &&
+            !n->shutting_down && w->cl->conn) {
             n->waits[keep++] = *w;
             continue;
         }
         reply_int(client_reply(w->cl), have);
-        client_done(w->cl);
+        done[ndone++] = w->cl;
     }
     n->nwaits = keep;
+    for (size_t i = 0; i < ndone; i++) client_done(done[i]);
+    if (done != stack) free(done);
 }
 
 void wait_free(node_t *n)

@@ -75,6 +75,18 @@ static void test_wait(void **state)
     EXPECT_REPLY(c, ":2", "WAIT", "3", "300");
     int64_t took = cl_mono_ms() - t0;
     if (took < 280 || took > 3000) fail_msg("WAIT 3 300 answered after %lld ms", (long long)took);
+    /* pipelined: the second WAIT arrives while the first is being answered */
+    redisAppendCommand(c, "WAIT 3 100");
+    redisAppendCommand(c, "WAIT 3 100");
+    redisAppendCommand(c, "GET k");
+    for (int i = 0; i < 3; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK) fail_msg("pipelined WAIT %d: %s", i, c->errstr);
+        char b[64];
+        const char *want = i < 2 ? ":2" : "$v";
+        if (strcmp(cl_str(r, c, b, sizeof(b)), want) != 0) fail_msg("pipelined reply %d: %s, want %s", i, b, want);
+        freeReplyObject(r);
+    }
     /* inside MULTI it never blocks */
     EXPECT_REPLY(c, "+OK", "MULTI");
     EXPECT_REPLY(c, "+QUEUED", "WAIT", "5", "0");
