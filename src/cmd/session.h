@@ -51,6 +51,7 @@ typedef struct session {
     const void *watch_remote;  /* proxy mode: the session on the leader WATCH went to */
     uint64_t last_write_index; /* the log index of its last write proposed here (WAIT) */
     uint64_t prev_write_index; /* the one before (WAIT inside a transaction with writes) */
+    int nsub, npsub, nssub;    /* channels, patterns, shard channels subscribed (node/pubsub.c) */
 } session_t;
 
 void session_init(session_t *s, uint64_t id);

@@ -35,6 +35,10 @@ typedef struct conn_handler {
     conn_verdict_t (*on_command)(void *ud, conn_t *c, int argc, const char **argv, const size_t *argvlen);
     /* The connection is gone; after this the owner must not touch c. */
     void (*on_close)(void *ud, conn_t *c);
+    /* Optional: called before the pending replies are written out, for
+     * output that must follow whole replies (Pub/Sub messages a client
+     * published to itself). */
+    void (*before_flush)(void *ud);
     void *ud;
 } conn_handler_t;
 

@@ -8,6 +8,7 @@
 
 void server_flush_pending(server_t *s)
 {
+    if (s->handler.before_flush) s->handler.before_flush(s->handler.ud);
     while (s->dirty) {
         conn_t *c = s->dirty;
         s->dirty = c->next_dirty;

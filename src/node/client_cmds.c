@@ -43,6 +43,16 @@ static client_t *self_client(node_t *n, session_t *s)
     return NULL;
 }
 
+static bool subscribed(const session_t *s)
+{
+    return s->nsub || s->npsub || s->nssub;
+}
+
+static int session_type(const session_t *s)
+{
+    return subscribed(s) ? 2 : 1;
+}
+
 /* One CLIENT LIST line in Redis 7.0's field order, lib-name/lib-ver last as
  * 7.2 writes them. Buffers are described from the connection's own. */
 static void client_line(sbuf_t *b, node_t *n, const session_t *s, const conn_t *cn)
@@ -52,8 +62,9 @@ static void client_line(sbuf_t *b, node_t *n, const session_t *s, const conn_t *
     long long idle = s->last_cmd_ms ? (long long)(((int64_t)uv_now(n->loop) - s->last_cmd_ms) / 1000) : age;
     char flags[8];
     int f = 0;
-    if (s->close_asap || (cn && cn->close_after_flush)) flags[f++] = 'A';
+    if (subscribed(s)) flags[f++] = 'P';
     if (s->in_multi) flags[f++] = 'x';
+    if (s->close_asap || (cn && cn->close_after_flush)) flags[f++] = 'A';
     if (f == 0) flags[f++] = 'N';
     flags[f] = '\0';
     size_t multimem = 0;
@@ -65,10 +76,10 @@ static void client_line(sbuf_t *b, node_t *n, const session_t *s, const conn_t *
     const char *events = !cn ? "" : cn->reading ? ((cn->writing || cn->dirty) ? "rw" : "r")
                                                 : ((cn->writing || cn->dirty) ? "w" : "");
     sb_printf(b,
-              "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=0 sub=0 psub=0 ssub=0 "
+              "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=0 sub=%d psub=%d ssub=%d "
               "multi=%d qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=%zu rbs=%zu rbp=%zu obl=%zu oll=0 omem=%zu "
               "tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
-              (unsigned long long)s->id, s->addr, s->laddr, s->fd, s->name, age, idle, flags,
+              (unsigned long long)s->id, s->addr, s->laddr, s->fd, s->name, age, idle, flags, s->nsub, s->npsub, s->nssub,
               s->in_multi ? s->nqueued : -1, qbuf, qfree, multimem, rbs, obl, obl, omem, tot, events,
               s->last_cmd ? s->last_cmd : "NULL", s->proto, s->lib_name, s->lib_ver);
 }
@@ -139,13 +150,15 @@ static void clientSetinfoCommand(cmd_ctx_t *c)
     reply_ok(c->reply);
 }
 
-/* Client types: every redraft client is "normal"; the other names are valid
- * but match nobody. Returns 1 normal, 0 other valid type, -1 unknown. */
+/* Client types: a client subscribed to anything is "pubsub", every other
+ * one "normal"; master, slave and replica are valid names that match
+ * nobody. Returns 1 normal, 2 pubsub, 0 another valid type, -1 unknown. */
 static int client_type(const char *p, size_t len)
 {
     if (len == 6 && strncasecmp(p, "normal", 6) == 0) return 1;
-    static const char *const others[] = {"master", "slave", "replica", "pubsub"};
-    for (size_t i = 0; i < 4; i++)
+    if (len == 6 && strncasecmp(p, "pubsub", 6) == 0) return 2;
+    static const char *const others[] = {"master", "slave", "replica"};
+    for (size_t i = 0; i < 3; i++)
         if (strlen(others[i]) == len && strncasecmp(p, others[i], len) == 0) return 0;
     return -1;
 }
@@ -162,8 +175,9 @@ static void clientListCommand(cmd_ctx_t *c)
             free(b.p);
             return;
         }
-        for (conn_t *cn = oldest_conn(n); cn && t == 1; cn = cn->prev)
-            if (conn_client(cn)) client_line(&b, n, &conn_client(cn)->sess, cn);
+        for (conn_t *cn = oldest_conn(n); cn && t > 0; cn = cn->prev)
+            if (conn_client(cn) && session_type(&conn_client(cn)->sess) == t)
+                client_line(&b, n, &conn_client(cn)->sess, cn);
     } else if (c->argc > 3 && cmd_arg_is(c, 2, "id")) {
         for (int i = 3; i < c->argc; i++) {
             long long id;
@@ -262,7 +276,7 @@ static void clientKillCommand(cmd_ctx_t *c)
         conn_t *prev = cn->prev; /* closing may unlink cn */
         client_t *cl = conn_client(cn);
         session_t *s = cl ? &cl->sess : NULL;
-        bool match = s && type != 0 && (!addr || (strlen(s->addr) == addrlen && memcmp(s->addr, addr, addrlen) == 0)) &&
+        bool match = s && type != 0 && (type < 0 || session_type(s) == type) && (!addr || (strlen(s->addr) == addrlen && memcmp(s->addr, addr, addrlen) == 0)) &&
                      (!laddr || (strlen(s->laddr) == laddrlen && memcmp(s->laddr, laddr, laddrlen) == 0)) &&
                      (id == 0 || s->id == (uint64_t)id);
         if (match && s == c->sess && skipme) match = false;

@@ -14,6 +14,7 @@
 #include "net/upstream.h"
 #include "node/introspect.h"
 #include "node/node.h"
+#include "node/pubsub.h"
 #include "node/wait_cmd.h"
 #include "node/server_cmds.h"
 #include "util/log.h"
@@ -48,6 +49,7 @@ static void on_close(void *ud, conn_t *c)
     cl->sess.peer_id = 0;
     proxy_close(cl);
     keywait_client_gone(cl->node, cl);
+    pubsub_client_gone(cl->node, cl);
     if (cl->pending == 0) client_free(cl);
 }
 
@@ -245,6 +247,21 @@ static conn_verdict_t handle_command(node_t *n, conn_t *conn, int argc, const ch
         if (s->in_multi) s->multi_dirty = true;
         return CONN_CONTINUE;
     }
+    if (s->proto == 2 && (s->nsub || s->npsub || s->nssub) && !pubsub_allowed_in_context(cmd)) {
+        /* a RESP2 subscriber's connection carries messages: Redis allows
+         * only what keeps that stream readable */
+        if (cl->pending) return CONN_PAUSE;
+        char name[96];
+        const command_t *sub = cmd->subcommands && argc >= 2 ? find_sub(cmd->subcommands, argv[1], argvlen[1]) : NULL;
+        if (sub)
+            full_name(name, sizeof(name), cmd, sub);
+        else
+            snprintf(name, sizeof(name), "%s", cmd->name);
+        reply_errorf(r, "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+                        "allowed in this context", name);
+        cl->req.rejected = true;
+        return CONN_CONTINUE;
+    }
     if (s->in_multi && !server_cmd_runs_in_multi(cmd)) {
         if (cl->pending) return CONN_PAUSE;
         const char *addr;
@@ -339,13 +356,20 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
     m->rejected = m->deferred = false;
     conn_verdict_t v = handle_command(n, conn, argc, argv, argvlen);
     if (v == CONN_PAUSE) return v;
+    pubsub_flush_self(n); /* a message it published to itself follows its reply */
     if (!m->deferred) cmdstats_done(n, m->cmd, m->start_us, m->rejected);
     m->start_us = 0;
     return v;
+}
+
+static void before_flush(void *ud)
+{
+    pubsub_flush_self(ud);
 }
 
 const conn_handler_t node_conn_handler = {
     .on_open = on_open,
     .on_command = on_command,
     .on_close = on_close,
+    .before_flush = before_flush,
 };

@@ -1,6 +1,7 @@
 /* INFO and CONFIG, answered as Redis 7.0 answers them. Nothing here touches
  * the data: they read the node, its configuration and its statistics. */
 #include "node/introspect.h"
+#include "node/pubsub.h"
 #include "node/server_cmds.h"
 #include "util/glob.h"
 
@@ -208,6 +209,8 @@ static void info_stats(sbuf_t *b, node_t *n)
     long long ops;
     double in_kbps, out_kbps;
     sample_rates(n, &ops, &in_kbps, &out_kbps);
+    size_t chans, pats, shard;
+    pubsub_counts(n, &chans, &pats, &shard);
     sb_printf(b,
               "total_connections_received:%llu\r\n" "total_commands_processed:%llu\r\n"
               "instantaneous_ops_per_sec:%lld\r\n" "total_net_input_bytes:%llu\r\n" "total_net_output_bytes:%llu\r\n"
@@ -218,7 +221,7 @@ static void info_stats(sbuf_t *b, node_t *n)
               "expired_keys:%llu\r\n" "expired_stale_perc:0.00\r\n" "expired_time_cap_reached_count:0\r\n"
               "expire_cycle_cpu_milliseconds:0\r\n" "evicted_keys:0\r\n" "evicted_clients:0\r\n"
               "total_eviction_exceeded_time:0\r\n" "current_eviction_exceeded_time:0\r\n" "keyspace_hits:%llu\r\n"
-              "keyspace_misses:%llu\r\n" "pubsub_channels:0\r\n" "pubsub_patterns:0\r\n" "pubsubshard_channels:0\r\n"
+              "keyspace_misses:%llu\r\n" "pubsub_channels:%zu\r\n" "pubsub_patterns:%zu\r\n" "pubsubshard_channels:%zu\r\n"
               "latest_fork_usec:0\r\n" "total_forks:0\r\n" "migrate_cached_sockets:0\r\n"
               "slave_expires_tracked_keys:0\r\n" "active_defrag_hits:0\r\n" "active_defrag_misses:0\r\n"
               "active_defrag_key_hits:0\r\n" "active_defrag_key_misses:0\r\n" "total_active_defrag_time:0\r\n"
@@ -232,7 +235,7 @@ static void info_stats(sbuf_t *b, node_t *n)
               (unsigned long long)st->net_input_bytes, (unsigned long long)st->net_output_bytes, in_kbps, out_kbps,
               (unsigned long long)st->rejected_connections, (unsigned long long)n->db.expired,
               (unsigned long long)n->stats.keyspace_hits,
-              (unsigned long long)n->stats.keyspace_misses, (unsigned long long)n->stats.expire_cycles);
+              (unsigned long long)n->stats.keyspace_misses, chans, pats, shard, (unsigned long long)n->stats.expire_cycles);
 }
 
 static void info_replication(sbuf_t *b, node_t *n)

@@ -1,6 +1,7 @@
 /* The node's write path: propose through Raft, apply what commits, answer
  * the clients that wait for their entries; start and stop. */
 #include "node/node.h"
+#include "node/pubsub.h"
 #include "node/join.h"
 #include "node/admin.h"
 #include "cmd/prefetch.h"
@@ -375,6 +376,7 @@ void node_apply_committed(node_t *n, const raft_entry_t *e, size_t count)
         bool held = false;
         if (e[i].type == RAFT_ENTRY_NORMAL) held = apply_entry(n, txn, e[i].index, e[i].data, e[i].len, cl);
         else if (cl) reply_error(client_reply(cl), "ERR internal: a client waited on a raft entry");
+        if (cl) pubsub_flush_self(n); /* a message it published to itself follows its reply */
         if (cl) cmdstats_done(n, w.cmd, w.start_us, false);
         n->db.applied = e[i].index;
         if (e[i].index == n->expire_index) expire_applied(n);
@@ -663,6 +665,7 @@ void node_free(node_t *n)
     node_raft_free(n);
     reads_free(n);
     wait_free(n);
+    pubsub_free(n);
     while (n->clients) client_free(n->clients); /* left with requests in flight */
     free(n->waiters);
     free(n->waiting);

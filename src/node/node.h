@@ -62,6 +62,7 @@ typedef struct client {
     int64_t wait_since_ms;
     req_mark_t req;       /* the request being dispatched */
     struct blocked *blocked; /* BLPOP and the like, blocked on the leader (keywait.c) */
+    struct ps_client *ps;    /* its subscriptions (pubsub.c), or NULL */
 } client_t;
 
 /* A client waiting for the apply of the entry it proposed at (index, term).
@@ -219,6 +220,7 @@ struct node {
     bool proxy_stale;          /* sessions may still wait on a former leader */
     struct held_wait *waits; /* WAITs held for their members (wait_cmd.c) */
     size_t nwaits, capwaits;
+    struct pubsub *pubsub; /* subscriptions (pubsub.c), made at the first use */
     int exit_code;         /* what main returns (a refused join: 1) */
 };
 

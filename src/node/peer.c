@@ -425,6 +425,15 @@ bool peers_send_cmd(peers_t *ps, uint64_t to, const char *cmd, const char *paylo
     return true;
 }
 
+void peers_publish(peers_t *ps, int argc, const char **argv, const size_t *argvlen)
+{
+    for (int i = 0; i < ps->n; i++) {
+        peer_t *p = ps->p[i];
+        if (!p->connected || !p->ac || (p->ac->c.obuf && sdslen(p->ac->c.obuf) > PEER_OBUF_MAX)) continue;
+        redisAsyncCommandArgv(p->ac, NULL, NULL, argc, argv, argvlen);
+    }
+}
+
 void peers_hello(peers_t *ps)
 {
     for (int i = 0; i < ps->n; i++) {

@@ -80,6 +80,10 @@ bool peers_send_cmd(peers_t *ps, uint64_t to, const char *cmd, const char *paylo
 /* Says HELLO again on every connected link: a member answers an id it
  * removed with an error, which reaches on_removed. */
 void peers_hello(peers_t *ps);
+/* Sends a command to every connected peer, fire-and-forget (its reply is
+ * read and dropped): Pub/Sub messages (pubsub.c). A peer that is not
+ * connected, or too far behind, misses it. */
+void peers_publish(peers_t *ps, int argc, const char **argv, const size_t *argvlen);
 /* Writes what is queued for each peer now (as much as the socket takes)
  * instead of on the loop's next poll: one loop iteration less per hop. */
 void peers_flush(peers_t *ps);

@@ -1,10 +1,12 @@
 /* The receiving end of the peer transport (peer.h): RAFT.HELLO makes a
  * connection a raft link from one node of this cluster, RAFT.MSG carries
- * one message to the core, RAFT.SNAP a snapshot chunk (snap_transfer.c);
+ * one message to the core, RAFT.SNAP a snapshot chunk (snap_transfer.c),
+ * RAFT.PUBLISH a Pub/Sub message (pubsub.c);
  * RAFT.SNAPSHOT is the operators' BGSAVE. Anything else from a peer, or a message that
  * does not decode, is refused with an error and logged; it never reaches
  * the core. */
 #include "node/node.h"
+#include "node/pubsub.h"
 #include "util/log.h"
 
 #include <inttypes.h>
@@ -202,6 +204,24 @@ static bool snapshot_now(node_t *n, client_t *cl, int argc, reply_t *r)
     return true;
 }
 
+/* RAFT.PUBLISH c|s <channel> <message>: a message published on another
+ * member, for this node's subscribers (pubsub.h). Answers how many got it;
+ * the sender does not wait for that. */
+static bool publish(node_t *n, client_t *cl, int argc, const char **argv, const size_t *argvlen, reply_t *r)
+{
+    if (!cl->sess.peer_id) {
+        reply_error(r, "ERR raft: RAFT.PUBLISH needs RAFT.HELLO first");
+        return true;
+    }
+    if (argc != 4 || argvlen[1] != 1 || (argv[1][0] != 'c' && argv[1][0] != 's')) {
+        reply_error(r, "ERR syntax: RAFT.PUBLISH c|s <channel> <message>");
+        return true;
+    }
+    ps_kind_t k = argv[1][0] == 's' ? PS_SHARD : PS_CHANNEL;
+    reply_int(r, pubsub_deliver(n, k, argv[2], argvlen[2], argv[3], argvlen[3]));
+    return true;
+}
+
 /* RAFT.PROXY <node_id>: the connection carries a follower's client. */
 static bool proxy(client_t *cl, int argc, reply_t *r)
 {
@@ -221,6 +241,7 @@ bool node_raft_command(node_t *n, client_t *cl, int argc, const char **argv, con
     if (argvlen[0] == 10 && strncasecmp(argv[0], "raft.hello", 10) == 0) return hello(n, cl, argc, argv, argvlen, r);
     if (argvlen[0] == 9 && strncasecmp(argv[0], "raft.snap", 9) == 0) return snap_chunk(n, cl, argc, argv, argvlen, r);
     if (argvlen[0] == 13 && strncasecmp(argv[0], "raft.snapshot", 13) == 0) return snapshot_now(n, cl, argc, r);
+    if (argvlen[0] == 12 && strncasecmp(argv[0], "raft.publish", 12) == 0) return publish(n, cl, argc, argv, argvlen, r);
     reply_errorf(r, "ERR unknown raft command '%.*s'", (int)(argvlen[0] < 64 ? argvlen[0] : 64), argv[0]);
     return true;
 }

@@ -1,9 +1,11 @@
-/* PING ECHO QUIT HELLO AUTH SELECT TIME MULTI EXEC DISCARD SHUTDOWN. */
+/* PING ECHO QUIT HELLO AUTH SELECT TIME MULTI EXEC DISCARD RESET SHUTDOWN. */
 #include "node/server_cmds.h"
 #include "node/cluster_cmds.h"
 #include "node/node.h"
+#include "node/pubsub.h"
 #include "node/wait_cmd.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -12,10 +14,19 @@
 #include "util/log.h"
 #include "util/version.h"
 
+/* A RESP2 subscriber gets ["pong", arg] (a message-shaped reply its
+ * message loop can read), as in Redis. */
 static void pingCommand(cmd_ctx_t *c)
 {
     if (c->argc > 2) {
         reply_wrong_arity(c->reply, "ping");
+        return;
+    }
+    const session_t *s = c->sess;
+    if (s && s->proto == 2 && (s->nsub || s->npsub || s->nssub)) {
+        reply_array(c->reply, 2);
+        reply_bulk(c->reply, "pong", 4);
+        reply_bulk(c->reply, c->argc == 2 ? c->argv[1] : "", c->argc == 2 ? c->argvlen[1] : 0);
         return;
     }
     if (c->argc == 2)
@@ -202,6 +213,29 @@ static void execCommand(cmd_ctx_t *c)
     reply_error(c->reply, "ERR EXEC without MULTI");
 }
 
+/* RESET: the connection as it was when it opened, as Redis's
+ * clearClientConnectionState: no transaction, watches or subscriptions,
+ * RESP2, no name, not READONLY, authenticated only if no password is set.
+ * A proxied session to the leader (with its watches) is closed: the next
+ * write opens a fresh one. */
+static void resetCommand(cmd_ctx_t *c)
+{
+    session_t *s = c->sess;
+    if (!s) return;
+    node_t *n = node_of(c);
+    client_t *cl = (client_t *)(void *)((char *)s - offsetof(client_t, sess));
+    session_discard(s);
+    s->watch_remote = NULL;
+    proxy_close(cl);
+    pubsub_client_gone(n, cl);
+    s->proto = 2;
+    c->reply->proto = 2;
+    s->name[0] = '\0';
+    s->readonly = false;
+    s->authed = n->cfg->requirepass[0] == '\0';
+    reply_simple(c->reply, "RESET");
+}
+
 static bool arg_is(cmd_ctx_t *c, int i, const char *word)
 {
     return c->argvlen[i] == strlen(word) && strncasecmp(c->argv[i], word, c->argvlen[i]) == 0;
@@ -266,6 +300,8 @@ static const command_t server_commands[] = {
     {"discard", discardCommand, 1, CMD_CONN | CMD_STALE | CMD_FAST, 0, 0, 0, "transactions",
      "Discards a transaction.", "2.0.0", "O(N), when N is the number of queued commands", "fast transaction",
      NULL, NULL},
+    {"reset", resetCommand, 1, CMD_CONN | CMD_NOAUTH | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0,
+     "connection", "Reset the connection", "6.2.0", "O(1)", "fast connection", NULL, NULL},
     {"shutdown", shutdownCommand, -1, CMD_ADMIN | CMD_CONN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_NOMULTI, 0,
      0, 0, "server", "Synchronously save the dataset to disk and then shut down the server", "1.0.0",
      "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
@@ -275,7 +311,7 @@ static const command_t server_commands[] = {
 bool server_cmd_runs_in_multi(const command_t *cmd)
 {
     return cmd->proc == execCommand || cmd->proc == discardCommand || cmd->proc == multiCommand ||
-           cmd->proc == quitCommand || strcmp(cmd->name, "watch") == 0 || strcmp(cmd->name, "reset") == 0;
+           cmd->proc == quitCommand || cmd->proc == resetCommand || strcmp(cmd->name, "watch") == 0;
 }
 
 bool server_cmd_is_exec(const command_t *cmd)
@@ -298,4 +334,5 @@ void node_register_commands(void)
     wait_register();
     introspect_register();
     cluster_cmds_register();
+    pubsub_register();
 }

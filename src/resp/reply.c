@@ -264,6 +264,11 @@ void reply_set(reply_t *r, long long n)
     put_header(r, r->proto == 3 ? '~' : '*', n);
 }
 
+void reply_push(reply_t *r, long long n)
+{
+    put_header(r, r->proto == 3 ? '>' : '*', n);
+}
+
 /* The text of a double as Redis 7.0 writes it: "inf"/"-inf" spelled out,
  * everything else (nan included, which glibc prints as "nan" or "-nan")
  * through "%.17g". Integral values below 1e17 print as plain integers

@@ -43,6 +43,7 @@ void reply_null_array(reply_t *r);                    /* RESP2 *-1, RESP3 _ */
 void reply_array(reply_t *r, long long n);            /* *n */
 void reply_map(reply_t *r, long long n);              /* RESP2 *2n, RESP3 %n */
 void reply_set(reply_t *r, long long n);              /* RESP2 *n, RESP3 ~n */
+void reply_push(reply_t *r, long long n);             /* RESP2 *n, RESP3 >n (Pub/Sub) */
 /* RESP3 ",<d>" ; RESP2 a bulk string. Formatting as Redis 7.0 addReplyDouble:
  * "inf"/"-inf", otherwise %.17g (so NaN is "nan" or "-nan" by its sign bit,
  * as Redis 7.0 on glibc writes it). */
