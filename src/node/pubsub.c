@@ -37,7 +37,7 @@ struct ps_client {
 
 /* Messages a client published to itself wait here for the end of the
  * command: inside EXEC they would otherwise land in the middle of its
- * reply (Redis 7.2 defers them the same way). */
+ * reply (Redis 7.0 writes them there, breaking the EXEC array). */
 typedef struct self_msg {
     client_t *cl;
     reply_t r;

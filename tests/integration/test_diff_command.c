@@ -25,8 +25,8 @@
 
 /* Commands whose COMMAND INFO flags or ACL categories differ from Redis's on
  * purpose (docs/commands.md): the connection and server commands do not
- * show noscript, loading, allow_busy or skip_slowlog as Redis does (SHUTDOWN:
- * all but allow_busy), nor
+ * show noscript, loading, allow_busy or skip_slowlog as Redis does (SHUTDOWN
+ * and RESET: all but allow_busy), nor
  * Redis's stale where we have none, and their CMD_STALE/CMD_LOADING mean
  * what redraft does without a leader; OBJECT is a read here (it runs as a
  * linearizable read like its subcommands), Redis gives the container no
@@ -35,7 +35,7 @@ static const char *const info_exceptions[] = {
     "auth", "client", "client|getname", "client|id", "client|info", "client|kill", "client|list",
     "client|no-evict", "client|reply", "client|setname", "config", "config|get", "config|resetstat",
     "config|rewrite", "config|set", "debug", "discard", "echo", "exec", "hello", "multi", "object", "ping",
-    "quit", "role", "select", "shutdown", "time", "unwatch", "watch", NULL};
+    "quit", "reset", "role", "select", "shutdown", "time", "unwatch", "watch", NULL};
 
 static bool info_exception(const char *name)
 {
