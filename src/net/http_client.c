@@ -239,7 +239,8 @@ static int on_message_complete(http_parser *p)
     if (p->status_code / 100 == 1 && p->status_code != 101) {
         free(c->location.p);
         c->location = (buf_t){0};
-        c->body.len = 0;
+        c->body.len = 0; /* an interim response's body (none should have one) is dropped */
+        if (c->body.p) c->body.p[0] = '\0';
         c->headers_done = c->in_value = c->in_location = false;
         return 0;
     }
