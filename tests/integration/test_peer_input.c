@@ -5,7 +5,7 @@
  * messages naming another sender or destination; snapshot chunks that are
  * garbage, out of order, of a stale term, with a bad checksum, or a manifest
  * that names a file outside its directory, and a SNAPSHOT message whose data
- * never came. After each, the data and the node's ability to serve writes
+ * never came; RAFT.PUBLISH without HELLO or with bad arguments. After each, the data and the node's ability to serve writes
  * are checked. */
 #include <inttypes.h>
 #include <setjmp.h>
@@ -109,6 +109,55 @@ static void test_hello_checks(void **state)
     expect_error(cmdv(c, 2, msg, NULL), "ERR raft: RAFT.MSG needs RAFT.HELLO first");
     redisFree(c);
     still_serving("a");
+}
+
+/* RAFT.PUBLISH (a Pub/Sub message from another member): refused without
+ * HELLO or with bad arguments, delivered to this node's subscribers after. */
+static void test_publish_from_peers(void **state)
+{
+    redisContext *sub = proc_connect(&srv), *c = proc_connect(&srv);
+    assert_non_null(sub);
+    assert_non_null(c);
+    redisReply *r = redisCommand(sub, "SUBSCRIBE news");
+    assert_non_null(r);
+    freeReplyObject(r);
+    expect_error(redisCommand(c, "RAFT.PUBLISH c news early"), "ERR raft: RAFT.PUBLISH needs RAFT.HELLO first");
+    hello(c, cid, "7", "s3cret", NULL);
+    expect_error(redisCommand(c, "RAFT.PUBLISH x news m"), "ERR syntax");
+    expect_error(redisCommand(c, "RAFT.PUBLISH cc news m"), "ERR syntax");
+    expect_error(redisCommand(c, "RAFT.PUBLISH c news"), "ERR syntax");
+    expect_error(redisCommand(c, "RAFT.PUBLISH c news m extra"), "ERR syntax");
+    r = redisCommand(c, "RAFT.PUBLISH s news shard");
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    assert_int_equal(r->integer, 0); /* nobody on the shard channel */
+    freeReplyObject(r);
+    const char *argv[] = {"RAFT.PUBLISH", "c", "news", "bin\0ary"};
+    size_t lens[] = {12, 1, 4, 7};
+    r = cmdv(c, 4, argv, lens);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+    /* the subscriber got that one message, none of the refused ones */
+    struct timeval tv = {5, 0};
+    redisSetTimeout(sub, tv);
+    r = NULL;
+    assert_int_equal(redisGetReply(sub, (void **)&r), REDIS_OK);
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->elements, 3);
+    assert_string_equal(r->element[0]->str, "message");
+    assert_string_equal(r->element[1]->str, "news");
+    assert_int_equal(r->element[2]->len, 7);
+    assert_memory_equal(r->element[2]->str, "bin\0ary", 7);
+    freeReplyObject(r);
+    r = redisCommand(sub, "PING");
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY); /* ["pong", ""]: no message was left before it */
+    assert_string_equal(r->element[0]->str, "pong");
+    freeReplyObject(r);
+    redisFree(sub);
+    redisFree(c);
+    still_serving("p");
 }
 
 /* A valid HEARTBEAT from "node 7" to node 1, encoded with wire.c. */
@@ -263,6 +312,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hello_checks),
+        cmocka_unit_test(test_publish_from_peers),
         cmocka_unit_test(test_bad_messages),
         cmocka_unit_test(test_bad_snapshot_chunks),
     };
