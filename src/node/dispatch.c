@@ -364,7 +364,7 @@ static conn_verdict_t on_command(void *ud, conn_t *conn, int argc, const char **
 
 static void before_flush(void *ud)
 {
-    pubsub_flush_self(ud);
+    pubsub_before_flush(ud);
 }
 
 const conn_handler_t node_conn_handler = {

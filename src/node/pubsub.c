@@ -47,7 +47,7 @@ typedef struct pubsub {
     ps_table_t t[3];
     self_msg_t *self;
     size_t nself, capself;
-    client_t **kill; /* over the output limit: closed once delivery is done */
+    client_t **kill; /* over the output limit: closed before the next flush */
     size_t nkill, capkill;
 } pubsub_t;
 
@@ -221,14 +221,19 @@ static reply_t *self_buffer(pubsub_t *ps, client_t *cl)
 }
 
 /* One message to one subscriber. A subscriber that does not read, with more
- * than PUBSUB_OUTPUT_LIMIT unsent, is closed (after the delivery loop: its
- * closing changes the lists being walked) and loses the message. */
+ * than PUBSUB_OUTPUT_LIMIT unsent, loses the message and is closed before
+ * the next flush (pubsub_before_flush): closing it here would change the
+ * lists being walked, or end the connection whose command is running. */
 static void deliver_one(pubsub_t *ps, client_t *to, client_t *self, ps_kind_t k, const ps_entry_t *pat,
                         const char *ch, size_t chlen, const char *msg, size_t msglen)
 {
     conn_t *c = to->conn;
     if (!c || c->closing) return;
-    if (c->out.len + c->inflight.len > PUBSUB_OUTPUT_LIMIT) {
+    size_t pending = c->out.len + c->inflight.len;
+    if (to == self)
+        for (size_t i = 0; i < ps->nself; i++)
+            if (ps->self[i].cl == to) pending += ps->self[i].r.len;
+    if (pending > PUBSUB_OUTPUT_LIMIT) {
         for (size_t i = 0; i < ps->nkill; i++)
             if (ps->kill[i] == to) return;
         if (ps->nkill == ps->capkill) {
@@ -267,13 +272,6 @@ static long long deliver(node_t *n, ps_kind_t k, const char *ch, size_t chlen, c
                     deliver_one(ps, p->subs[i], self, k, p, ch, chlen, msg, msglen);
             }
     }
-    for (size_t i = 0; i < ps->nkill; i++) {
-        client_t *cl = ps->kill[i];
-        log_warn("pubsub_client_dropped", " id=%" PRIu64 " addr=%s reason=\"output buffer over %u bytes\"",
-                 cl->sess.id, cl->sess.addr, PUBSUB_OUTPUT_LIMIT);
-        if (cl->conn) conn_close(cl->conn);
-    }
-    ps->nkill = 0;
     return count;
 }
 
@@ -297,9 +295,28 @@ void pubsub_flush_self(node_t *n)
     ps->nself = 0;
 }
 
+void pubsub_before_flush(node_t *n)
+{
+    pubsub_t *ps = n->pubsub;
+    if (!ps) return;
+    pubsub_flush_self(n);
+    while (ps->nkill) {
+        client_t *cl = ps->kill[--ps->nkill]; /* off the list before its close frees it */
+        log_warn("pubsub_client_dropped", " id=%" PRIu64 " addr=%s reason=\"output buffer over %u bytes\"",
+                 cl->sess.id, cl->sess.addr, PUBSUB_OUTPUT_LIMIT);
+        if (cl->conn && !cl->conn->closing) conn_close(cl->conn);
+    }
+}
+
 void pubsub_client_gone(node_t *n, client_t *cl)
 {
     pubsub_t *ps = n->pubsub;
+    if (ps)
+        for (size_t i = 0; i < ps->nkill; i++)
+            if (ps->kill[i] == cl) {
+                ps->kill[i] = ps->kill[--ps->nkill];
+                break;
+            }
     if (ps)
         for (size_t i = 0; i < ps->nself; i++)
             if (ps->self[i].cl == cl) {

@@ -39,8 +39,12 @@ long long pubsub_deliver(struct node *n, ps_kind_t kind, const char *ch, size_t 
 /* Drops every subscription of a client (it closed, or said RESET). */
 void pubsub_client_gone(struct node *n, struct client *cl);
 /* Messages a client published to itself, appended after the reply of the
- * command that published them (the server calls it before each flush). */
+ * command that published them (the dispatcher and the apply call it after
+ * each command). */
 void pubsub_flush_self(struct node *n);
+/* Before the server writes replies out: pubsub_flush_self, and subscribers
+ * over the output limit are closed. */
+void pubsub_before_flush(struct node *n);
 /* Active channels, patterns, shard channels: INFO's pubsub_* fields. */
 void pubsub_counts(const struct node *n, size_t *channels, size_t *patterns, size_t *shard);
 void pubsub_free(struct node *n);
