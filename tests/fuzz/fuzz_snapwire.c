@@ -1,4 +1,4 @@
-// fuzz-sources: src/node/snapwire.c src/storage/snapshot.c src/storage/store.c src/storage/wal.c src/storage/cache.c src/storage/encoding.c src/util/log.c src/util/crc32c.c -lrocksdb -lpthread
+// fuzz-sources: src/node/snapwire.c src/storage/snapshot.c src/storage/store.c src/storage/store_txn.c src/storage/wal.c src/storage/cache.c src/storage/encoding.c src/util/log.c src/util/crc32c.c -lrocksdb -lpthread
 /* libFuzzer target for the two decoders of snapshot bytes that come from
  * other nodes: snapshot chunks (snapwire_decode, src/node/snapwire.c, layout
  * in snapwire.h) and snapshot manifests (snap_manifest_decode,
