@@ -51,6 +51,13 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
     run "unit/$t" "build/release/tests/$t"
     [ "$what" = all ] && run "unit-asan/$t" "build/asan/tests/$t"
   done
+  # every fuzz target still builds from its own source list, and its seeds
+  # (past crash reproducers among them) pass
+  for src in tests/fuzz/fuzz_*.c; do
+    [ -e "$src" ] || continue
+    t=$(basename "$src" .c)
+    run_cmd "fuzz-replay/$t" scripts/fuzz-replay.sh "$t"
+  done
 fi
 if [ "$what" = all ] || [ "$what" = sim ]; then
   # seeds x 2000 steps each, spread over every core (SIM_JOBS to change that)
