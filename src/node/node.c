@@ -2,6 +2,7 @@
  * the clients that wait for their entries; start and stop. */
 #include "node/node.h"
 #include "node/pubsub.h"
+#include "node/slowlog.h"
 #include "node/join.h"
 #include "node/admin.h"
 #include "cmd/prefetch.h"
@@ -132,7 +133,9 @@ static bool apply_cmd(node_t *n, store_txn_t *txn, const entry_view_t *v, uint64
     };
     size_t reply_from = r->len;
     uint64_t writes = store_txn_writes(txn);
+    uint64_t t0 = slowlog_enabled(n) ? node_now_us() : 0;
     cmd->proc(&c);
+    if (t0) slowlog_check(n, cmd, argc, n->argv, n->argvlen, c.sess, node_now_us() - t0);
     bool held = false;
     if (cl && c.blocked && v->type != ENTRY_MULTI) /* inside MULTI nothing blocks, as in Redis */
         held = keywait_block(n, cl, &c, reply_from);
@@ -516,7 +519,9 @@ void node_exec_local(node_t *n, client_t *cl, const command_t *cmd, int argc, co
         .argc = argc, .argv = argv, .argvlen = argvlen, .txn = txn, .reply = client_reply(cl),
         .now_ms = node_wall_ms(), .db = &n->db, .sess = cl ? &cl->sess : NULL, .server = n,
     };
+    uint64_t t0 = slowlog_enabled(n) ? node_now_us() : 0;
     cmd->proc(&c);
+    if (t0) slowlog_check(n, cmd, argc, argv, argvlen, c.sess, node_now_us() - t0);
     store_txn_abort(txn);
 }
 
@@ -666,6 +671,7 @@ void node_free(node_t *n)
     reads_free(n);
     wait_free(n);
     pubsub_free(n);
+    slowlog_free(n);
     while (n->clients) client_free(n->clients); /* left with requests in flight */
     free(n->waiters);
     free(n->waiting);

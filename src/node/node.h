@@ -221,6 +221,7 @@ struct node {
     struct held_wait *waits; /* WAITs held for their members (wait_cmd.c) */
     size_t nwaits, capwaits;
     struct pubsub *pubsub; /* subscriptions (pubsub.c), made at the first use */
+    struct slowlog *slowlog; /* SLOWLOG's entries (slowlog.c), made at the first one */
     int exit_code;         /* what main returns (a refused join: 1) */
 };
 

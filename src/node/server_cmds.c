@@ -3,6 +3,7 @@
 #include "node/cluster_cmds.h"
 #include "node/node.h"
 #include "node/pubsub.h"
+#include "node/slowlog.h"
 #include "node/wait_cmd.h"
 
 #include <stddef.h>
@@ -335,4 +336,5 @@ void node_register_commands(void)
     introspect_register();
     cluster_cmds_register();
     pubsub_register();
+    slowlog_register();
 }

@@ -34,6 +34,8 @@ typedef struct config {
     char admin_token[CONFIG_STR_MAX];  /* HTTP admin API bearer token; "" = loopback only */
     bool admin_token_for_reads;        /* GET endpoints need it too */
     int maxclients;                    /* default 10000 */
+    long long slowlog_log_slower_than; /* microseconds; -1: off */
+    int slowlog_max_len;
     long long proto_max_bulk_len;      /* default 512 MB */
     long long client_query_buffer_limit; /* default 1 GB */
     int max_inline_len;                /* default 64 KB */

@@ -35,6 +35,7 @@ static const struct {
     {"publish", "reaches the subscribers of every member (over the peer links, not the log); answers the receivers on this node"},
     {"spublish", "as PUBLISH: one shard, every member"},
     {"pubsub", "counts this node's subscribers"},
+    {"slowlog", "execution time only (a write's apply, a read's run); followers log the slow writes they apply, with an empty client address"},
     {"shutdown", "stops this node as SIGTERM does; SAVE, NOSAVE, NOW, FORCE change nothing (every acknowledged write is in the log); ABORT: never a shutdown in progress"},
     {"scan", "cursors map to key order (node-local table)"},
     {"keys", "key order"},

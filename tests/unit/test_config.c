@@ -229,7 +229,7 @@ static void test_every_key_shipped_and_documented(void **state)
         snprintf(needle, sizeof(needle), "`%s`", ns.list[i]);
         if (!strstr(doc, needle)) fail_msg("key %s missing from docs/configuration.md", ns.list[i]);
     }
-    assert_int_equal(nkeys, 37);
+    assert_int_equal(nkeys, 39);
     free(conf);
     free(doc);
 }
@@ -757,8 +757,10 @@ static void test_foreach(void **state)
     assert_int_equal(config_finalize(&c, err, sizeof(err)), 0);
 
     config_foreach(&c, "*", collect, &ns);
-    assert_int_equal(ns.n, 37 + 6);
+    assert_int_equal(ns.n, 39 + 8);
     assert_string_equal(lookup(&ns, "port"), "7379");
+    assert_string_equal(lookup(&ns, "slowlog-log-slower-than"), "10000");
+    assert_string_equal(lookup(&ns, "slowlog_max_len"), "128");
     assert_string_equal(lookup(&ns, "http_port"), "8379");
     assert_string_equal(lookup(&ns, "binding"), "127.0.0.1");
     assert_string_equal(lookup(&ns, "bind"), "127.0.0.1");
