@@ -2,6 +2,8 @@
  * the data: they read the node, its configuration and its statistics. */
 #include "node/introspect.h"
 #include "node/pubsub.h"
+#include "node/slowlog.h"
+#include "util/log.h"
 #include "node/server_cmds.h"
 #include "util/glob.h"
 
@@ -436,10 +438,59 @@ static void configGetCommand(cmd_ctx_t *c)
     free(g.seen);
 }
 
+/* CONFIG SET name value [name value ...]: on this node only, as in Redis,
+ * and only for what a running node can change (maxclients and the
+ * SLOWLOG settings); everything else is read at start ("can't set
+ * immutable config"). All pairs are checked before any is applied. */
 static void configSetCommand(cmd_ctx_t *c)
 {
-    reply_error(c->reply, "ERR CONFIG SET is not supported: redraft reads its configuration at start-up "
-                          "(change the file or the command line and restart the node)");
+    node_t *n = node_of(c);
+    if (c->argc % 2) { /* a name without its value (Redis's word for it) */
+        reply_error(c->reply, "ERR syntax error");
+        return;
+    }
+    if (!c->sess) { /* inside an entry applied on a follower: its settings are its own */
+        reply_ok(c->reply);
+        return;
+    }
+    config_t scratch = *n->cfg;
+    char err[160];
+    for (int i = 2; i < c->argc; i += 2) {
+        char name[64], value[64];
+        snprintf(name, sizeof(name), "%.*s", (int)c->argvlen[i], c->argv[i]);
+        snprintf(value, sizeof(value), "%.*s", (int)c->argvlen[i + 1], c->argv[i + 1]);
+        int rc = c->argvlen[i] >= sizeof(name) ? CONFIG_SET_UNKNOWN
+                 : c->argvlen[i + 1] >= sizeof(value)
+                     ? config_set_runtime(&scratch, name, "x", err, sizeof(err)) /* not an integer */
+                     : config_set_runtime(&scratch, name, value, err, sizeof(err));
+        if (rc == CONFIG_SET_UNKNOWN) {
+            reply_errorf(c->reply, "ERR Unknown option or number of arguments for CONFIG SET - '%.*s'",
+                         (int)(c->argvlen[i] < 128 ? c->argvlen[i] : 128), c->argv[i]);
+            return;
+        }
+        for (int j = 2; j < i && rc == 0; j += 2) {
+            char other[64];
+            snprintf(other, sizeof(other), "%.*s", (int)c->argvlen[j], c->argv[j]);
+            if (config_same_key(name, other)) {
+                snprintf(err, sizeof(err), "duplicate parameter");
+                rc = CONFIG_SET_BAD_VALUE;
+            }
+        }
+        if (rc < 0) {
+            reply_errorf(c->reply, "ERR CONFIG SET failed (possibly related to argument '%s') - %s", name, err);
+            return;
+        }
+    }
+    for (int i = 2; i < c->argc; i += 2) {
+        char name[64], value[64];
+        snprintf(name, sizeof(name), "%.*s", (int)c->argvlen[i], c->argv[i]);
+        snprintf(value, sizeof(value), "%.*s", (int)c->argvlen[i + 1], c->argv[i + 1]);
+        config_set_runtime(n->cfg, name, value, err, sizeof(err));
+        log_info("config_set", " name=%s value=%s client=%s", name, value, c->sess->addr);
+    }
+    n->srv.maxclients = n->cfg->maxclients;
+    slowlog_limit_changed(n);
+    reply_ok(c->reply);
 }
 
 static void configRewriteCommand(cmd_ctx_t *c)

@@ -118,6 +118,28 @@ void slowlog_check(node_t *n, const command_t *cmd, int argc, const char *const 
     if (l->len < l->cap) l->len++;
 }
 
+/* CONFIG SET slowlog-max-len: the newest entries that fit are kept, oldest
+ * first at the start of an array just their size (the ring then grows from
+ * there as entries come, up to the new limit). */
+void slowlog_limit_changed(node_t *n)
+{
+    slowlog_t *l = n->slowlog;
+    if (!l || !l->cap) return;
+    size_t max = (size_t)n->cfg->slowlog_max_len, keep = l->len < max ? l->len : max;
+    slow_entry_t *e = calloc(keep ? keep : 1, sizeof(*e));
+    for (size_t i = 0; i < l->len; i++) { /* i = 0: the newest */
+        slow_entry_t *old = &l->e[(l->head + l->cap - 1 - i) % l->cap];
+        if (i < keep)
+            e[keep - 1 - i] = *old; /* moved: the strings go with it */
+        else
+            entry_free(old);
+    }
+    free(l->e);
+    l->e = e;
+    l->cap = l->len = keep;
+    l->head = 0;
+}
+
 static void reset(slowlog_t *l)
 {
     for (size_t i = 0; l && i < l->cap; i++) entry_free(&l->e[i]);

@@ -26,6 +26,8 @@ int slowlog_enabled(const struct node *n);
 /* After a command ran for us microseconds: logged if that is slow enough. */
 void slowlog_check(struct node *n, const command_t *cmd, int argc, const char *const *argv, const size_t *argvlen,
                    const session_t *s, uint64_t us);
+/* After CONFIG SET slowlog-max-len: entries past the new limit go. */
+void slowlog_limit_changed(struct node *n);
 void slowlog_free(struct node *n);
 
 #endif

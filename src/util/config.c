@@ -15,12 +15,15 @@
 #include "util/config.h"
 #include "util/config_internal.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/glob.h"
 
@@ -52,7 +55,7 @@ const cfgkey_t cfg_keys[] = {
      "require the admin token for the API's GET endpoints too"},
     {SEC_SERVER, "requirepass", T_STR, FIELD(requirepass), 0, 0, NULL, "", 0,
      "password clients must AUTH with; empty disables AUTH"},
-    {SEC_SERVER, "maxclients", T_INT, FIELD(maxclients), 1, 1000000, NULL, "10000", 0,
+    {SEC_SERVER, "maxclients", T_INT, FIELD(maxclients), 1, 1000000, NULL, "10000", F_RUNTIME,
      "maximum simultaneous client connections"},
     {SEC_SERVER, "proto_max_bulk_len", T_LL, FIELD(proto_max_bulk_len), 1, LLONG_MAX, NULL,
      "536870912", 0, "largest bulk string a client may send, in bytes"},
@@ -66,9 +69,9 @@ const cfgkey_t cfg_keys[] = {
      "least severe level logged"},
     {SEC_SERVER, "log_file", T_STR, FIELD(log_file), 0, 0, NULL, "", 0,
      "file the log is appended to; empty means stderr"},
-    {SEC_SERVER, "slowlog_log_slower_than", T_LL, FIELD(slowlog_log_slower_than), -1, LLONG_MAX, NULL, "10000", 0,
+    {SEC_SERVER, "slowlog_log_slower_than", T_LL, FIELD(slowlog_log_slower_than), -1, LLONG_MAX, NULL, "10000", F_RUNTIME,
      "commands whose execution takes at least this many microseconds go to SLOWLOG; -1 disables it"},
-    {SEC_SERVER, "slowlog_max_len", T_INT, FIELD(slowlog_max_len), 0, 1000000, NULL, "128", 0,
+    {SEC_SERVER, "slowlog_max_len", T_INT, FIELD(slowlog_max_len), 0, 1000000, NULL, "128", F_RUNTIME,
      "entries SLOWLOG keeps (the newest)"},
     {SEC_SERVER, "active_expire_interval_ms", T_INT, FIELD(active_expire_interval_ms), 1, 3600000,
      NULL, "100", 0, "how often the leader looks for expired keys"},
@@ -352,4 +355,63 @@ void config_foreach(const config_t *c, const char *pattern,
             fn(ud, aliases[i].name, aliases[i].value);
         }
     }
+}
+
+/* CONFIG SET: Redis's name or ours for a key CONFIG SET may change; its
+ * value checked as Redis checks an integer. */
+int config_set_runtime(config_t *c, const char *name, const char *value, char *err, size_t errlen)
+{
+    char norm[64];
+    size_t len = strlen(name);
+    const cfgkey_t *k = NULL;
+    bool alias = false;
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+        if (strcasecmp(aliases[i].name, name) == 0) {
+            alias = true;
+            if (aliases[i].target) k = cfg_find_key(-1, aliases[i].target, strlen(aliases[i].target));
+        }
+    if (!alias && len < sizeof(norm)) {
+        for (size_t i = 0; i <= len; i++)
+            norm[i] = name[i] == '-' ? '_' : (char)tolower((unsigned char)name[i]);
+        k = cfg_find_key(-1, norm, len);
+    }
+    if (!alias && !k) {
+        cfg_seterr(err, errlen, "unknown");
+        return CONFIG_SET_UNKNOWN;
+    }
+    if (!k || !(k->flags & F_RUNTIME) || (k->type != T_INT && k->type != T_LL)) {
+        cfg_seterr(err, errlen, "can't set immutable config");
+        return CONFIG_SET_IMMUTABLE;
+    }
+    /* integers only, for now: as Redis words its two refusals */
+    char *end;
+    errno = 0;
+    long long v = strtoll(value, &end, 10);
+    if (!value[0] || *end || errno == ERANGE || isspace((unsigned char)value[0])) {
+        cfg_seterr(err, errlen, "argument couldn't be parsed into an integer");
+        return CONFIG_SET_BAD_VALUE;
+    }
+    if (v < k->min || v > k->max) {
+        cfg_seterr(err, errlen, "argument must be between %lld and %lld inclusive", k->min, k->max);
+        return CONFIG_SET_BAD_VALUE;
+    }
+    if (k->type == T_INT)
+        *(int *)((char *)c + k->off) = (int)v;
+    else
+        *(long long *)((char *)c + k->off) = v;
+    return 0;
+}
+
+/* Whether two names CONFIG SET accepts are the same key ("slowlog-max-len",
+ * "slowlog_max_len"). */
+bool config_same_key(const char *a, const char *b)
+{
+    char x[64], y[64];
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= sizeof(x) || lb >= sizeof(y) || la != lb) return strcasecmp(a, b) == 0;
+    for (size_t i = 0; i <= la; i++) {
+        x[i] = a[i] == '-' ? '_' : (char)tolower((unsigned char)a[i]);
+        y[i] = b[i] == '-' ? '_' : (char)tolower((unsigned char)b[i]);
+    }
+    return strcmp(x, y) == 0;
 }

@@ -95,6 +95,13 @@ int config_load_file(config_t *c, const char *path, char *err, size_t errlen);
  * arrays as a comma-separated list. Returns -1 with a message in err. */
 int config_set(config_t *c, const char *name, const char *value, char *err, size_t errlen);
 
+/* CONFIG SET on a running node: name is Redis's ("slowlog-max-len") or
+ * ours. Returns 0, or one of these with Redis's reason in err. */
+enum { CONFIG_SET_UNKNOWN = -1, CONFIG_SET_IMMUTABLE = -2, CONFIG_SET_BAD_VALUE = -3 };
+int config_set_runtime(config_t *c, const char *name, const char *value, char *err, size_t errlen);
+/* Whether two CONFIG SET names are one key ('-' and '_' alike, any case). */
+bool config_same_key(const char *a, const char *b);
+
 /* Checks cross-field rules and derives per-node values: when the cluster is
  * enabled, node_id must name a member, whose host:port become binding:port
  * (unless given explicitly on the command line) and node_dir becomes

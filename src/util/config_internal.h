@@ -38,6 +38,7 @@ typedef enum {
 
 #define F_NONEMPTY 1 /* a string that may not be "" */
 #define F_SECRET 2   /* not shown by CONFIG GET */
+#define F_RUNTIME 4  /* CONFIG SET may change it on a running node */
 
 typedef struct cfgkey {
     int section;

@@ -7,7 +7,9 @@
  * byte for byte, its own client address, ids decreasing by one, a time of
  * now and a duration — and LEN, RESET, HELP and the argument errors answer
  * the same bytes. Then the threshold: a node with the default 10 ms logs
- * none of a few quick commands, one with -1 logs nothing. Without
+ * none of a few quick commands, one with -1 logs nothing. CONFIG SET: its
+ * errors as Redis's, slowlog-max-len and slowlog-log-slower-than changed on
+ * a running node (the log cut to the new length), maxclients. Without
  * redis-server the comparison skips; the threshold test runs anyway. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -195,12 +197,84 @@ static void test_threshold(void **state)
     assert_int_equal(proc_finish(&off), 0);
 }
 
+/* CONFIG SET's replies against Redis's (what both can or cannot change),
+ * its effect on SLOWLOG, and maxclients on a running node. */
+static void test_config_set(void **state)
+{
+    (void)state;
+    if (!have_ref) skip();
+    rc_t *a = rc_open(ours.port), *b = rc_open(ref.port);
+    assert_non_null(a);
+    assert_non_null(b);
+    static const char *const lines[][7] = {
+        {"CONFIG", "SET", "foo", "1", NULL},
+        {"CONFIG", "SET", "databases", "4", NULL},
+        {"CONFIG", "SET", "slowlog-max-len", "abc", NULL},
+        {"CONFIG", "SET", "slowlog-max-len", "", NULL},
+        {"CONFIG", "SET", "slowlog-log-slower-than", "-5", NULL},
+        {"CONFIG", "SET", "slowlog-max-len", "10", "slowlog-max-len", "5", NULL},
+        {"CONFIG", "SET", "slowlog-max-len", "1", "x", NULL},
+        {"CONFIG", "SET", "slowlog-max-len", "3", "slowlog-log-slower-than", "0", NULL},
+        {"CONFIG", "GET", "slowlog-max-len", NULL},
+        {"CONFIG", "GET", "slowlog-log-slower-than", NULL},
+        {"SLOWLOG", "LEN", NULL},
+        {"PING", NULL},
+        {"ECHO", "x", NULL},
+        {"SLOWLOG", "LEN", NULL},
+    };
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        int argc = 0;
+        while (argc < 7 && lines[i][argc]) argc++;
+        size_t la, lb;
+        const char *ra = rc_cmdv(a, argc, lines[i], NULL, &la);
+        char *copy = ra ? strndup(ra, la) : NULL;
+        const char *rb = rc_cmdv(b, argc, lines[i], NULL, &lb);
+        if (!copy || !rb) fail_msg("line %zu: no reply", i);
+        ASSERT_RESP(copy, la, rb, lb);
+        free(copy);
+    }
+    /* the newest three are the same commands */
+    redisContext *x = proc_connect(&ours), *y = proc_connect(&ref);
+    redisReply *p = cmd(x, "SLOWLOG GET -1"), *q = cmd(y, "SLOWLOG GET -1");
+    assert_int_equal(p->elements, 3);
+    assert_int_equal(q->elements, 3);
+    for (size_t i = 0; i < 3; i++) {
+        redisReply *u = p->element[i]->element[3], *v = q->element[i]->element[3];
+        assert_int_equal(u->elements, v->elements);
+        for (size_t j = 0; j < u->elements; j++) assert_string_equal(u->element[j]->str, v->element[j]->str);
+    }
+    freeReplyObject(p);
+    freeReplyObject(q);
+    redisFree(y);
+
+    /* maxclients: the next connection over it is refused, as in Redis */
+    redisReply *r = cmd(x, "CONFIG SET maxclients 2");
+    assert_string_equal(r->str, "OK");
+    freeReplyObject(r);
+    redisContext *second = proc_connect(&ours), *third = proc_connect(&ours);
+    assert_non_null(second);
+    assert_non_null(third);
+    r = redisCommand(third, "PING");
+    if (!r || r->type != REDIS_REPLY_ERROR || !strstr(r->str, "max number of clients reached"))
+        fail_msg("a third client was not refused: %s", r ? (r->str ? r->str : "(no text)") : third->errstr);
+    freeReplyObject(r);
+    redisFree(third);
+    redisFree(second);
+    r = cmd(x, "CONFIG SET maxclients 10000");
+    assert_string_equal(r->str, "OK");
+    freeReplyObject(r);
+    redisFree(x);
+    rc_close(a);
+    rc_close(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_entries_like_redis),
         cmocka_unit_test(test_replies_like_redis),
         cmocka_unit_test(test_threshold),
+        cmocka_unit_test(test_config_set),
     };
     return cmocka_run_group_tests_name("SLOWLOG", tests, setup, teardown);
 }

@@ -29,7 +29,7 @@ static const struct {
     {"rename", "O(N) for a collection (its elements move to the new name)"},
     {"renamenx", "O(N) for a collection"},
     {"select", "database 0 only"},
-    {"config", "GET, RESETSTAT; SET and REWRITE refused"},
+    {"config", "GET, RESETSTAT; SET of maxclients and the SLOWLOG settings only (this node); REWRITE refused"},
     {"exec", "a transaction with a write is one log entry"},
     {"wait", "counts the other members (voters, learners) whose log holds the connection's last write; an acknowledged write is on a majority already"},
     {"publish", "reaches the subscribers of every member (over the peer links, not the log); answers the receivers on this node"},
