@@ -639,9 +639,10 @@ int store_meta_put_u64(store_t *s, const char *name, uint64_t v, bool sync)
     return -1;
 }
 
-static uint64_t data_cf_property(store_t *s, const char *name)
+/* A numeric RocksDB property of one column family (0 when unknown). */
+static uint64_t cf_property(store_t *s, store_cf_t cf, const char *name)
 {
-    char *v = rocksdb_property_value_cf(s->smdb, s->cf[CF_DATA], name);
+    char *v = rocksdb_property_value_cf(s->smdb, s->cf[cf], name);
     uint64_t n = v ? strtoull(v, NULL, 10) : 0;
     free(v);
     return n;
@@ -649,8 +650,8 @@ static uint64_t data_cf_property(store_t *s, const char *name)
 
 bool store_flush_tombstones(store_t *s)
 {
-    uint64_t dels = data_cf_property(s, "rocksdb.num-deletes-active-mem-table");
-    if (dels < TOMBSTONE_TRIGGER || dels * 2 < data_cf_property(s, "rocksdb.num-entries-active-mem-table"))
+    uint64_t dels = cf_property(s, CF_DATA, "rocksdb.num-deletes-active-mem-table");
+    if (dels < TOMBSTONE_TRIGGER || dels * 2 < cf_property(s, CF_DATA, "rocksdb.num-entries-active-mem-table"))
         return false;
     rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
     rocksdb_flushoptions_set_wait(fo, 0);
@@ -668,11 +669,5 @@ bool store_flush_tombstones(store_t *s)
 
 uint64_t store_approx_size(store_t *s, store_cf_t cf)
 {
-    char *v = rocksdb_property_value_cf(s->smdb, s->cf[cf], "rocksdb.total-sst-files-size");
-    uint64_t n = v ? strtoull(v, NULL, 10) : 0;
-    free(v);
-    v = rocksdb_property_value_cf(s->smdb, s->cf[cf], "rocksdb.cur-size-all-mem-tables");
-    n += v ? strtoull(v, NULL, 10) : 0;
-    free(v);
-    return n;
+    return cf_property(s, cf, "rocksdb.total-sst-files-size") + cf_property(s, cf, "rocksdb.cur-size-all-mem-tables");
 }
