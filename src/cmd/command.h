@@ -38,6 +38,7 @@ struct db;
 #define CMD_NOSCRIPT (1u << 12)     /* COMMAND INFO only: not allowed in scripts in Redis */
 #define CMD_BLOCKING (1u << 13)     /* may block its client (keywait.c) */
 #define CMD_MOVABLEKEYS (1u << 14)  /* keys found by parsing (numkeys): first/last/step cannot say */
+#define CMD_NOASYNCLOADING (1u << 15) /* COMMAND INFO only: Redis's no_async_loading */
 
 typedef struct cmd_ctx {
     int argc;

@@ -79,7 +79,8 @@ static const struct {
     /* Redis's order */
     {CMD_WRITE, "write"}, {CMD_READONLY, "readonly"}, {CMD_DENYOOM, "denyoom"}, {CMD_ADMIN, "admin"},
     {CMD_PUBSUB, "pubsub"}, {CMD_NOSCRIPT, "noscript"}, {CMD_BLOCKING, "blocking"}, {CMD_LOADING, "loading"},
-    {CMD_STALE, "stale"}, {CMD_FAST, "fast"}, {CMD_NOAUTH, "no_auth"}, {CMD_NOMULTI, "no_multi"},
+    {CMD_STALE, "stale"}, {CMD_FAST, "fast"}, {CMD_NOAUTH, "no_auth"}, {CMD_NOASYNCLOADING, "no_async_loading"},
+    {CMD_NOMULTI, "no_multi"},
     {CMD_MOVABLEKEYS, "movablekeys"}, /* may_replicate: hidden, as in Redis */
 };
 
@@ -116,6 +117,7 @@ static const struct {
     {"hvals", "nondeterministic_output_order"},
     {"info", "nondeterministic_output request_policy:all_shards response_policy:special"},
     {"keys", "request_policy:all_shards nondeterministic_output_order"},
+    {"lastsave", "nondeterministic_output"},
     {"mget", "request_policy:multi_shard"},
     {"mset", "request_policy:multi_shard response_policy:all_succeeded"},
     {"msetnx", "request_policy:multi_shard response_policy:agg_min"},

@@ -185,9 +185,9 @@ static void info_persistence(sbuf_t *b, node_t *n)
     sb_printf(b,
               "loading:0\r\n" "async_loading:0\r\n" "current_cow_peak:0\r\n" "current_cow_size:0\r\n"
               "current_cow_size_age:0\r\n" "current_fork_perc:0.00\r\n" "current_save_keys_processed:0\r\n"
-              "current_save_keys_total:0\r\n" "rdb_changes_since_last_save:0\r\n" "rdb_bgsave_in_progress:0\r\n"
-              "rdb_last_save_time:%lld\r\n" "rdb_last_bgsave_status:ok\r\n" "rdb_last_bgsave_time_sec:-1\r\n"
-              "rdb_current_bgsave_time_sec:-1\r\n" "rdb_saves:0\r\n" "rdb_last_cow_size:0\r\n"
+              "current_save_keys_total:0\r\n" "rdb_changes_since_last_save:%llu\r\n" "rdb_bgsave_in_progress:%d\r\n"
+              "rdb_last_save_time:%lld\r\n" "rdb_last_bgsave_status:ok\r\n" "rdb_last_bgsave_time_sec:%lld\r\n"
+              "rdb_current_bgsave_time_sec:-1\r\n" "rdb_saves:%llu\r\n" "rdb_last_cow_size:0\r\n"
               "rdb_last_load_keys_expired:0\r\n" "rdb_last_load_keys_loaded:0\r\n" "aof_enabled:1\r\n"
               "aof_rewrite_in_progress:0\r\n" "aof_rewrite_scheduled:0\r\n" "aof_last_rewrite_time_sec:-1\r\n"
               "aof_current_rewrite_time_sec:-1\r\n" "aof_last_bgrewrite_status:ok\r\n" "aof_rewrites:0\r\n"
@@ -198,7 +198,11 @@ static void info_persistence(sbuf_t *b, node_t *n)
               "raft_applied_index:%llu\r\n" "log_last_index:%llu\r\n" "log_appends:%llu\r\n"
               "log_last_append_usec:%lld\r\n"
               "log_entries_applied:%llu\r\n",
-              (long long)(n->start_ms / 1000), n->write_rc == 0 ? "ok" : "err",
+              (unsigned long long)(n->db.applied > n->snap.cur.index ? n->db.applied - n->snap.cur.index : 0),
+              n->snap.making ? 1 : 0,
+              (long long)((n->snap.made ? n->snap.last_time_ms : n->start_ms) / 1000),
+              n->snap.made ? (long long)(n->snap.last_duration_ms / 1000) : -1LL, (unsigned long long)n->snap.made,
+              n->write_rc == 0 ? "ok" : "err",
               (unsigned long long)store_log_size(n->store), (unsigned long long)n->term,
               (unsigned long long)n->db.applied, (unsigned long long)n->last_index,
               (unsigned long long)n->stats.appends, (long long)n->stats.last_append_us,

@@ -1,4 +1,5 @@
-/* PING ECHO QUIT HELLO AUTH SELECT TIME MULTI EXEC DISCARD RESET SHUTDOWN. */
+/* PING ECHO QUIT HELLO AUTH SELECT TIME MULTI EXEC DISCARD RESET SHUTDOWN
+ * BGSAVE LASTSAVE. */
 #include "node/server_cmds.h"
 #include "node/cluster_cmds.h"
 #include "node/node.h"
@@ -242,6 +243,37 @@ static bool arg_is(cmd_ctx_t *c, int i, const char *word)
     return c->argvlen[i] == strlen(word) && strncasecmp(c->argv[i], word, c->argvlen[i]) == 0;
 }
 
+/* BGSAVE [SCHEDULE]: a snapshot of this node's state machine now, in the
+ * background, and the log compacted behind it, as RAFT.SNAPSHOT (Redis's
+ * answers; SCHEDULE, which waits for an AOF rewrite in Redis, is the
+ * same). The snapshot is what a restart or a lagging follower starts from,
+ * not an RDB file. */
+static void bgsaveCommand(cmd_ctx_t *c)
+{
+    node_t *n = node_of(c);
+    if (c->argc > 2 || (c->argc == 2 && !arg_is(c, 1, "schedule"))) {
+        reply_error(c->reply, "ERR syntax error");
+        return;
+    }
+    if (!c->sess) { /* inside an entry applied on a follower: each node snapshots on its own */
+        reply_simple(c->reply, "Background saving started");
+        return;
+    }
+    if (n->snap.making) {
+        reply_error(c->reply, "ERR Background save already in progress");
+        return;
+    }
+    node_snapshot_request(n);
+    reply_simple(c->reply, "Background saving started");
+}
+
+/* LASTSAVE: when the latest snapshot was made (the start, without one). */
+static void lastsaveCommand(cmd_ctx_t *c)
+{
+    node_t *n = node_of(c);
+    reply_int(c->reply, n->snap.made ? (long long)(n->snap.last_time_ms / 1000) : (long long)(n->start_ms / 1000));
+}
+
 /* SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: stops this node as SIGTERM
  * does (the log write in flight completes first). There is nothing to save
  * (every acknowledged write is in the log) and nothing to wait for, so SAVE,
@@ -301,6 +333,11 @@ static const command_t server_commands[] = {
     {"discard", discardCommand, 1, CMD_CONN | CMD_STALE | CMD_FAST, 0, 0, 0, "transactions",
      "Discards a transaction.", "2.0.0", "O(N), when N is the number of queued commands", "fast transaction",
      NULL, NULL},
+    {"bgsave", bgsaveCommand, -1, CMD_ADMIN | CMD_NOSCRIPT | CMD_NOASYNCLOADING, 0, 0, 0, "server",
+     "Asynchronously save the dataset to disk", "1.0.0", "O(1)", "admin slow dangerous", NULL, NULL},
+    {"lastsave", lastsaveCommand, 1, CMD_CONN | CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0, "server",
+     "Get the UNIX time stamp of the last successful save to disk", "1.0.0", "O(1)", "admin fast dangerous", NULL,
+     NULL},
     {"reset", resetCommand, 1, CMD_CONN | CMD_NOAUTH | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0,
      "connection", "Reset the connection", "6.2.0", "O(1)", "fast connection", NULL, NULL},
     {"shutdown", shutdownCommand, -1, CMD_ADMIN | CMD_CONN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_NOMULTI, 0,

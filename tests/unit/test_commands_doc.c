@@ -36,6 +36,8 @@ static const struct {
     {"spublish", "as PUBLISH: one shard, every member"},
     {"pubsub", "counts this node's subscribers"},
     {"slowlog", "execution time only (a write's apply, a read's run); followers log the slow writes they apply, with an empty client address"},
+    {"bgsave", "a raft snapshot of this node, and its log compacted (see RAFT.SNAPSHOT); not an RDB file"},
+    {"lastsave", "the latest snapshot's time (the node's start before the first)"},
     {"shutdown", "stops this node as SIGTERM does; SAVE, NOSAVE, NOW, FORCE change nothing (every acknowledged write is in the log); ABORT: never a shutdown in progress"},
     {"scan", "cursors map to key order (node-local table)"},
     {"keys", "key order"},
