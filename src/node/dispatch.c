@@ -194,11 +194,13 @@ static conn_verdict_t exec_transaction(node_t *n, client_t *cl, reply_t *r)
         node_propose(n, cl);
     } else {
         reply_array(r, s->nqueued);
+        n->in_exec = true;
         for (int i = 0; i < s->nqueued; i++) {
             queued_cmd_t *q = &s->queue[i];
             const command_t *cmd = cmd_lookup(q->argv[0], q->argvlen[0]);
             node_exec_local(n, cl, cmd, q->argc, (const char *const *)q->argv, q->argvlen);
         }
+        n->in_exec = false;
     }
     session_discard(s);
     return CONN_CONTINUE;

@@ -457,16 +457,12 @@ static void configSetCommand(cmd_ctx_t *c)
         reply_ok(c->reply);
         return;
     }
-    config_t scratch = *n->cfg;
-    char err[160];
+    char name[64], value[64], err[160];
+    /* the names first, pair by pair as Redis: unknown, immutable, twice */
     for (int i = 2; i < c->argc; i += 2) {
-        char name[64], value[64];
-        snprintf(name, sizeof(name), "%.*s", (int)c->argvlen[i], c->argv[i]);
-        snprintf(value, sizeof(value), "%.*s", (int)c->argvlen[i + 1], c->argv[i + 1]);
-        int rc = c->argvlen[i] >= sizeof(name) ? CONFIG_SET_UNKNOWN
-                 : c->argvlen[i + 1] >= sizeof(value)
-                     ? config_set_runtime(&scratch, name, "x", err, sizeof(err)) /* not an integer */
-                     : config_set_runtime(&scratch, name, value, err, sizeof(err));
+        bool fits = c->argvlen[i] < sizeof(name) && !memchr(c->argv[i], '\0', c->argvlen[i]);
+        if (fits) snprintf(name, sizeof(name), "%.*s", (int)c->argvlen[i], c->argv[i]);
+        int rc = fits ? config_set_runtime(n->cfg, name, NULL, err, sizeof(err)) : CONFIG_SET_UNKNOWN;
         if (rc == CONFIG_SET_UNKNOWN) {
             reply_errorf(c->reply, "ERR Unknown option or number of arguments for CONFIG SET - '%.*s'",
                          (int)(c->argvlen[i] < 128 ? c->argvlen[i] : 128), c->argv[i]);
@@ -485,8 +481,18 @@ static void configSetCommand(cmd_ctx_t *c)
             return;
         }
     }
+    /* then the values, on a copy: nothing changes unless every one is good */
+    config_t scratch = *n->cfg;
     for (int i = 2; i < c->argc; i += 2) {
-        char name[64], value[64];
+        snprintf(name, sizeof(name), "%.*s", (int)c->argvlen[i], c->argv[i]);
+        bool fits = c->argvlen[i + 1] < sizeof(value) && !memchr(c->argv[i + 1], '\0', c->argvlen[i + 1]);
+        snprintf(value, sizeof(value), "%.*s", fits ? (int)c->argvlen[i + 1] : 1, fits ? c->argv[i + 1] : "x");
+        if (config_set_runtime(&scratch, name, value, err, sizeof(err)) < 0) {
+            reply_errorf(c->reply, "ERR CONFIG SET failed (possibly related to argument '%s') - %s", name, err);
+            return;
+        }
+    }
+    for (int i = 2; i < c->argc; i += 2) {
         snprintf(name, sizeof(name), "%.*s", (int)c->argvlen[i], c->argv[i]);
         snprintf(value, sizeof(value), "%.*s", (int)c->argvlen[i + 1], c->argv[i + 1]);
         config_set_runtime(n->cfg, name, value, err, sizeof(err));

@@ -128,7 +128,7 @@ static bool apply_cmd(node_t *n, store_txn_t *txn, const entry_view_t *v, uint64
     }
     cmd_ctx_t c = {
         .argc = argc, .argv = n->argv, .argvlen = n->argvlen, .txn = txn, .reply = r,
-        .now_ms = v->time_ms, .index = index, .seq = seq, .db = &n->db,
+        .now_ms = v->time_ms, .index = index, .seq = seq, .in_exec = v->type == ENTRY_MULTI, .db = &n->db,
         .sess = (cl && cl->conn) ? &cl->sess : NULL, .server = n,
     };
     size_t reply_from = r->len;
@@ -517,7 +517,8 @@ void node_exec_local(node_t *n, client_t *cl, const command_t *cmd, int argc, co
     store_txn_t *txn = store_txn_begin(n->store, false);
     cmd_ctx_t c = {
         .argc = argc, .argv = argv, .argvlen = argvlen, .txn = txn, .reply = client_reply(cl),
-        .now_ms = node_wall_ms(), .db = &n->db, .sess = cl ? &cl->sess : NULL, .server = n,
+        .now_ms = node_wall_ms(), .in_exec = n->in_exec, .db = &n->db, .sess = cl ? &cl->sess : NULL,
+        .server = n,
     };
     uint64_t t0 = slowlog_enabled(n) ? node_now_us() : 0;
     cmd->proc(&c);

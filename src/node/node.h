@@ -222,6 +222,7 @@ struct node {
     size_t nwaits, capwaits;
     struct pubsub *pubsub; /* subscriptions (pubsub.c), made at the first use */
     struct slowlog *slowlog; /* SLOWLOG's entries (slowlog.c), made at the first one */
+    bool in_exec;            /* EXEC is running a read-only transaction here (dispatch.c) */
     int exit_code;         /* what main returns (a refused join: 1) */
 };
 

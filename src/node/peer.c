@@ -31,6 +31,7 @@ struct peer {
     int backoff_ms;
     uv_timer_t timer;
     uint64_t sent, dropped, connects;
+    uint64_t pub_dropped; /* Pub/Sub messages not sent: the link was busy */
     histogram_t rtt; /* seconds from a RAFT.MSG to its reply */
 };
 
@@ -429,7 +430,23 @@ void peers_publish(peers_t *ps, int argc, const char **argv, const size_t *argvl
 {
     for (int i = 0; i < ps->n; i++) {
         peer_t *p = ps->p[i];
-        if (!p->connected || !p->ac || (p->ac->c.obuf && sdslen(p->ac->c.obuf) > PEER_OBUF_MAX)) continue;
+        if (!p->connected || !p->ac) continue;
+        size_t queued = p->ac->c.obuf ? sdslen(p->ac->c.obuf) : 0;
+        if (queued > PEER_PUBLISH_OBUF_MAX) { /* written out yet? what the kernel takes leaves the queue */
+            hiredis_uv_flush(p->ac);
+            queued = p->ac->c.obuf ? sdslen(p->ac->c.obuf) : 0;
+        }
+        if (queued > PEER_PUBLISH_OBUF_MAX) {
+            p->pub_dropped++;
+            static int64_t last_ms;
+            int64_t now = (int64_t)uv_now(ps->loop);
+            if (now - last_ms >= 1000) {
+                last_ms = now;
+                log_warn("pubsub_peer_dropped", " peer=%" PRIu64 " queued=%zu dropped=%" PRIu64
+                         " reason=\"the link to the peer is busy\"", p->id, queued, p->pub_dropped);
+            }
+            continue;
+        }
         redisAsyncCommandArgv(p->ac, NULL, NULL, argc, argv, argvlen);
     }
 }

@@ -23,6 +23,10 @@
 #include "raft/raft.h"
 
 #define PEER_OBUF_MAX (64u << 20) /* bytes queued to one peer before dropping */
+/* Pub/Sub messages share the raft link: past this much queued to a peer
+ * that the kernel would not take (its socket buffer is full: the peer is
+ * slow) they are dropped, so raft messages never wait behind more. */
+#define PEER_PUBLISH_OBUF_MAX (256u << 10)
 
 typedef struct peer peer_t;
 
@@ -82,7 +86,8 @@ bool peers_send_cmd(peers_t *ps, uint64_t to, const char *cmd, const char *paylo
 void peers_hello(peers_t *ps);
 /* Sends a command to every connected peer, fire-and-forget (its reply is
  * read and dropped): Pub/Sub messages (pubsub.c). A peer that is not
- * connected, or too far behind, misses it. */
+ * connected, or with more than PEER_PUBLISH_OBUF_MAX queued, misses it
+ * (logged once a second at most). */
 void peers_publish(peers_t *ps, int argc, const char **argv, const size_t *argvlen);
 /* Writes what is queued for each peer now (as much as the socket takes)
  * instead of on the loop's next poll: one loop iteration less per hop. */

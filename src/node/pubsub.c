@@ -10,6 +10,7 @@
 #include "util/log.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +30,19 @@ typedef struct ps_table {
     size_t nb, n;
 } ps_table_t;
 
-/* What one client subscribes to, per kind, in its order. */
+/* A map from an entry to its place in a client's array (open addressing;
+ * a NULL key is a free slot). */
+typedef struct ps_map {
+    const void **keys;
+    size_t *vals;
+    size_t cap, n;
+} ps_map_t;
+
+/* What one client subscribes to, per kind (see "a client's subscriptions"). */
 struct ps_client {
     ps_entry_t **e[3];
     size_t n[3], cap[3];
+    ps_map_t at[3];
 };
 
 /* Messages a client published to itself wait here for the end of the
@@ -82,9 +92,11 @@ static ps_entry_t *table_find(const ps_table_t *t, const char *name, size_t len,
     return NULL;
 }
 
-static void table_grow(ps_table_t *t)
+/* Rehashes into nb buckets: doubled when the table fills, halved when it
+ * is mostly empty (every PUBLISH walks the pattern table's buckets, so a
+ * table emptied by departed subscribers must not stay large). */
+static void table_rehash(ps_table_t *t, size_t nb)
 {
-    size_t nb = t->nb ? t->nb * 2 : 64;
     ps_entry_t **b = calloc(nb, sizeof(*b));
     for (size_t i = 0; i < t->nb; i++) {
         ps_entry_t *next;
@@ -104,7 +116,7 @@ static ps_entry_t *table_add(ps_table_t *t, const char *name, size_t len)
     uint64_t h = hash_bytes(name, len);
     ps_entry_t *e = table_find(t, name, len, h);
     if (e) return e;
-    if (t->n >= t->nb) table_grow(t);
+    if (t->n >= t->nb) table_rehash(t, t->nb ? t->nb * 2 : 64);
     e = calloc(1, sizeof(*e));
     e->name = malloc(len ? len : 1);
     memcpy(e->name, name, len);
@@ -125,40 +137,120 @@ static void table_remove(ps_table_t *t, ps_entry_t *gone)
     free(gone->subs);
     free(gone->name);
     free(gone);
+    if (t->nb > 64 && t->n < t->nb / 8) table_rehash(t, t->nb / 2);
+}
+
+/* ---- a client's subscriptions ---------------------------------------------
+ *
+ * Per kind, a dense array of the entries (for UNSUBSCRIBE of everything and
+ * for the close) and a map from entry to its place in that array, so that
+ * subscribing, the "already subscribed?" check and leaving one are O(1)
+ * whatever the number of subscriptions (one client may hold a million). */
+
+static size_t ptr_hash(const void *p)
+{
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (size_t)x;
+}
+
+static size_t *map_get(const ps_map_t *m, const void *key)
+{
+    if (!m->cap) return NULL;
+    for (size_t i = ptr_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        if (!m->keys[i]) return NULL;
+        if (m->keys[i] == key) return &m->vals[i];
+    }
+}
+
+static void map_put(ps_map_t *m, const void *key, size_t val);
+
+static void map_grow(ps_map_t *m)
+{
+    ps_map_t old = *m;
+    m->cap = old.cap ? old.cap * 2 : 16;
+    m->n = 0;
+    m->keys = calloc(m->cap, sizeof(*m->keys));
+    m->vals = calloc(m->cap, sizeof(*m->vals));
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.keys[i]) map_put(m, old.keys[i], old.vals[i]);
+    free(old.keys);
+    free(old.vals);
+}
+
+static void map_put(ps_map_t *m, const void *key, size_t val)
+{
+    size_t *v = map_get(m, key);
+    if (v) {
+        *v = val;
+        return;
+    }
+    if ((m->n + 1) * 2 > m->cap) map_grow(m);
+    size_t i = ptr_hash(key) & (m->cap - 1);
+    while (m->keys[i]) i = (i + 1) & (m->cap - 1);
+    m->keys[i] = key;
+    m->vals[i] = val;
+    m->n++;
+}
+
+/* Linear probing's deletion: the entries after the hole that would not be
+ * found across it move back into it. */
+static void map_del(ps_map_t *m, const void *key)
+{
+    if (!m->cap) return;
+    size_t mask = m->cap - 1, i = ptr_hash(key) & mask;
+    while (m->keys[i] && m->keys[i] != key) i = (i + 1) & mask;
+    if (!m->keys[i]) return;
+    m->keys[i] = NULL;
+    m->n--;
+    for (size_t j = (i + 1) & mask; m->keys[j]; j = (j + 1) & mask) {
+        size_t home = ptr_hash(m->keys[j]) & mask;
+        /* keys[j] stays unless the hole lies between its home and j */
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (stays) continue;
+        m->keys[i] = m->keys[j];
+        m->vals[i] = m->vals[j];
+        m->keys[j] = NULL;
+        i = j;
+    }
 }
 
 static void sync_counts(client_t *cl)
 {
     struct ps_client *pc = cl->ps;
-    cl->sess.nsub = pc ? pc->n[PS_CHANNEL] : 0;
-    cl->sess.npsub = pc ? pc->n[PS_PATTERN] : 0;
-    cl->sess.nssub = pc ? pc->n[PS_SHARD] : 0;
+    cl->sess.nsub = pc ? (int)pc->n[PS_CHANNEL] : 0;
+    cl->sess.npsub = pc ? (int)pc->n[PS_PATTERN] : 0;
+    cl->sess.nssub = pc ? (int)pc->n[PS_SHARD] : 0;
 }
 
 /* Subscribes cl; false when it already was. */
 static bool subscribe(pubsub_t *ps, client_t *cl, ps_kind_t k, const char *name, size_t len)
 {
+    if (!cl->ps) cl->ps = calloc(1, sizeof(*cl->ps));
+    struct ps_client *pc = cl->ps;
     ps_entry_t *e = table_add(&ps->t[k], name, len);
-    for (size_t i = 0; i < e->nsubs; i++)
-        if (e->subs[i] == cl) return false;
+    if (map_get(&pc->at[k], e)) return false;
     if (e->nsubs == e->cap) {
         e->cap = e->cap ? e->cap * 2 : 4;
         e->subs = realloc(e->subs, e->cap * sizeof(*e->subs));
     }
     e->subs[e->nsubs++] = cl;
-    if (!cl->ps) cl->ps = calloc(1, sizeof(*cl->ps));
-    struct ps_client *pc = cl->ps;
     if (pc->n[k] == pc->cap[k]) {
         pc->cap[k] = pc->cap[k] ? pc->cap[k] * 2 : 4;
         pc->e[k] = realloc(pc->e[k], pc->cap[k] * sizeof(*pc->e[k]));
     }
+    map_put(&pc->at[k], e, pc->n[k]);
     pc->e[k][pc->n[k]++] = e;
     sync_counts(cl);
     return true;
 }
 
 /* Unsubscribes cl from entry e (it is subscribed); the entry goes with its
- * last subscriber. Order is kept on both sides: delivery follows it. */
+ * last subscriber. The entry's subscribers keep their order (delivery
+ * follows it; leaving costs a walk of that channel's subscribers, as in
+ * Redis 7.0); the client's own list does not need one. */
 static void unsubscribe_entry(pubsub_t *ps, client_t *cl, ps_kind_t k, ps_entry_t *e)
 {
     for (size_t i = 0; i < e->nsubs; i++)
@@ -168,22 +260,23 @@ static void unsubscribe_entry(pubsub_t *ps, client_t *cl, ps_kind_t k, ps_entry_
             break;
         }
     struct ps_client *pc = cl->ps;
-    for (size_t i = 0; i < pc->n[k]; i++)
-        if (pc->e[k][i] == e) {
-            memmove(pc->e[k] + i, pc->e[k] + i + 1, (pc->n[k] - i - 1) * sizeof(*pc->e[k]));
-            pc->n[k]--;
-            break;
-        }
+    size_t *at = map_get(&pc->at[k], e);
+    if (at) {
+        size_t i = *at;
+        ps_entry_t *last = pc->e[k][--pc->n[k]];
+        pc->e[k][i] = last;
+        if (last != e) map_put(&pc->at[k], last, i);
+        map_del(&pc->at[k], e);
+    }
     if (e->nsubs == 0) table_remove(&ps->t[k], e);
     sync_counts(cl);
 }
 
-static ps_entry_t *client_entry(client_t *cl, ps_kind_t k, const char *name, size_t len)
+static ps_entry_t *client_entry(pubsub_t *ps, client_t *cl, ps_kind_t k, const char *name, size_t len)
 {
-    struct ps_client *pc = cl->ps;
-    for (size_t i = 0; pc && i < pc->n[k]; i++)
-        if (pc->e[k][i]->len == len && memcmp(pc->e[k][i]->name, name, len) == 0) return pc->e[k][i];
-    return NULL;
+    if (!cl->ps) return NULL;
+    ps_entry_t *e = table_find(&ps->t[k], name, len, hash_bytes(name, len));
+    return e && map_get(&cl->ps->at[k], e) ? e : NULL;
 }
 
 /* ---- delivery ------------------------------------------------------------ */
@@ -221,7 +314,7 @@ static reply_t *self_buffer(pubsub_t *ps, client_t *cl)
 }
 
 /* One message to one subscriber. A subscriber that does not read, with more
- * than PUBSUB_OUTPUT_LIMIT unsent, loses the message and is closed before
+ * than PUBSUB_OUTPUT_LIMIT unsent counting this message, loses it and is closed before
  * the next flush (pubsub_before_flush): closing it here would change the
  * lists being walked, or end the connection whose command is running. */
 static void deliver_one(pubsub_t *ps, client_t *to, client_t *self, ps_kind_t k, const ps_entry_t *pat,
@@ -229,7 +322,9 @@ static void deliver_one(pubsub_t *ps, client_t *to, client_t *self, ps_kind_t k,
 {
     conn_t *c = to->conn;
     if (!c || c->closing) return;
-    size_t pending = c->out.len + c->inflight.len;
+    /* what it would hold with this message: one message over the limit is
+     * enough, as in Redis (which checks after adding it) */
+    size_t pending = c->out.len + c->inflight.len + msglen + chlen + (pat ? pat->len : 0) + 64;
     if (to == self)
         for (size_t i = 0; i < ps->nself; i++)
             if (ps->self[i].cl == to) pending += ps->self[i].r.len;
@@ -328,7 +423,11 @@ void pubsub_client_gone(node_t *n, client_t *cl)
     if (!pc) return;
     for (int k = 0; k < 3; k++)
         while (pc->n[k]) unsubscribe_entry(ps, cl, (ps_kind_t)k, pc->e[k][pc->n[k] - 1]);
-    for (int k = 0; k < 3; k++) free(pc->e[k]);
+    for (int k = 0; k < 3; k++) {
+        free(pc->e[k]);
+        free(pc->at[k].keys);
+        free(pc->at[k].vals);
+    }
     free(pc);
     cl->ps = NULL;
     sync_counts(cl);
@@ -384,6 +483,10 @@ static bool has_subscriber(cmd_ctx_t *c)
 
 static void subscribe_kind(cmd_ctx_t *c, ps_kind_t k)
 {
+    if (k == PS_SHARD && c->in_exec) { /* Redis 7.0 refuses it there (SUBSCRIBE and PSUBSCRIBE it lets by) */
+        reply_error(c->reply, "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+        return;
+    }
     if (!has_subscriber(c)) return;
     pubsub_t *ps = ps_of(node_of(c));
     client_t *cl = client_of(c->sess);
@@ -414,7 +517,7 @@ static void unsubscribe_kind(cmd_ctx_t *c, ps_kind_t k)
     client_t *cl = client_of(c->sess);
     if (c->argc > 1) {
         for (int i = 1; i < c->argc; i++) {
-            ps_entry_t *e = client_entry(cl, k, c->argv[i], c->argvlen[i]);
+            ps_entry_t *e = client_entry(ps, cl, k, c->argv[i], c->argvlen[i]);
             if (e) unsubscribe_entry(ps, cl, k, e);
             unsub_reply(c, k, c->argv[i], c->argvlen[i], false);
         }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 
 #define MAX_ARGC 32    /* SLOWLOG_ENTRY_MAX_ARGC */
@@ -83,10 +84,16 @@ static slowlog_t *log_of(node_t *n)
     return n->slowlog;
 }
 
-/* AUTH and HELLO carry passwords: never kept (Redis leaves them out too). */
-static int never_logged(const command_t *cmd)
+/* Which arguments are passwords, shown "(redacted)" as Redis shows them:
+ * all of AUTH's, and HELLO's after AUTH (user and password). */
+static bool redacted(const command_t *cmd, int argc, const char *const *argv, const size_t *argvlen, int j)
 {
-    return strcmp(cmd->name, "auth") == 0 || strcmp(cmd->name, "hello") == 0;
+    if (j == 0) return false;
+    if (strcmp(cmd->name, "auth") == 0) return true;
+    if (strcmp(cmd->name, "hello") != 0) return false;
+    for (int a = 1; a < j && a < argc; a++)
+        if (argvlen[a] == 4 && strncasecmp(argv[a], "auth", 4) == 0 && j - a <= 2) return true;
+    return false;
 }
 
 void slowlog_check(node_t *n, const command_t *cmd, int argc, const char *const *argv, const size_t *argvlen,
@@ -94,7 +101,8 @@ void slowlog_check(node_t *n, const command_t *cmd, int argc, const char *const 
 {
     long long min = n->cfg->slowlog_log_slower_than;
     size_t max = (size_t)n->cfg->slowlog_max_len;
-    if (min < 0 || (long long)us < min || max == 0 || never_logged(cmd)) return;
+    /* internal commands (the expiry's deletions) are the node's, not a client's: Redis never logs expiry */
+    if (min < 0 || (long long)us < min || max == 0 || (cmd->group && strcmp(cmd->group, "internal") == 0)) return;
     slowlog_t *l = log_of(n);
     if (l->len == l->cap && l->cap < max) { /* grown as entries come, up to max */
         size_t cap = l->cap ? l->cap * 2 : 16;
@@ -111,7 +119,15 @@ void slowlog_check(node_t *n, const command_t *cmd, int argc, const char *const 
     e->id = l->next_id++;
     e->time = (long long)tv.tv_sec;
     e->duration = (long long)us;
-    entry_fill(e, argc, argv, argvlen);
+    const char *shown[MAX_ARGC];
+    size_t shownlen[MAX_ARGC];
+    int keep = argc > MAX_ARGC ? MAX_ARGC : argc;
+    for (int j = 0; j < keep; j++) {
+        bool r = redacted(cmd, argc, argv, argvlen, j);
+        shown[j] = r ? "(redacted)" : argv[j];
+        shownlen[j] = r ? 10 : argvlen[j];
+    }
+    entry_fill(e, argc, shown, shownlen);
     snprintf(e->addr, sizeof(e->addr), "%s", s ? s->addr : "");
     snprintf(e->name, sizeof(e->name), "%s", s ? s->name : "");
     l->head = (l->head + 1) % l->cap;
@@ -194,7 +210,7 @@ static void slowlogLenCommand(cmd_ctx_t *c)
 
 static void slowlogResetCommand(cmd_ctx_t *c)
 {
-    reset(node_of(c)->slowlog);
+    if (c->sess) reset(node_of(c)->slowlog); /* not the followers' logs, from an entry they apply */
     reply_ok(c->reply);
 }
 

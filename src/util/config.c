@@ -16,7 +16,6 @@
 #include "util/config_internal.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -357,8 +356,34 @@ void config_foreach(const config_t *c, const char *pattern,
     }
 }
 
+static bool strict_ll(const char *s, long long *out)
+{
+    size_t len = strlen(s), i = 0;
+    bool neg = false;
+    if (len == 0 || len > 20) return false;
+    if (len == 1 && s[0] == '0') {
+        *out = 0;
+        return true;
+    }
+    if (s[0] == '-') {
+        neg = true;
+        i = 1;
+    }
+    if (i >= len || s[i] < '1' || s[i] > '9') return false;
+    unsigned long long v = 0;
+    for (; i < len; i++) {
+        if (!is_digit(s[i])) return false;
+        unsigned long long d = (unsigned long long)(s[i] - '0');
+        if (v > (ULLONG_MAX - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    if (neg ? v > (unsigned long long)LLONG_MAX + 1 : v > (unsigned long long)LLONG_MAX) return false;
+    *out = neg ? (long long)(0 - v) : (long long)v;
+    return true;
+}
+
 /* CONFIG SET: Redis's name or ours for a key CONFIG SET may change; its
- * value checked as Redis checks an integer. */
+ * value checked as Redis checks an integer. value NULL checks the name. */
 int config_set_runtime(config_t *c, const char *name, const char *value, char *err, size_t errlen)
 {
     char norm[64];
@@ -383,11 +408,11 @@ int config_set_runtime(config_t *c, const char *name, const char *value, char *e
         cfg_seterr(err, errlen, "can't set immutable config");
         return CONFIG_SET_IMMUTABLE;
     }
-    /* integers only, for now: as Redis words its two refusals */
-    char *end;
-    errno = 0;
-    long long v = strtoll(value, &end, 10);
-    if (!value[0] || *end || errno == ERANGE || isspace((unsigned char)value[0])) {
+    if (!value) return 0; /* the name alone was asked about */
+    /* integers only, for now: as Redis reads them (string2ll: no sign but
+     * '-', no leading zero, no "-0", no blanks) and words its refusals */
+    long long v;
+    if (!strict_ll(value, &v)) {
         cfg_seterr(err, errlen, "argument couldn't be parsed into an integer");
         return CONFIG_SET_BAD_VALUE;
     }

@@ -96,7 +96,8 @@ int config_load_file(config_t *c, const char *path, char *err, size_t errlen);
 int config_set(config_t *c, const char *name, const char *value, char *err, size_t errlen);
 
 /* CONFIG SET on a running node: name is Redis's ("slowlog-max-len") or
- * ours. Returns 0, or one of these with Redis's reason in err. */
+ * ours; value NULL only checks that the name can be set. Returns 0, or one
+ * of these with Redis's reason in err. */
 enum { CONFIG_SET_UNKNOWN = -1, CONFIG_SET_IMMUTABLE = -2, CONFIG_SET_BAD_VALUE = -3 };
 int config_set_runtime(config_t *c, const char *name, const char *value, char *err, size_t errlen);
 /* Whether two CONFIG SET names are one key ('-' and '_' alike, any case). */

@@ -247,6 +247,12 @@ static const step_t subscribe_publish[] = {
     {1, "SUNSUBSCRIBE nope", 1, EXACT},
     {1, "SUNSUBSCRIBE", 2, BAG},
     {1, "SUNSUBSCRIBE", 1, EXACT},
+    /* a RESP3 transaction that subscribes (a push inside EXEC's array) */
+    {1, "MULTI", 1, EXACT},
+    {1, "SUBSCRIBE t3", 1, EXACT},
+    {1, "GET k", 1, EXACT},
+    {1, "EXEC", 1, EXACT},
+    {1, "UNSUBSCRIBE t3", 1, EXACT},
     /* the same channel twice: subscribed once */
     {0, "SUBSCRIBE a a", 2, EXACT},
     {2, "PUBLISH a once", 1, EXACT},
@@ -263,7 +269,12 @@ static const step_t subscribe_publish[] = {
     {2, "PUBSUB NUMPAT", 1, EXACT},
     {2, "PUBLISH a gone", 1, EXACT},
     {0, "SUBSCRIBE b", 1, EXACT},
-    /* transactions: SUBSCRIBE queued and run by EXEC; PUBLISH with a write */
+    /* transactions: SSUBSCRIBE refused inside EXEC, SUBSCRIBE queued and
+     * run by it; PUBLISH with a write */
+    {3, "MULTI", 1, EXACT},
+    {3, "SSUBSCRIBE sx", 1, EXACT},
+    {3, "EXEC", 1, EXACT},
+    {3, "PING", 1, EXACT},
     {3, "MULTI", 1, EXACT},
     {3, "SUBSCRIBE m", 1, EXACT},
     {3, "EXEC", 1, EXACT},

@@ -6,7 +6,8 @@
  *    made on each node, PUBLISH answers the local receivers; 200 pipelined
  *    messages from one follower connection arrive in order on every node;
  *    SPUBLISH reaches the shard subscribers of every node; nothing arrives
- *    twice or as the wrong kind;
+ *    twice or as the wrong kind; a PUBLISH inside a transaction with a write
+ *    sent to a follower is published once, and SUBSCRIBE there is refused;
  *  - PUBSUB CHANNELS/NUMSUB/NUMPAT/SHARDCHANNELS/SHARDNUMSUB and INFO's
  *    pubsub fields count the node's own subscribers only, and drop when one
  *    disconnects;
@@ -17,7 +18,8 @@
  *    (never before): pubsub_client_dropped in the log, gone from CLIENT
  *    LIST, EOF after its bytes; readers on that node and another get every
  *    1 MB message and the node still answers; a RESP3 client that publishes
- *    to itself and never reads is dropped the same way;
+ *    to itself and never reads is dropped the same way, and so is one sent a
+ *    single message over the limit;
  *  - on a follower: a RESP2 subscriber's context (errors, PING's array),
  *    RESET leaving it (GET, a proxied SET), CLIENT LIST TYPE pubsub before
  *    and after, CLIENT KILL TYPE pubsub.
@@ -315,6 +317,24 @@ static void test_every_node_delivers(void **state)
     /* a channel and a shard channel of the same name are apart; n* is no match */
     EXPECT_REPLY(pub[l], ":0", "PUBLISH", "snews", "nobody");
     EXPECT_REPLY(pub[f], ":0", "SPUBLISH", "news", "nobody");
+    expect_quiet(sub, CLUSTER_N, r3);
+
+    /* PUBLISH inside a transaction with a write, sent to a follower (proxied
+     * to the leader, applied on every node): published once, by the leader
+     * (whose receivers it counts), never again by a follower's apply */
+    EXPECT_REPLY(pub[g], "+OK", "MULTI");
+    EXPECT_REPLY(pub[g], "+QUEUED", "SET", "tx", "1");
+    EXPECT_REPLY(pub[g], "+QUEUED", "PUBLISH", "news", "in-tx");
+    EXPECT_REPLY(pub[g], "*2[+OK,:2]", "EXEC");
+    expect_news(sub, l, r3, "in-tx");
+    /* SUBSCRIBE in such a transaction would subscribe the forwarding session */
+    EXPECT_REPLY(pub[g], "+OK", "MULTI");
+    EXPECT_REPLY(pub[g], "+QUEUED", "SET", "tx", "2");
+    EXPECT_REPLY(pub[g], "+QUEUED", "SUBSCRIBE", "x");
+    EXPECT_REPLY(pub[g], "*2[+OK,-ERR SUBSCRIBE inside a transaction is not supported through a follower; run it "
+                         "on its own]",
+                 "EXEC");
+    EXPECT_REPLY(pub[g], "$2", "GET", "tx"); /* not a subscriber: it runs anything */
     expect_quiet(sub, CLUSTER_N, r3);
 
     for (int i = 0; i < CLUSTER_N; i++) {
@@ -623,14 +643,56 @@ static void test_slow_subscriber_dropped(void **state)
     if (listed) fail_msg("the self-publishing client is still in CLIENT LIST");
     rc_close(self);
 
-    /* the node and the other subscribers go on */
+    /* one message bigger than the limit is enough (nothing else would ever
+     * come to make the node look again) */
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) fail_msg("connect: %s", strerror(errno));
+    rc_t *huge = calloc(1, sizeof(*huge));
+    huge->fd = fd;
+    huge->port = cl.node[i].port;
+    huge->timeout_ms = TIMEOUT_MS;
+    EXPECT(huge, "*3\r\n$9\r\nsubscribe\r\n$4\r\nhuge\r\n:1\r\n", "SUBSCRIBE", "huge");
+    melen = sizeof(me);
+    getsockname(fd, (struct sockaddr *)&me, &melen);
+    snprintf(addr, sizeof(addr), "addr=127.0.0.1:%d ", ntohs(me.sin_port));
+    size_t hlen = 40u << 20;
+    char *hp = malloc(hlen);
+    memset(hp, 'h', hlen);
+    const char *hargv[3] = {"PUBLISH", "huge", hp};
+    size_t hlens[3] = {7, 4, hlen};
+    redisReply *hr = redisCommandArgv(pub, 3, hargv, hlens);
+    free(hp);
+    if (!hr || hr->type != REDIS_REPLY_INTEGER) fail_msg("PUBLISH of 40 MB: %s", hr ? "not an integer" : pub->errstr);
+    freeReplyObject(hr);
+    deadline = cl_mono_ms() + 30000;
+    while (!log_has(i, "event=pubsub_client_dropped", addr))
+        if (cl_mono_ms() > deadline) fail_msg("the subscriber of one 40 MB message (%s) was not dropped", addr);
+        else usleep(10000);
+    rc_close(huge);
+
+    /* the node and the other subscribers go on; the link to the leader may
+     * still carry the 40 MB message, and a link that busy drops messages
+     * (at most once): publish until the leader's reader gets one */
     EXPECT_REPLY(ctl, "+PONG", "PING");
     EXPECT_REPLY(ctl, "*2[$big,:1]", "PUBSUB", "NUMSUB", "big");
-    EXPECT_REPLY(pub, ":1", "PUBLISH", "big", "after");
-    for (int j = 0; j < 2; j++) {
-        EXPECT_MSG(readers[j], "*3[$message,$big,$after]");
-        redisFree(readers[j]);
+    deadline = cl_mono_ms() + 15000;
+    for (bool got = false; !got;) {
+        if (cl_mono_ms() > deadline) fail_msg("the leader's reader got nothing after the 40 MB message");
+        EXPECT_REPLY(pub, ":1", "PUBLISH", "big", "after");
+        EXPECT_MSG(readers[0], "*3[$message,$big,$after]");
+        redisReply *m = NULL;
+        int k = sub_poll(readers[1], 300, &m);
+        if (k < 0) fail_msg("the leader's reader: %s", readers[1]->errstr);
+        if (k == 1) {
+            char b[128];
+            if (strcmp(str_of(m, readers[1], b, sizeof(b)), "*3[$message,$big,$after]") != 0)
+                fail_msg("the leader's reader got %s", b);
+            got = true;
+        }
     }
+    for (int j = 0; j < 2; j++) redisFree(readers[j]);
     redisFree(pub);
     redisFree(ctl);
     test_done = true;

@@ -1,7 +1,8 @@
 /* SLOWLOG against redis-server 7.0.15, both logging every command
- * (slowlog-log-slower-than 0) and keeping 6 entries: after the same
- * commands (a client name, a write, a MULTI with a write and a read inside,
- * a command of 40 arguments, an argument of 300 bytes, AUTH-free) SLOWLOG GET
+ * (slowlog-log-slower-than 0) and keeping 8 entries: after the same
+ * commands (a client name, AUTH and HELLO AUTH (passwords redacted), a
+ * write, a MULTI with a write and a read inside, a command of 40 arguments,
+ * an argument of 300 bytes) SLOWLOG GET
  * gives the same entries newest first — each one's arguments (kept to 32,
  * cut at 128 bytes with Redis's "... (N more ...)" notes) and client name
  * byte for byte, its own client address, ids decreasing by one, a time of
@@ -25,7 +26,7 @@
 #include "support/proc.h"
 #include "support/respcmp.h"
 
-#define KEEP 6
+#define KEEP 8
 
 static testproc_t ours, ref;
 static bool have_ref;
@@ -33,9 +34,9 @@ static bool have_ref;
 static int setup(void **state)
 {
     (void)state;
-    const char *args[] = {"--slowlog_log_slower_than", "0", "--slowlog_max_len", "6", NULL};
+    const char *args[] = {"--slowlog_log_slower_than", "0", "--slowlog_max_len", "8", NULL};
     if (proc_start(&ours, args) != 0) return -1;
-    const char *rargs[] = {"--slowlog-log-slower-than", "0", "--slowlog-max-len", "6", NULL};
+    const char *rargs[] = {"--slowlog-log-slower-than", "0", "--slowlog-max-len", "8", NULL};
     have_ref = proc_start_redis_args(&ref, rargs) == 0;
     return 0;
 }
@@ -60,6 +61,8 @@ static redisReply *workload(redisContext *c)
 {
     freeReplyObject(cmd(c, "SLOWLOG RESET"));
     freeReplyObject(cmd(c, "CLIENT SETNAME bob"));
+    freeReplyObject(cmd(c, "AUTH secret"));                 /* "(redacted)" */
+    freeReplyObject(cmd(c, "HELLO 2 AUTH default secret")); /* after AUTH too */
     freeReplyObject(cmd(c, "SET k v"));
     freeReplyObject(cmd(c, "MULTI"));
     freeReplyObject(cmd(c, "SET a 1"));
@@ -214,6 +217,16 @@ static void test_config_set(void **state)
         {"CONFIG", "SET", "slowlog-log-slower-than", "-5", NULL},
         {"CONFIG", "SET", "slowlog-max-len", "10", "slowlog-max-len", "5", NULL},
         {"CONFIG", "SET", "slowlog-max-len", "1", "x", NULL},
+        {"CONFIG", "SET", "slowlog-max-len", "+5", NULL},
+        {"CONFIG", "SET", "slowlog-max-len", "007", NULL},
+        {"CONFIG", "SET", "slowlog-max-len", "-0", NULL},
+        {"CONFIG", "SET", "slowlog-max-len", " 5", NULL},
+        {"CONFIG", "SET", "slowlog-max-len", "abc", "nosuch", "1", NULL},
+        {"CONFIG", "SET", "slowlog-max-len", "abc", "databases", "4", NULL},
+        {"CONFIG", "SET", "slowlog-max-len", "abc", "slowlog-max-len", "5", NULL},
+        /* all or nothing: the good first pair is not applied */
+        {"CONFIG", "SET", "slowlog-max-len", "7", "slowlog-log-slower-than", "-5", NULL},
+        {"CONFIG", "GET", "slowlog-max-len", NULL},
         {"CONFIG", "SET", "slowlog-max-len", "3", "slowlog-log-slower-than", "0", NULL},
         {"CONFIG", "GET", "slowlog-max-len", NULL},
         {"CONFIG", "GET", "slowlog-log-slower-than", NULL},
@@ -247,13 +260,18 @@ static void test_config_set(void **state)
     freeReplyObject(q);
     redisFree(y);
 
-    /* maxclients: the next connection over it is refused, as in Redis */
-    redisReply *r = cmd(x, "CONFIG SET maxclients 2");
+    /* maxclients: a and x are connected; with 3 the next one is served and
+     * the one after it refused, as in Redis */
+    redisReply *r = cmd(x, "CONFIG SET maxclients 3");
     assert_string_equal(r->str, "OK");
     freeReplyObject(r);
     redisContext *second = proc_connect(&ours), *third = proc_connect(&ours);
     assert_non_null(second);
     assert_non_null(third);
+    r = redisCommand(second, "PING");
+    if (!r || r->type != REDIS_REPLY_STATUS || strcmp(r->str, "PONG") != 0)
+        fail_msg("the third client (maxclients 3) was not served");
+    freeReplyObject(r);
     r = redisCommand(third, "PING");
     if (!r || r->type != REDIS_REPLY_ERROR || !strstr(r->str, "max number of clients reached"))
         fail_msg("a third client was not refused: %s", r ? (r->str ? r->str : "(no text)") : third->errstr);

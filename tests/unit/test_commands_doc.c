@@ -35,7 +35,7 @@ static const struct {
     {"publish", "reaches the subscribers of every member (over the peer links, not the log); answers the receivers on this node"},
     {"spublish", "as PUBLISH: one shard, every member"},
     {"pubsub", "counts this node's subscribers"},
-    {"slowlog", "execution time only (a write's apply, a read's run); followers log the slow writes they apply, with an empty client address"},
+    {"slowlog", "execution time only (a write's apply, a read's run); followers log the slow writes they apply, with an empty client address; passwords shown (redacted), as Redis"},
     {"bgsave", "a raft snapshot of this node, and its log compacted (see RAFT.SNAPSHOT); not an RDB file"},
     {"lastsave", "the latest snapshot's time (the node's start before the first)"},
     {"shutdown", "stops this node as SIGTERM does; SAVE, NOSAVE, NOW, FORCE change nothing (every acknowledged write is in the log); ABORT: never a shutdown in progress"},
