@@ -8,7 +8,9 @@
  * subscriber context (its error, PING's array), RESET, SUBSCRIBE and
  * PUBLISH inside MULTI. Where Redis's order comes from a dict (UNSUBSCRIBE
  * of everything, PUBSUB CHANNELS) the replies are compared as a multiset.
- * A last PING on every connection shows no message was left over. */
+ * A last PING on every connection shows no message was left over. Then
+ * random subscriptions on five connections checked against a model of
+ * them (redraft only). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 
 #include "support/difftest.h"
 #include "support/respcmp.h"
+#include "util/glob.h"
 
 #define NCONN 4
 
@@ -325,6 +328,176 @@ static const step_t errors[] = {
     {1, "CLIENT GETNAME", 1, EXACT},
 };
 
+/* ---- random operations against a model -------------------------------------
+ *
+ * Five RESP2 connections subscribe and unsubscribe at random (channels,
+ * patterns, shard channels; duplicates, RESET, reconnects) over a small set
+ * of names, and a sixth publishes. Every (un)subscribe reply must carry the
+ * count the model says, every PUBLISH the model's number of receivers, and
+ * at the end PUBSUB NUMSUB/SHARDNUMSUB/NUMPAT the model's totals: it drives
+ * the per-client index of subscriptions through many insertions and
+ * removals in every order. */
+
+#define MNAMES 8
+#define MCONN 5
+static const char *const mnames[MNAMES] = {"a", "b", "c*", "[ab]", "a?", "", "x\001y", "*"};
+
+typedef struct mconn {
+    rc_t *c;
+    bool in[3][MNAMES]; /* channel, pattern, shard */
+} mconn_t;
+
+static int mcount(const mconn_t *m, int k)
+{
+    int n = 0;
+    for (int i = 0; i < MNAMES; i++) n += m->in[k][i];
+    return n;
+}
+
+static int mindex(const char *s, size_t len)
+{
+    for (int i = 0; i < MNAMES; i++)
+        if (strlen(mnames[i]) == len && memcmp(mnames[i], s, len) == 0) return i;
+    return -1;
+}
+
+/* The next reply on c that is not a message (messages from the publisher
+ * come in between). */
+static rnode_t *next_reply(rc_t *c)
+{
+    for (;;) {
+        const char *r;
+        long n = rc_read(c, &r);
+        if (n < 0) fail_msg("no reply");
+        rnode_t *t = rc_parse_reply(r, (size_t)n);
+        if (!t) fail_msg("unparsable reply");
+        bool msg = t->type == '*' && t->n >= 3 && t->e[0]->s &&
+                   (strcmp(t->e[0]->s, "message") == 0 || strcmp(t->e[0]->s, "pmessage") == 0 ||
+                    strcmp(t->e[0]->s, "smessage") == 0);
+        if (!msg) return t;
+        rnode_free(t);
+    }
+}
+
+static void test_random_against_model(void **state)
+{
+    (void)state;
+    static const char *const sub[3] = {"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"};
+    static const char *const unsub[3] = {"UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"};
+    static const char *const subr[3] = {"subscribe", "psubscribe", "ssubscribe"};
+    static const char *const unsubr[3] = {"unsubscribe", "punsubscribe", "sunsubscribe"};
+    mconn_t m[MCONN];
+    memset(m, 0, sizeof(m));
+    for (int i = 0; i < MCONN; i++) m[i].c = rc_open(dt_redraft_port());
+    rc_t *pub = rc_open(dt_redraft_port());
+    uint64_t rng = 0x9E3779B97F4A7C15ULL;
+#define RND(n) ((int)((rng = rng * 6364136223846793005ULL + 1442695040888963407ULL) >> 33) % (n))
+    for (int step = 0; step < 4000; step++) {
+        mconn_t *x = &m[RND(MCONN)];
+        int op = RND(10), k = RND(3), nargs = RND(4);
+        const char *argv[5];
+        size_t lens[5];
+        int idx[4];
+        for (int j = 0; j < nargs; j++) {
+            idx[j] = RND(MNAMES);
+            argv[j + 1] = mnames[idx[j]];
+            lens[j + 1] = strlen(mnames[idx[j]]);
+        }
+        if (op <= 3 && nargs > 0) { /* subscribe */
+            argv[0] = sub[k];
+            lens[0] = strlen(sub[k]);
+            rbuf_t b = {0};
+            resp_encode(&b, nargs + 1, argv, lens);
+            rc_write(x->c, b.p, b.len);
+            rbuf_free(&b);
+            for (int j = 0; j < nargs; j++) {
+                x->in[k][idx[j]] = true;
+                rnode_t *t = next_reply(x->c);
+                long long want = k == 2 ? mcount(x, 2) : mcount(x, 0) + mcount(x, 1);
+                if (t->type != '*' || t->n != 3 || strcmp(t->e[0]->s, subr[k]) != 0 || t->e[2]->i != want)
+                    fail_msg("step %d: %s reply, count %lld, model %lld", step, sub[k], t->n == 3 ? t->e[2]->i : -1, want);
+                rnode_free(t);
+            }
+        } else if (op <= 6) { /* unsubscribe, named or all */
+            argv[0] = unsub[k];
+            lens[0] = strlen(unsub[k]);
+            rbuf_t b = {0};
+            resp_encode(&b, nargs + 1, argv, lens);
+            rc_write(x->c, b.p, b.len);
+            rbuf_free(&b);
+            int replies = nargs ? nargs : (mcount(x, k) ? mcount(x, k) : 1);
+            for (int j = 0; j < replies; j++) {
+                rnode_t *t = next_reply(x->c);
+                if (t->type != '*' || t->n != 3 || strcmp(t->e[0]->s, unsubr[k]) != 0)
+                    fail_msg("step %d: %s reply is not one", step, unsub[k]);
+                if (nargs)
+                    x->in[k][idx[j]] = false;
+                else if (!t->e[1]->null) {
+                    int i = mindex(t->e[1]->s, t->e[1]->slen);
+                    if (i < 0 || !x->in[k][i]) fail_msg("step %d: %s names what it was not in", step, unsub[k]);
+                    x->in[k][i] = false;
+                }
+                long long want = k == 2 ? mcount(x, 2) : mcount(x, 0) + mcount(x, 1);
+                if (t->e[2]->i != want) fail_msg("step %d: %s count %lld, model %lld", step, unsub[k], t->e[2]->i, want);
+                rnode_free(t);
+            }
+        } else if (op == 7) { /* PUBLISH: the model's number of receivers */
+            int ch = RND(MNAMES), kind = RND(2) ? 0 : 2;
+            long long want = 0;
+            for (int i = 0; i < MCONN; i++) {
+                want += m[i].in[kind][ch];
+                for (int p = 0; kind == 0 && p < MNAMES; p++)
+                    if (m[i].in[1][p])
+                        want += glob_match(mnames[p], strlen(mnames[p]), mnames[ch], strlen(mnames[ch]), 0);
+            }
+            const char *pa[3] = {kind ? "SPUBLISH" : "PUBLISH", mnames[ch], "m"};
+            size_t pl[3] = {strlen(pa[0]), strlen(mnames[ch]), 1};
+            size_t len;
+            const char *r = rc_cmdv(pub, 3, pa, pl, &len);
+            if (!r || r[0] != ':' || atoll(r + 1) != want)
+                fail_msg("step %d: %s %s answered %s, model %lld", step, pa[0], mnames[ch], r ? r : "nothing", want);
+        } else if (op == 8) { /* RESET */
+            rc_write(x->c, "*1\r\n$5\r\nRESET\r\n", 15);
+            rnode_t *t = next_reply(x->c);
+            if (t->type != '+' || strcmp(t->s, "RESET") != 0) fail_msg("step %d: RESET", step);
+            rnode_free(t);
+            memset(x->in, 0, sizeof(x->in));
+        } else if (op == 9 && RND(10) == 0) { /* gone, and a new client */
+            rc_close(x->c);
+            x->c = rc_open(dt_redraft_port());
+            memset(x->in, 0, sizeof(x->in));
+        }
+    }
+    /* the server's totals are the model's (closes are done once PING answers) */
+    const char *ping[1] = {"PING"};
+    rc_cmdv(pub, 1, ping, NULL, NULL);
+    for (int i = 0; i < MNAMES; i++) {
+        for (int kind = 0; kind < 3; kind += 2) {
+            long long want = 0;
+            for (int j = 0; j < MCONN; j++) want += m[j].in[kind][i];
+            const char *a[3] = {"PUBSUB", kind ? "SHARDNUMSUB" : "NUMSUB", mnames[i]};
+            size_t len;
+            const char *r = rc_cmdv(pub, 3, a, NULL, &len);
+            rnode_t *t = r ? rc_parse_reply(r, len) : NULL;
+            if (!t || t->n != 2 || t->e[1]->i != want)
+                fail_msg("%s %s: %lld, model %lld", a[1], mnames[i], t && t->n == 2 ? t->e[1]->i : -1, want);
+            rnode_free(t);
+        }
+    }
+    long long pats = 0;
+    for (int p = 0; p < MNAMES; p++) {
+        bool any = false;
+        for (int j = 0; j < MCONN; j++) any |= m[j].in[1][p];
+        pats += any;
+    }
+    const char *np[2] = {"PUBSUB", "NUMPAT"};
+    const char *r = rc_cmdv(pub, 2, np, NULL, NULL);
+    if (!r || atoll(r + 1) != pats) fail_msg("NUMPAT %s, model %lld", r ? r : "nothing", pats);
+    for (int i = 0; i < MCONN; i++) rc_close(m[i].c);
+    rc_close(pub);
+#undef RND
+}
+
 static void test_subscribe_publish(void **state)
 {
     (void)state;
@@ -342,6 +515,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_subscribe_publish),
         cmocka_unit_test(test_errors_and_reset),
+        cmocka_unit_test(test_random_against_model),
     };
     return cmocka_run_group_tests_name("Pub/Sub and RESET against redis", tests, dt_setup, dt_teardown);
 }
