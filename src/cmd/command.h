@@ -50,6 +50,7 @@ typedef struct cmd_ctx {
     uint64_t index;   /* entry index when applying, else 0 */
     uint32_t seq;     /* position of this command inside its entry (MULTI) */
     bool in_exec;     /* run by EXEC (an entry of a transaction, or a read-only one run here) */
+    bool proposed_here; /* an entry this node proposed for a client (sess is NULL if it left) */
     struct db *db;
     struct session *sess; /* the client's session; NULL when nobody waits */
     void *server;         /* opaque: node-level commands reach the node here */

@@ -128,7 +128,8 @@ static bool apply_cmd(node_t *n, store_txn_t *txn, const entry_view_t *v, uint64
     }
     cmd_ctx_t c = {
         .argc = argc, .argv = n->argv, .argvlen = n->argvlen, .txn = txn, .reply = r,
-        .now_ms = v->time_ms, .index = index, .seq = seq, .in_exec = v->type == ENTRY_MULTI, .db = &n->db,
+        .now_ms = v->time_ms, .index = index, .seq = seq, .in_exec = v->type == ENTRY_MULTI,
+        .proposed_here = cl != NULL, .db = &n->db,
         .sess = (cl && cl->conn) ? &cl->sess : NULL, .server = n,
     };
     size_t reply_from = r->len;

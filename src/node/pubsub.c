@@ -547,12 +547,13 @@ static void sunsubscribeCommand(cmd_ctx_t *c) { unsubscribe_kind(c, PS_SHARD); }
 
 /* PUBLISH and SPUBLISH: delivered here, then sent to every other member.
  * Inside a transaction with a write the command runs when the entry is
- * applied: only on the node whose client waits for it (the leader), so a
+ * applied: only on the node that proposed it for a client (the leader; the
+ * client may have left meanwhile, as EXEC runs in Redis once sent), so a
  * message is published once, never again by followers or a replay. */
 static void publish_kind(cmd_ctx_t *c, ps_kind_t k)
 {
     node_t *n = node_of(c);
-    if (c->index && !c->sess) {
+    if (c->index && !c->proposed_here) {
         reply_int(c->reply, 0);
         return;
     }
