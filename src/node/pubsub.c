@@ -403,6 +403,22 @@ void pubsub_before_flush(node_t *n)
     }
 }
 
+void pubsub_client_reset(node_t *n, client_t *cl)
+{
+    struct ps_client *pc = cl->ps;
+    if (!pc) return;
+    for (int k = 0; k < 3; k++)
+        while (pc->n[k]) unsubscribe_entry(n->pubsub, cl, (ps_kind_t)k, pc->e[k][pc->n[k] - 1]);
+    for (int k = 0; k < 3; k++) {
+        free(pc->e[k]);
+        free(pc->at[k].keys);
+        free(pc->at[k].vals);
+    }
+    free(pc);
+    cl->ps = NULL;
+    sync_counts(cl);
+}
+
 void pubsub_client_gone(node_t *n, client_t *cl)
 {
     pubsub_t *ps = n->pubsub;
@@ -419,18 +435,7 @@ void pubsub_client_gone(node_t *n, client_t *cl)
                 ps->self[i] = ps->self[--ps->nself];
                 break;
             }
-    struct ps_client *pc = cl->ps;
-    if (!pc) return;
-    for (int k = 0; k < 3; k++)
-        while (pc->n[k]) unsubscribe_entry(ps, cl, (ps_kind_t)k, pc->e[k][pc->n[k] - 1]);
-    for (int k = 0; k < 3; k++) {
-        free(pc->e[k]);
-        free(pc->at[k].keys);
-        free(pc->at[k].vals);
-    }
-    free(pc);
-    cl->ps = NULL;
-    sync_counts(cl);
+    pubsub_client_reset(n, cl);
 }
 
 void pubsub_counts(const node_t *n, size_t *channels, size_t *patterns, size_t *shard)

@@ -36,7 +36,10 @@ bool pubsub_allowed_in_context(const command_t *cmd);
  * PS_CHANNEL or PS_SHARD. Returns the number of local receivers. */
 long long pubsub_deliver(struct node *n, ps_kind_t kind, const char *ch, size_t chlen, const char *msg,
                          size_t msglen);
-/* Drops every subscription of a client (it closed, or said RESET). */
+/* Drops every subscription of a client that said RESET (a client already
+ * over the output limit is still closed: its output stays). */
+void pubsub_client_reset(struct node *n, struct client *cl);
+/* The same for a client that is gone, and forgets it entirely. */
 void pubsub_client_gone(struct node *n, struct client *cl);
 /* Messages a client published to itself, appended after the reply of the
  * command that published them (the dispatcher and the apply call it after

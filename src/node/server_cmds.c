@@ -229,7 +229,7 @@ static void resetCommand(cmd_ctx_t *c)
     session_discard(s);
     s->watch_remote = NULL;
     proxy_close(cl);
-    pubsub_client_gone(n, cl);
+    pubsub_client_reset(n, cl);
     s->proto = 2;
     c->reply->proto = 2;
     s->name[0] = '\0';
