@@ -569,3 +569,21 @@ bool resp_sorted(const char *p, size_t len, rbuf_t *out)
     rnode_free(n);
     return true;
 }
+
+void rc_expect_same_(const char *file, int line, rc_t *ours, rc_t *ref, const char *const *argv)
+{
+    int argc = 0;
+    while (argv[argc]) argc++;
+    size_t la = 0, lb = 0;
+    const char *ra = rc_cmdv(ours, argc, argv, NULL, &la);
+    char *copy = ra ? malloc(la + 1) : NULL;
+    if (copy) memcpy(copy, ra, la);
+    const char *rb = rc_cmdv(ref, argc, argv, NULL, &lb);
+    if (!copy || !rb) {
+        print_error("%s: no reply from %s\n", argv[0], copy ? "the reference" : "redraft");
+        free(copy);
+        _fail(file, line);
+    }
+    resp_assert_eq_(file, line, copy, la, rb, lb);
+    free(copy);
+}

@@ -76,6 +76,10 @@ void rc_expectv_(const char *file, int line, rc_t *c, const char *want, size_t w
                  const char *const *argv, const size_t *lens);
 void resp_assert_eq_(const char *file, int line, const char *got, size_t gotlen, const char *want,
                      size_t wantlen);
+/* The same command (argv, NULL-terminated) to redraft and to the reference
+ * server: the two replies must be the same bytes. */
+void rc_expect_same_(const char *file, int line, rc_t *ours, rc_t *ref, const char *const *argv);
+#define EXPECT_SAME(ours, ref, argv) rc_expect_same_(__FILE__, __LINE__, (ours), (ref), (argv))
 /* want must be a string literal (it may hold \0). */
 #define EXPECT(c, want, ...)                                                                                 \
     rc_expect_(__FILE__, __LINE__, (c), (want), sizeof(want) - 1, __VA_ARGS__, (const char *)NULL)
