@@ -7,6 +7,7 @@
 #include "node/admin.h"
 #include "node/introspect.h"
 #include "node/node.h"
+#include "node/pubsub.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -111,6 +112,20 @@ void admin_metrics(node_t *n, http_request_t *req)
     family(&b, "redraft_peer_connected", "gauge", "Whether the connection to a peer is up (1) or not (0).");
     for (int i = 0; i < np; i++)
         sb_printf(&b, "redraft_peer_connected{peer=\"%" PRIu64 "\"} %d\n", ps[i].id, ps[i].connected ? 1 : 0);
+    family(&b, "redraft_pubsub_peer_dropped_total", "counter",
+           "Pub/Sub messages not sent to a peer because its link had too much queued.");
+    for (int i = 0; i < np; i++)
+        sb_printf(&b, "redraft_pubsub_peer_dropped_total{peer=\"%" PRIu64 "\"} %" PRIu64 "\n", ps[i].id,
+                  ps[i].pub_dropped);
+    size_t chans, pats, shard;
+    pubsub_counts(n, &chans, &pats, &shard);
+    gauge(&b, "redraft_pubsub_channels", "Channels with a subscriber on this node.", (double)chans);
+    gauge(&b, "redraft_pubsub_patterns", "Patterns with a subscriber on this node.", (double)pats);
+    gauge(&b, "redraft_pubsub_shard_channels", "Shard channels with a subscriber on this node.", (double)shard);
+    counter(&b, "redraft_pubsub_published_total", "PUBLISH and SPUBLISH commands this node took.",
+            s->pubsub_published);
+    counter(&b, "redraft_pubsub_clients_dropped_total",
+            "Subscribers closed because their unsent messages passed the output limit.", s->pubsub_clients_dropped);
 
     const node_snap_t *sn = &n->snap;
     counter(&b, "redraft_snapshot_made_total", "Snapshots this node made of its state machine.", sn->made);

@@ -107,6 +107,8 @@ typedef struct node_stats {
     uint64_t entries_applied;
     uint64_t appends;        /* synced log writes */
     uint64_t reads_served, reads_retried, reads_failed;
+    uint64_t pubsub_published;       /* PUBLISH and SPUBLISH taken on this node */
+    uint64_t pubsub_clients_dropped; /* subscribers closed at the output limit */
     uint64_t writes_timed_out, writes_lost, writes_redirected, writes_proxied;
     uint64_t msgs_in, msgs_out, msgs_bad;
     uint64_t expire_cycles;  /* __expire entries proposed */

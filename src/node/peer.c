@@ -472,7 +472,8 @@ int peers_stats(const peers_t *ps, peer_stats_t *st, int max)
     for (int i = 0; i < ps->n && i < max; i++) {
         const peer_t *p = ps->p[i];
         st[i] = (peer_stats_t){.id = p->id, .connected = p->connected, .sent = p->sent,
-                               .dropped = p->dropped, .connects = p->connects, .rtt = &p->rtt};
+                               .dropped = p->dropped, .connects = p->connects, .pub_dropped = p->pub_dropped,
+                               .rtt = &p->rtt};
         snprintf(st[i].addr, sizeof(st[i].addr), "%s", p->addr);
     }
     return ps->n;

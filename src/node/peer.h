@@ -35,6 +35,7 @@ typedef struct peer_stats {
     char addr[RAFT_ADDR_MAX];
     bool connected;
     uint64_t sent, dropped, connects;
+    uint64_t pub_dropped; /* Pub/Sub messages not sent: the link was busy */
     const struct histogram *rtt; /* RAFT.MSG round trips, seconds (valid until the peer goes) */
 } peer_stats_t;
 

@@ -397,6 +397,7 @@ void pubsub_before_flush(node_t *n)
     pubsub_flush_self(n);
     while (ps->nkill) {
         client_t *cl = ps->kill[--ps->nkill]; /* off the list before its close frees it */
+        n->stats.pubsub_clients_dropped++;
         log_warn("pubsub_client_dropped", " id=%" PRIu64 " addr=%s reason=\"output buffer over %u bytes\"",
                  cl->sess.id, cl->sess.addr, PUBSUB_OUTPUT_LIMIT);
         if (cl->conn && !cl->conn->closing) conn_close(cl->conn);
@@ -567,6 +568,7 @@ static void publish_kind(cmd_ctx_t *c, ps_kind_t k)
     const char *argv[4] = {"RAFT.PUBLISH", k == PS_SHARD ? "s" : "c", c->argv[1], c->argv[2]};
     size_t lens[4] = {12, 1, c->argvlen[1], c->argvlen[2]};
     if (n->raft) peers_publish(&n->peers, 4, argv, lens);
+    n->stats.pubsub_published++;
     reply_int(c->reply, count);
 }
 

@@ -550,6 +550,10 @@ static void test_metrics(void **state)
             "redraft_snapshot_made_total ",
             "redraft_connected_clients ",
             "redraft_rocksdb_data_size_bytes ",
+            "redraft_pubsub_channels ",
+            "redraft_pubsub_published_total ",
+            "redraft_pubsub_clients_dropped_total ",
+            "# TYPE redraft_pubsub_peer_dropped_total counter\n",
         };
         for (size_t k = 0; k < sizeof(must) / sizeof(must[0]); k++)
             if (!strstr(r.body, must[k])) fail_msg("node %d: no \"%s\" in /metrics", i + 1, must[k]);

@@ -43,6 +43,7 @@
 #include <cmocka.h>
 
 #include "support/cluster.h"
+#include "support/httpc.h"
 #include "support/respcmp.h"
 
 #define TIMEOUT_MS 3000 /* for any reply or message that must come */
@@ -693,6 +694,19 @@ static void test_slow_subscriber_dropped(void **state)
         }
     }
     for (int j = 0; j < 2; j++) redisFree(readers[j]);
+
+    /* /metrics counts the three subscribers dropped and what was published */
+    httpc_resp_t hres;
+    char herr[128];
+    if (httpc_request(cluster_http_port(&cl, i), "GET", "/metrics", NULL, NULL, TIMEOUT_MS, &hres, herr,
+                      sizeof(herr)) < 0)
+        fail_msg("GET /metrics: %s", herr);
+    static const char dkey[] = "\nredraft_pubsub_clients_dropped_total ", pkey[] = "\nredraft_pubsub_published_total ";
+    const char *dropline = strstr(hres.body, dkey), *published = strstr(hres.body, pkey);
+    if (!dropline || atoll(dropline + sizeof(dkey) - 1) != 3) fail_msg("redraft_pubsub_clients_dropped_total is not 3");
+    if (!published || atoll(published + sizeof(pkey) - 1) < 35)
+        fail_msg("redraft_pubsub_published_total below the 35 sent");
+    httpc_free(&hres);
     redisFree(pub);
     redisFree(ctl);
     test_done = true;
