@@ -530,29 +530,47 @@ static bool log_has(int i, const char *a, const char *b)
     return found;
 }
 
-static void test_slow_subscriber_dropped(void **state)
+/* A client of node i that never reads, with a small receive window (set
+ * before connecting), and its "addr=ip:port " as CLIENT LIST and the log
+ * name it. */
+static rc_t *unread_client(int i, char *addr, size_t addrlen)
 {
-    (void)state;
-    int l = cluster_log_leader(&cl, 10000);
-    if (l < 0) fail_msg("no leader");
-    int i = (l + 1) % CLUSTER_N; /* the slow one on a follower, a reader on the leader too */
-    /* a subscriber that never reads, with a small receive window */
     int fd = socket(AF_INET, SOCK_STREAM, 0), small = 4096;
     assert_true(fd >= 0);
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cl.node[i].port),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) fail_msg("connect: %s", strerror(errno));
-    rc_t *slow = calloc(1, sizeof(*slow)); /* as rc_open makes it */
-    slow->fd = fd;
-    slow->port = cl.node[i].port;
-    slow->timeout_ms = TIMEOUT_MS;
-    EXPECT(slow, "*3\r\n$9\r\nsubscribe\r\n$3\r\nbig\r\n:1\r\n", "SUBSCRIBE", "big");
+    rc_t *c = calloc(1, sizeof(*c)); /* as rc_open makes it */
+    c->fd = fd;
+    c->port = cl.node[i].port;
+    c->timeout_ms = TIMEOUT_MS;
     struct sockaddr_in me;
     socklen_t melen = sizeof(me);
     getsockname(fd, (struct sockaddr *)&me, &melen);
+    snprintf(addr, addrlen, "addr=127.0.0.1:%d ", ntohs(me.sin_port));
+    return c;
+}
+
+/* Node i's log says it dropped the client at addr, within ms. */
+static void wait_dropped(int i, const char *addr, int ms, const char *who)
+{
+    int64_t deadline = cl_mono_ms() + ms;
+    while (!log_has(i, "event=pubsub_client_dropped", addr))
+        if (cl_mono_ms() > deadline) fail_msg("%s (%s) was not dropped by node %d", who, addr, cl.id[i]);
+        else usleep(10000);
+}
+
+static void test_slow_subscriber_dropped(void **state)
+{
+    (void)state;
+    int l = cluster_log_leader(&cl, 10000);
+    if (l < 0) fail_msg("no leader");
+    int i = (l + 1) % CLUSTER_N; /* the slow one on a follower, a reader on the leader too */
+    /* a subscriber that never reads */
     char addr[64];
-    snprintf(addr, sizeof(addr), "addr=127.0.0.1:%d ", ntohs(me.sin_port));
+    rc_t *slow = unread_client(i, addr, sizeof(addr));
+    EXPECT(slow, "*3\r\n$9\r\nsubscribe\r\n$3\r\nbig\r\n:1\r\n", "SUBSCRIBE", "big");
 
     redisContext *readers[2] = {conn(i), conn(l)}, *pub = conn(i), *ctl = conn(i);
     SUB_ADD(readers[0], "subscribe", "big", 1);
@@ -600,30 +618,17 @@ static void test_slow_subscriber_dropped(void **state)
     listed = strstr(list, addr) != NULL;
     free(list);
     if (listed) fail_msg("the slow subscriber is still in CLIENT LIST");
-    int64_t deadline = cl_mono_ms() + TIMEOUT_MS;
-    while (!log_has(i, "event=pubsub_client_dropped", addr))
-        if (cl_mono_ms() > deadline) fail_msg("no pubsub_client_dropped %s in node %d's log", addr, cl.id[i]);
-        else usleep(10000);
+    wait_dropped(i, addr, TIMEOUT_MS, "the slow subscriber");
     /* what the kernel held for it, then the end */
     if (!rc_wait_closed(slow, TIMEOUT_MS, NULL)) fail_msg("the slow subscriber's connection is still open");
     rc_close(slow);
 
     /* a RESP3 client publishing to itself and never reading is held to the
      * same limit (its messages wait for the end of each PUBLISH first) */
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) fail_msg("connect: %s", strerror(errno));
-    rc_t *self = calloc(1, sizeof(*self));
-    self->fd = fd;
-    self->port = cl.node[i].port;
-    self->timeout_ms = TIMEOUT_MS;
+    rc_t *self = unread_client(i, addr, sizeof(addr));
     const char *hello3[] = {"HELLO", "3"};
     if (!rc_cmdv(self, 2, hello3, NULL, NULL)) fail_msg("HELLO 3");
     EXPECT(self, ">3\r\n$9\r\nsubscribe\r\n$2\r\nme\r\n:1\r\n", "SUBSCRIBE", "me");
-    melen = sizeof(me);
-    getsockname(fd, (struct sockaddr *)&me, &melen);
-    snprintf(addr, sizeof(addr), "addr=127.0.0.1:%d ", ntohs(me.sin_port));
     payload = malloc(MB);
     memset(payload, 'y', MB);
     rbuf_t req = {0};
@@ -634,10 +639,7 @@ static void test_slow_subscriber_dropped(void **state)
         if (rc_write(self, req.p, req.len) < 0) break; /* closed by the node: expected at some point */
     rbuf_free(&req);
     free(payload);
-    deadline = cl_mono_ms() + 30000; /* 48 MB of requests to get through, slow under ASan */
-    while (!log_has(i, "event=pubsub_client_dropped", addr))
-        if (cl_mono_ms() > deadline) fail_msg("the self-publishing client (%s) was not dropped", addr);
-        else usleep(10000);
+    wait_dropped(i, addr, 30000, "the self-publishing client"); /* 48 MB of requests: slow under ASan */
     list = client_list(ctl, NULL);
     listed = strstr(list, addr) != NULL;
     free(list);
@@ -646,18 +648,8 @@ static void test_slow_subscriber_dropped(void **state)
 
     /* one message bigger than the limit is enough (nothing else would ever
      * come to make the node look again) */
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) fail_msg("connect: %s", strerror(errno));
-    rc_t *huge = calloc(1, sizeof(*huge));
-    huge->fd = fd;
-    huge->port = cl.node[i].port;
-    huge->timeout_ms = TIMEOUT_MS;
+    rc_t *huge = unread_client(i, addr, sizeof(addr));
     EXPECT(huge, "*3\r\n$9\r\nsubscribe\r\n$4\r\nhuge\r\n:1\r\n", "SUBSCRIBE", "huge");
-    melen = sizeof(me);
-    getsockname(fd, (struct sockaddr *)&me, &melen);
-    snprintf(addr, sizeof(addr), "addr=127.0.0.1:%d ", ntohs(me.sin_port));
     size_t hlen = 40u << 20;
     char *hp = malloc(hlen);
     memset(hp, 'h', hlen);
@@ -667,10 +659,7 @@ static void test_slow_subscriber_dropped(void **state)
     free(hp);
     if (!hr || hr->type != REDIS_REPLY_INTEGER) fail_msg("PUBLISH of 40 MB: %s", hr ? "not an integer" : pub->errstr);
     freeReplyObject(hr);
-    deadline = cl_mono_ms() + 30000;
-    while (!log_has(i, "event=pubsub_client_dropped", addr))
-        if (cl_mono_ms() > deadline) fail_msg("the subscriber of one 40 MB message (%s) was not dropped", addr);
-        else usleep(10000);
+    wait_dropped(i, addr, 30000, "the subscriber of one 40 MB message");
     rc_close(huge);
 
     /* the node and the other subscribers go on; the link to the leader may
@@ -678,7 +667,7 @@ static void test_slow_subscriber_dropped(void **state)
      * (at most once): publish until the leader's reader gets one */
     EXPECT_REPLY(ctl, "+PONG", "PING");
     EXPECT_REPLY(ctl, "*2[$big,:1]", "PUBSUB", "NUMSUB", "big");
-    deadline = cl_mono_ms() + 15000;
+    int64_t deadline = cl_mono_ms() + 15000;
     for (bool got = false; !got;) {
         if (cl_mono_ms() > deadline) fail_msg("the leader's reader got nothing after the 40 MB message");
         EXPECT_REPLY(pub, ":1", "PUBLISH", "big", "after");
